@@ -1,0 +1,25 @@
+/*
+ * club - per-club settings: the keys of SPEC.md section 3, their
+ * defaults and validation.  Values live in the store as text rows;
+ * a key without a row takes its default.
+ */
+#ifndef MLISTD_CLUB_H
+#define MLISTD_CLUB_H
+
+#include <stdint.h>
+
+struct conf;
+struct store;
+
+/* club_keys - NULL-terminated list of settable keys, in display order */
+const char *const *club_keys(void);
+
+/* club_check - validate value for key; returns a normalised copy (caller
+   frees) or NULL with *why_r set (also for an unknown key) */
+char *club_check(const char *key, const char *value, const char **why_r);
+
+/* club_get - the effective value of key for club name/id; caller frees */
+char *club_get(struct store *store, const struct conf *conf, int64_t club,
+	       const char *name, const char *key);
+
+#endif

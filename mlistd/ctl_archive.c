@@ -1,0 +1,201 @@
+/*
+ * ctl_archive - "mlistctl import", "export" and "inspect message".
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "clock.h"
+#include "club.h"
+#include "conf.h"
+#include "ctl.h"
+#include "deliver.h"
+#include "msg.h"
+#include "msg_mbox.h"
+#include "store.h"
+#include "xalloc.h"
+
+struct import_ctx {
+	struct ctl *c;
+	struct deliver_rcpt r;
+	unsigned added, dups;
+	int error;
+};
+
+/* import_one - store one archived message, dated by its Date: header */
+static int
+import_one(void *arg, const char *raw, size_t len, time_t from_line_date)
+{
+	struct import_ctx *ctx = arg;
+	struct msg *m = msg_parse(raw, len);
+	struct store_msg_in in;
+	char hash[65], *problems;
+	time_t date = m->has_date ? m->date
+		      : from_line_date ? from_line_date
+				       : clock_now();
+	bool dup;
+	int rc;
+
+	deliver_body_hash(raw, len, hash);
+	deliver_fill_in(&in, m, raw, len, hash, &ctx->r, (int64_t)date * 1000,
+			&problems);
+	rc = store_msg_insert(ctx->c->store, &in, NULL, &dup);
+	free(problems);
+	msg_free(&m);
+	if (rc < 0) {
+		ctx->error = 1;
+		return 1;
+	}
+	if (dup)
+		ctx->dups++;
+	else
+		ctx->added++;
+	return 0;
+}
+
+int
+ctl_import_cmd(struct ctl *c)
+{
+	struct import_ctx ctx;
+	const char *err;
+	int64_t club;
+	int rc;
+
+	if ((rc = ctl_leftover(c)) != 0)
+		return rc;
+	if (c->argc != 2)
+		return ctl_usage("import needs CLUB FILE.mbox");
+	if ((rc = ctl_club(c, c->argv[0], &club)) != 0)
+		return rc;
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.c = c;
+	ctx.r.addr = xasprintf("%s@%s", c->argv[0], c->conf->domain);
+	ctx.r.form.role = ADDR_POST;
+	snprintf(ctx.r.form.club, sizeof(ctx.r.form.club), "%s", c->argv[0]);
+	ctx.r.club = club;
+	ctx.r.club_tag =
+	    club_get(c->store, c->conf, club, c->argv[0], "subject_prefix");
+	if (store_begin(c->store) < 0) {
+		deliver_rcpt_clear(&ctx.r);
+		return ctl_db_error(c, "begin");
+	}
+	rc = msg_mbox_foreach(c->argv[1], import_one, &ctx, &err);
+	deliver_rcpt_clear(&ctx.r);
+	if (ctx.error) {
+		store_rollback(c->store);
+		return ctl_db_error(c, "import");
+	}
+	if (rc < 0) {
+		store_rollback(c->store);
+		return ctl_fail(65, "%s: %s", c->argv[1], err);
+	}
+	if (store_commit(c->store) < 0)
+		return ctl_db_error(c, "commit");
+	printf("%u messages imported, %u already there\n", ctx.added, ctx.dups);
+	return 0;
+}
+
+/* export_one - one mboxrd entry: From_ line, LF line ends, >From */
+static int
+export_one(void *arg, const char *raw, size_t len, const char *from,
+	   time_t date)
+{
+	struct buf *out = arg;
+	struct tm tm;
+	char when[32];
+	size_t i = 0;
+
+	gmtime_r(&date, &tm);
+	strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y", &tm);
+	buf_printf(out, "From %s %s\n", from && *from ? from : "MAILER-DAEMON",
+		   when);
+	while (i < len) {
+		const char *nl = memchr(raw + i, '\n', len - i);
+		size_t n = nl ? (size_t)(nl - (raw + i)) : len - i;
+		size_t k = 0;
+
+		while (k < n && raw[i + k] == '>')
+			k++;
+		if (n - k >= 5 && memcmp(raw + i + k, "From ", 5) == 0)
+			buf_putc(out, '>');
+		buf_append(out, raw + i, n && raw[i + n - 1] == '\r' ? n - 1 : n);
+		buf_putc(out, '\n');
+		i += n + 1;
+	}
+	buf_putc(out, '\n');
+	if (out->len > 1 << 20) {
+		if (fwrite(out->data, 1, out->len, stdout) != out->len)
+			return -1;
+		buf_reset(out);
+	}
+	return 0;
+}
+
+int
+ctl_export_cmd(struct ctl *c)
+{
+	const char *member;
+	struct buf out = BUF_INIT;
+	int64_t club;
+	int rc;
+
+	if (ctl_opt(c, "member", &member) < 0)
+		return ctl_usage("--member needs ADDR");
+	if ((rc = ctl_leftover(c)) != 0)
+		return rc;
+	if (c->argc != 1)
+		return ctl_usage("export needs CLUB");
+	if ((rc = ctl_club(c, c->argv[0], &club)) != 0)
+		return rc;
+	rc = store_msg_foreach_raw(c->store, club, member, export_one, &out);
+	if (rc == 0 && fwrite(out.data ? out.data : "", 1, out.len, stdout) !=
+			   out.len)
+		rc = -1;
+	buf_free(&out);
+	if (rc < 0 || fflush(stdout) != 0)
+		return ctl_fail(74, "export: write error");
+	return 0;
+}
+
+int
+ctl_inspect_cmd(struct ctl *c, const char *what)
+{
+	struct buf raw = BUF_INIT, out = BUF_INIT;
+	char chunk[65536];
+	struct msg *m;
+	size_t n;
+	FILE *fp;
+
+	if (strcmp(what, "bounce") == 0)
+		return ctl_fail(69, "inspect bounce comes with bounce "
+				    "processing; not available in this version");
+	if (strcmp(what, "message") != 0)
+		return ctl_usage("inspect message FILE");
+	if (c->argc != 1)
+		return ctl_usage("inspect message needs FILE");
+	if (strcmp(c->argv[0], "-") == 0)
+		fp = stdin;
+	else if ((fp = fopen(c->argv[0], "rb")) == NULL)
+		return ctl_fail(74, "%s: cannot open: %s", c->argv[0],
+				strerror(errno));
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		buf_append(&raw, chunk, n);
+	if (ferror(fp)) {
+		if (fp != stdin)
+			fclose(fp);
+		buf_free(&raw);
+		return ctl_fail(74, "%s: read error", c->argv[0]);
+	}
+	if (fp != stdin)
+		fclose(fp);
+	m = msg_parse(buf_cstr(&raw), raw.len);
+	msg_to_json(m, &out);
+	puts(buf_cstr(&out));
+	msg_free(&m);
+	buf_free(&raw);
+	buf_free(&out);
+	return 0;
+}

@@ -1,0 +1,404 @@
+/*
+ * deliver - from an accepted LMTP transaction to durable rows
+ * (see deliver.h).
+ */
+#include <nettle/sha2.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "clock.h"
+#include "club.h"
+#include "conf.h"
+#include "deliver.h"
+#include "msg.h"
+#include "store.h"
+#include "strutil.h"
+#include "xalloc.h"
+
+#define DELIVER_READERS 8
+
+struct deliver_job {
+	const char *raw;
+	size_t len;
+	struct msg *msg;
+	char hash[65];
+	struct deliver_rcpt *rcpts;
+	size_t n;
+	int64_t arrival_ms;
+	bool done;
+	struct deliver_job *next;
+};
+
+struct deliver {
+	const struct conf *conf;
+	unsigned char key[TOKEN_KEY_LEN];
+	struct store *writer;
+	pthread_t committer;
+	pthread_mutex_t lock;
+	pthread_cond_t work;	/* committer waits for jobs */
+	pthread_cond_t done;	/* sessions wait for their job */
+	struct deliver_job *head, *tail;
+	bool stopping;
+	struct store *readers[DELIVER_READERS];
+	size_t nreaders;	/* idle, opened readers */
+	size_t opened;
+	pthread_cond_t reader_free;
+	int64_t last_arrival_ms; /* keeps arrival dates strictly ordered */
+};
+
+/* reader_get - a read connection from the pool, opened on demand */
+static struct store *
+reader_get(struct deliver *d)
+{
+	struct store *s = NULL;
+	char *err = NULL;
+
+	pthread_mutex_lock(&d->lock);
+	while (d->nreaders == 0 && d->opened >= DELIVER_READERS)
+		pthread_cond_wait(&d->reader_free, &d->lock);
+	if (d->nreaders > 0) {
+		s = d->readers[--d->nreaders];
+		pthread_mutex_unlock(&d->lock);
+		return s;
+	}
+	d->opened++;
+	pthread_mutex_unlock(&d->lock);
+	if (store_open(d->conf->database, 0, &s, &err) < 0) {
+		free(err);
+		pthread_mutex_lock(&d->lock);
+		d->opened--;
+		pthread_cond_signal(&d->reader_free);
+		pthread_mutex_unlock(&d->lock);
+		return NULL;
+	}
+	return s;
+}
+
+static void
+reader_put(struct deliver *d, struct store *s)
+{
+	pthread_mutex_lock(&d->lock);
+	d->readers[d->nreaders++] = s;
+	pthread_cond_signal(&d->reader_free);
+	pthread_mutex_unlock(&d->lock);
+}
+
+/* reply - set a recipient's answer */
+static void
+reply(struct deliver_rcpt *r, int code, const char *enh, const char *text)
+{
+	r->code = code;
+	snprintf(r->enh, sizeof(r->enh), "%s", enh);
+	snprintf(r->text, sizeof(r->text), "%s", text);
+}
+
+void
+deliver_check_rcpt(struct deliver *d, const char *addr, struct deliver_rcpt *r)
+{
+	const struct conf *conf = d->conf;
+	struct store *s;
+	const char *why;
+	char *v;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->addr = str_lower(xstrdup(addr));
+	if (addr_parse_rcpt(r->addr, conf->domain, conf->delimiter, &r->form,
+			    &why) < 0) {
+		reply(r, 550, "5.1.1", "no such user here");
+		return;
+	}
+	if ((s = reader_get(d)) == NULL) {
+		reply(r, 451, "4.3.0", "database unavailable, try again");
+		return;
+	}
+	rc = store_club_find(s, r->form.club, &r->club);
+	if (rc == STORE_NOTFOUND) {
+		reply(r, 550, "5.1.1", "no such club here");
+		goto out;
+	}
+	if (rc != 0) {
+		reply(r, 451, "4.3.0", "database error, try again");
+		goto out;
+	}
+	if (addr_role_has_token(r->form.role)) {
+		char arg[65];
+
+		if (token_check(d->key, r->form.club,
+				addr_role_name(r->form.role), r->form.arg,
+				clock_now(), arg, sizeof(arg)) == TOKEN_FORGED) {
+			reply(r, 550, "5.1.1", "invalid token");
+			goto out;
+		}
+	} else if (r->form.role == ADDR_REPLY) {
+		int64_t t;
+
+		rc = store_thread_find(s, r->club, r->form.arg, &t);
+		if (rc == STORE_NOTFOUND) {
+			reply(r, 550, "5.1.1", "no such thread");
+			goto out;
+		}
+		if (rc != 0) {
+			reply(r, 451, "4.3.0", "database error, try again");
+			goto out;
+		}
+	}
+	v = club_get(s, conf, r->club, r->form.club, "max_message_size");
+	r->max_size = strtoull(v, NULL, 10);
+	free(v);
+	r->club_tag = club_get(s, conf, r->club, r->form.club, "subject_prefix");
+	reply(r, 250, "2.1.5", "ok");
+out:
+	reader_put(d, s);
+}
+
+void
+deliver_rcpt_clear(struct deliver_rcpt *r)
+{
+	free(r->addr);
+	free(r->club_tag);
+	memset(r, 0, sizeof(*r));
+}
+
+void
+deliver_body_hash(const char *raw, size_t len, char out[65])
+{
+	struct sha256_ctx ctx;
+	unsigned char dg[SHA256_DIGEST_SIZE];
+	const char *body = raw;
+	size_t blen = len;
+
+	/* the body starts after the first empty line (CRLF or LF) */
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (raw[i] != '\n')
+			continue;
+		if (raw[i + 1] == '\n') {
+			body = raw + i + 2;
+			break;
+		}
+		if (raw[i + 1] == '\r' && i + 2 < len && raw[i + 2] == '\n') {
+			body = raw + i + 3;
+			break;
+		}
+	}
+	blen = len - (size_t)(body - raw);
+	sha256_init(&ctx);
+	sha256_update(&ctx, blen, (const uint8_t *)body);
+	sha256_digest(&ctx, sizeof(dg), dg);
+	str_hex(dg, sizeof(dg), out);
+}
+
+void
+deliver_fill_in(struct store_msg_in *in, const struct msg *m, const char *raw,
+		size_t len, const char *body_hash, const struct deliver_rcpt *r,
+		int64_t date_ms, char **problems_json_r)
+{
+	struct buf p = BUF_INIT;
+
+	buf_putc(&p, '[');
+	for (size_t i = 0; i < m->nproblems; i++) {
+		if (i)
+			buf_putc(&p, ',');
+		buf_json_str(&p, m->problems[i]);
+	}
+	buf_putc(&p, ']');
+	*problems_json_r = buf_steal(&p);
+	memset(in, 0, sizeof(*in));
+	in->club = r->club;
+	in->club_tag = r->club_tag;
+	in->rcpt = r->addr;
+	in->role = addr_role_name(r->form.role);
+	in->arg = r->form.arg[0] ? r->form.arg : NULL;
+	in->raw = raw;
+	in->raw_len = len;
+	in->body_sha256 = body_hash;
+	in->message_id = m->message_id;
+	in->in_reply_to = m->in_reply_to;
+	in->refs = (const char *const *)m->refs;
+	in->nrefs = m->nrefs;
+	in->from_addr = m->from_addr;
+	in->from_name = m->from_name;
+	in->subject = m->subject;
+	in->text = m->text;
+	in->problems = *problems_json_r;
+	in->is_auto = m->is_auto;
+	in->is_bounce = m->is_bounce;
+	in->thread = r->form.role == ADDR_POST || r->form.role == ADDR_REPLY;
+	in->date_ms = date_ms;
+	in->received = clock_now();
+}
+
+/* commit_job - write one job's rows inside the open batch transaction */
+static void
+commit_job(struct deliver *d, struct deliver_job *job)
+{
+	struct store *s = d->writer;
+
+	if (store_savepoint(s) < 0) {
+		for (size_t i = 0; i < job->n; i++)
+			if (job->rcpts[i].code == 250)
+				reply(&job->rcpts[i], 451, "4.3.0",
+				      "database error, try again");
+		return;
+	}
+	for (size_t i = 0; i < job->n; i++) {
+		struct deliver_rcpt *r = &job->rcpts[i];
+		struct store_msg_in in;
+		char *problems;
+		bool dup;
+		int64_t id;
+
+		if (r->code != 250)
+			continue;
+		deliver_fill_in(&in, job->msg, job->raw, job->len, job->hash, r,
+				job->arrival_ms, &problems);
+		if (store_msg_insert(s, &in, &id, &dup) < 0) {
+			free(problems);
+			store_savepoint_rollback(s);
+			for (size_t j = 0; j < job->n; j++)
+				if (job->rcpts[j].code == 250)
+					reply(&job->rcpts[j], 451, "4.3.0",
+					      "database error, try again");
+			break;
+		}
+		free(problems);
+		reply(r, 250, "2.0.0", dup ? "already stored" : "stored");
+	}
+	store_savepoint_release(s);
+}
+
+/* committer - the single writer: one transaction per batch of jobs */
+static void *
+committer(void *arg)
+{
+	struct deliver *d = arg;
+
+	pthread_mutex_lock(&d->lock);
+	for (;;) {
+		struct deliver_job *batch, *j;
+
+		while (d->head == NULL && !d->stopping)
+			pthread_cond_wait(&d->work, &d->lock);
+		if (d->head == NULL && d->stopping)
+			break;
+		batch = d->head;
+		d->head = d->tail = NULL;
+		pthread_mutex_unlock(&d->lock);
+
+		if (store_begin(d->writer) < 0) {
+			for (j = batch; j; j = j->next)
+				for (size_t i = 0; i < j->n; i++)
+					if (j->rcpts[i].code == 250)
+						reply(&j->rcpts[i], 451, "4.3.0",
+						      "database busy, try again");
+		} else {
+			for (j = batch; j; j = j->next)
+				commit_job(d, j);
+			if (store_commit(d->writer) < 0) {
+				store_rollback(d->writer);
+				for (j = batch; j; j = j->next)
+					for (size_t i = 0; i < j->n; i++)
+						if (j->rcpts[i].code == 250)
+							reply(&j->rcpts[i], 451,
+							      "4.3.0",
+							      "commit failed, "
+							      "try again");
+			}
+		}
+		pthread_mutex_lock(&d->lock);
+		for (j = batch; j; j = j->next)
+			j->done = true;
+		pthread_cond_broadcast(&d->done);
+	}
+	pthread_mutex_unlock(&d->lock);
+	return NULL;
+}
+
+void
+deliver_message(struct deliver *d, const char *raw, size_t len,
+		struct deliver_rcpt *rcpts, size_t n)
+{
+	struct deliver_job job;
+
+	memset(&job, 0, sizeof(job));
+	job.raw = raw;
+	job.len = len;
+	job.rcpts = rcpts;
+	job.n = n;
+	job.msg = msg_parse(raw, len);
+	deliver_body_hash(raw, len, job.hash);
+
+	pthread_mutex_lock(&d->lock);
+	/* arrival dates are unique so "earlier" is never a tie */
+	job.arrival_ms = clock_now_ms();
+	if (job.arrival_ms <= d->last_arrival_ms)
+		job.arrival_ms = d->last_arrival_ms + 1;
+	d->last_arrival_ms = job.arrival_ms;
+	if (d->tail)
+		d->tail->next = &job;
+	else
+		d->head = &job;
+	d->tail = &job;
+	pthread_cond_signal(&d->work);
+	while (!job.done)
+		pthread_cond_wait(&d->done, &d->lock);
+	pthread_mutex_unlock(&d->lock);
+	msg_free(&job.msg);
+}
+
+int
+deliver_open(const struct conf *conf, const unsigned char key[TOKEN_KEY_LEN],
+	     struct deliver **d_r, char **error_r)
+{
+	struct deliver *d = xcalloc(1, sizeof(*d));
+
+	d->conf = conf;
+	memcpy(d->key, key, TOKEN_KEY_LEN);
+	if (store_open(conf->database, STORE_CREATE, &d->writer, error_r) < 0) {
+		free(d);
+		return -1;
+	}
+	pthread_mutex_init(&d->lock, NULL);
+	pthread_cond_init(&d->work, NULL);
+	pthread_cond_init(&d->done, NULL);
+	pthread_cond_init(&d->reader_free, NULL);
+	if (pthread_create(&d->committer, NULL, committer, d) != 0) {
+		*error_r = xstrdup("cannot start the committer thread");
+		store_close(&d->writer);
+		free(d);
+		return -1;
+	}
+	*d_r = d;
+	return 0;
+}
+
+void
+deliver_set_conf(struct deliver *d, const struct conf *conf)
+{
+	pthread_mutex_lock(&d->lock);
+	d->conf = conf;
+	pthread_mutex_unlock(&d->lock);
+}
+
+void
+deliver_close(struct deliver **dp)
+{
+	struct deliver *d = *dp;
+
+	if (d == NULL)
+		return;
+	pthread_mutex_lock(&d->lock);
+	d->stopping = true;
+	pthread_cond_signal(&d->work);
+	pthread_mutex_unlock(&d->lock);
+	pthread_join(d->committer, NULL);
+	for (size_t i = 0; i < d->nreaders; i++)
+		store_close(&d->readers[i]);
+	store_close(&d->writer);
+	free(d);
+	*dp = NULL;
+}

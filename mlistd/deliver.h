@@ -1,0 +1,63 @@
+/*
+ * deliver - from an accepted LMTP transaction to durable rows.
+ *
+ * RCPT decisions are made with a pooled read connection.  Messages are
+ * parsed in the session's thread, then handed to one committer thread
+ * that writes every waiting message in one transaction (group commit):
+ * a recipient's reply is known only after that COMMIT returned, and the
+ * store runs with synchronous=FULL, so "250" means on disk.
+ */
+#ifndef MLISTD_DELIVER_H
+#define MLISTD_DELIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "token.h"
+
+struct conf;
+struct msg;
+struct store;
+struct store_msg_in;
+
+struct deliver_rcpt {
+	char *addr;		/* as given in RCPT TO, lower-cased, owned */
+	struct addr_rcpt form;
+	int64_t club;
+	size_t max_size;	/* the club's max_message_size */
+	char *club_tag;		/* subject prefix, owned */
+	int code;		/* reply: 250, 550, 451, ... */
+	char enh[8];		/* "2.0.0" */
+	char text[96];
+};
+
+struct deliver;
+
+int deliver_open(const struct conf *conf, const unsigned char key[TOKEN_KEY_LEN],
+		 struct deliver **d_r, char **error_r);
+/* deliver_close - stop the committer after the jobs it holds */
+void deliver_close(struct deliver **d);
+/* deliver_set_conf - use a reloaded configuration from now on */
+void deliver_set_conf(struct deliver *d, const struct conf *conf);
+
+/* deliver_check_rcpt - the RCPT TO decision for addr (SPEC.md 4, 5) */
+void deliver_check_rcpt(struct deliver *d, const char *addr,
+			struct deliver_rcpt *r);
+/* deliver_message - store raw once per accepted recipient (code 250 on
+   entry); each gets its final code */
+void deliver_message(struct deliver *d, const char *raw, size_t len,
+		     struct deliver_rcpt *rcpts, size_t n);
+void deliver_rcpt_clear(struct deliver_rcpt *r);
+
+/* deliver_fill_in - the store row for msg as received by r; strings
+   borrowed from msg, r and hash until the row is written */
+void deliver_fill_in(struct store_msg_in *in, const struct msg *m,
+		     const char *raw, size_t len, const char *body_hash,
+		     const struct deliver_rcpt *r, int64_t date_ms,
+		     char **problems_json_r);
+/* deliver_body_hash - SHA-256 hex (65 bytes) of the body after the
+   header block */
+void deliver_body_hash(const char *raw, size_t len, char out[65]);
+
+#endif

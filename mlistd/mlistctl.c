@@ -1,0 +1,271 @@
+/*
+ * mlistctl - the admin CLI over mlistd's database and configuration.
+ *
+ * Usage: mlistctl [-c FILE] [--json] COMMAND ...   (mlistctl -h lists them)
+ *
+ * Run as root, it switches to the configured user before touching the
+ * database, so it never leaves root-owned files beside it.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "conf.h"
+#include "ctl.h"
+#include "privs.h"
+#include "store.h"
+#include "xalloc.h"
+
+static const char usage_text[] =
+    "usage: mlistctl [-c FILE] [--json] COMMAND [ARGS]\n"
+    "  club create NAME [--title T] [--lang en|fr] "
+    "[--policy open|confirm|approve|invite|closed]\n"
+    "  club list | club show NAME | club set NAME KEY VALUE | "
+    "club delete NAME\n"
+    "  member add CLUB ADDR [--name N] [--role member|animator] "
+    "[--delivery each|digest|none]\n"
+    "  member remove CLUB ADDR | member list CLUB | "
+    "member set CLUB ADDR KEY VALUE\n"
+    "  member import CLUB FILE [--delivery each|digest|none]\n"
+    "  threads CLUB [--since DATETIME] [--at DATETIME]\n"
+    "  import CLUB FILE.mbox | export CLUB [--member ADDR]\n"
+    "  inspect message FILE\n"
+    "  postfix\n"
+    "Every listing takes --json.  DATETIME: RFC 3339 or YYYY-MM-DD.\n";
+
+int
+ctl_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("mlistctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fputs(usage_text, stderr);
+	return CTL_USAGE;
+}
+
+int
+ctl_fail(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("mlistctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+int
+ctl_db_error(struct ctl *c, const char *what)
+{
+	return ctl_fail(store_busy(c->store) ? EX_TEMPFAIL : EX_SOFTWARE,
+			"%s: %s", what, store_error(c->store));
+}
+
+int
+ctl_club(struct ctl *c, const char *name, int64_t *id_r)
+{
+	int rc = store_club_find(c->store, name, id_r);
+
+	if (rc == STORE_NOTFOUND)
+		return ctl_fail(CTL_NOTFOUND, "%s: no such club", name);
+	if (rc != 0)
+		return ctl_db_error(c, name);
+	return 0;
+}
+
+/* drop_arg - remove n arguments at i */
+static void
+drop_arg(struct ctl *c, int i, int n)
+{
+	memmove(&c->argv[i], &c->argv[i + n],
+		(size_t)(c->argc - i - n + 1) * sizeof(char *));
+	c->argc -= n;
+}
+
+int
+ctl_opt(struct ctl *c, const char *name, const char **value_r)
+{
+	*value_r = NULL;
+	for (int i = 0; i < c->argc; i++) {
+		if (strncmp(c->argv[i], "--", 2) != 0 ||
+		    strcmp(c->argv[i] + 2, name) != 0)
+			continue;
+		if (i + 1 >= c->argc)
+			return -1;
+		*value_r = c->argv[i + 1];
+		drop_arg(c, i, 2);
+		return 0;
+	}
+	return 0;
+}
+
+bool
+ctl_flag(struct ctl *c, const char *name)
+{
+	for (int i = 0; i < c->argc; i++)
+		if (strncmp(c->argv[i], "--", 2) == 0 &&
+		    strcmp(c->argv[i] + 2, name) == 0) {
+			drop_arg(c, i, 1);
+			return true;
+		}
+	return false;
+}
+
+int
+ctl_leftover(struct ctl *c)
+{
+	for (int i = 0; i < c->argc; i++)
+		if (strncmp(c->argv[i], "--", 2) == 0)
+			return ctl_usage("unknown option %s", c->argv[i]);
+	return 0;
+}
+
+int
+ctl_parse_datetime(const char *s, const char *tz, time_t *t_r)
+{
+	struct tm tm;
+	char *end;
+	const char *old;
+	char *saved = NULL;
+
+	if (clock_parse_rfc3339(s, t_r) == 0)
+		return 0;
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%d", &tm);
+	if (end == NULL || *end != '\0' || strlen(s) != 10)
+		return -1;
+	/* midnight in the club's zone: mktime under TZ (single-threaded) */
+	old = getenv("TZ");
+	if (old)
+		saved = xstrdup(old);
+	setenv("TZ", tz, 1);
+	tzset();
+	tm.tm_isdst = -1;
+	*t_r = mktime(&tm);
+	if (saved) {
+		setenv("TZ", saved, 1);
+		free(saved);
+	} else
+		unsetenv("TZ");
+	tzset();
+	return *t_r == (time_t)-1 ? -1 : 0;
+}
+
+/* open_store - switch user if root, then open the database */
+static int
+open_store(struct ctl *c)
+{
+	char *err;
+
+	if (geteuid() == 0 && c->conf->user[0] &&
+	    privs_drop(c->conf->user, &err) < 0)
+		return ctl_fail(EX_CONFIG, "%s", err);
+	if (store_open(c->conf->database, STORE_CREATE, &c->store, &err) < 0) {
+		int code = strstr(err, "newer") ? EX_CONFIG : EX_UNAVAILABLE;
+
+		ctl_fail(code, "database %s", err);
+		free(err);
+		return code;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *path = conf_default_path();
+	struct ctl c;
+	const char *cmd, *verb = NULL, *cerr;
+	char *err;
+	int rc, i;
+
+	memset(&c, 0, sizeof(c));
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+			path = argv[++i];
+		else if (strcmp(argv[i], "-V") == 0) {
+			printf("mlistctl %s\n", PACKAGE_VERSION);
+			return 0;
+		} else if (strcmp(argv[i], "-h") == 0 ||
+			   strcmp(argv[i], "--help") == 0) {
+			fputs(usage_text, stdout);
+			return 0;
+		} else if (argv[i][0] == '-' && argv[i][1] != '-')
+			return ctl_usage("unknown flag %s", argv[i]);
+		else
+			break;
+	}
+	if (i >= argc)
+		return ctl_usage("a command is needed");
+	c.argc = argc - i;
+	c.argv = argv + i;
+	c.json = ctl_flag(&c, "json");
+	cmd = c.argv[0];
+	if (strcmp(cmd, "club") == 0 || strcmp(cmd, "member") == 0 ||
+	    strcmp(cmd, "inspect") == 0) {
+		if (c.argc < 2)
+			return ctl_usage("%s needs a subcommand", cmd);
+		verb = c.argv[1];
+		c.argv += 2;
+		c.argc -= 2;
+	} else {
+		c.argv += 1;
+		c.argc -= 1;
+	}
+	if (clock_init(&cerr) < 0)
+		return ctl_fail(CTL_USAGE, "%s", cerr);
+	/* inspect reads a file and nothing else: no configuration needed */
+	if (strcmp(cmd, "inspect") == 0)
+		return ctl_inspect_cmd(&c, verb);
+	if (conf_load(path, &c.conf, &err) < 0) {
+		ctl_fail(EX_CONFIG, "%s", err);
+		free(err);
+		return EX_CONFIG;
+	}
+	if (strcmp(cmd, "postfix") == 0) {
+		rc = ctl_postfix_cmd(&c);
+		conf_free(&c.conf);
+		return rc;
+	}
+	if (strcmp(cmd, "club") != 0 && strcmp(cmd, "member") != 0 &&
+	    strcmp(cmd, "threads") != 0 && strcmp(cmd, "import") != 0 &&
+	    strcmp(cmd, "export") != 0) {
+		static const char *const later[] = {
+		    "held", "thread", "digest", "queue", "stats", NULL};
+
+		for (size_t k = 0; later[k]; k++)
+			if (strcmp(cmd, later[k]) == 0)
+				return ctl_fail(EX_UNAVAILABLE,
+						"%s: not available in this "
+						"version yet", cmd);
+		return ctl_usage("unknown command %s", cmd);
+	}
+	if ((rc = open_store(&c)) != 0) {
+		conf_free(&c.conf);
+		return rc;
+	}
+	if (strcmp(cmd, "club") == 0)
+		rc = ctl_club_cmd(&c, verb);
+	else if (strcmp(cmd, "member") == 0)
+		rc = ctl_member_cmd(&c, verb);
+	else if (strcmp(cmd, "threads") == 0)
+		rc = ctl_threads_cmd(&c);
+	else if (strcmp(cmd, "import") == 0)
+		rc = ctl_import_cmd(&c);
+	else
+		rc = ctl_export_cmd(&c);
+	store_close(&c.store);
+	conf_free(&c.conf);
+	return rc;
+}

@@ -1,0 +1,208 @@
+/*
+ * store - connection, statements and transactions (see store.h).
+ *
+ * Durability: WAL with synchronous=FULL, so a commit returns only after
+ * the WAL is on disk; the LMTP layer answers 250 after that.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store_private.h"
+#include "xalloc.h"
+
+int
+store_fail(struct store *s, const char *what)
+{
+	s->last_rc = sqlite3_extended_errcode(s->db);
+	snprintf(s->err, sizeof(s->err), "%s: %s", what, sqlite3_errmsg(s->db));
+	return -1;
+}
+
+const char *
+store_error(struct store *s)
+{
+	return s->err;
+}
+
+bool
+store_busy(struct store *s)
+{
+	int rc = s->last_rc & 0xff;
+
+	return rc == SQLITE_BUSY || rc == SQLITE_LOCKED || rc == SQLITE_IOERR ||
+	       rc == SQLITE_FULL || rc == SQLITE_CANTOPEN;
+}
+
+sqlite3_stmt *
+store_stmt(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st;
+
+	for (size_t i = 0; i < s->ncache; i++)
+		if (s->cache[i].sql == sql) {
+			sqlite3_reset(s->cache[i].stmt);
+			sqlite3_clear_bindings(s->cache[i].stmt);
+			return s->cache[i].stmt;
+		}
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+			       NULL) != SQLITE_OK) {
+		store_fail(s, "prepare");
+		return NULL;
+	}
+	if (s->ncache < STORE_NSTMT) {
+		s->cache[s->ncache].sql = sql;
+		s->cache[s->ncache].stmt = st;
+		s->ncache++;
+		return st;
+	}
+	/* XXX: a full cache would leak; the statement set is fixed and small */
+	abort();
+}
+
+int
+store_exec(struct store *s, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		s->last_rc = sqlite3_extended_errcode(s->db);
+		snprintf(s->err, sizeof(s->err), "%s",
+			 msg ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+char *
+store_text(sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	return t ? xstrdup((const char *)t) : NULL;
+}
+
+int
+store_open(const char *path, int flags, struct store **store_r,
+	   char **error_r)
+{
+	struct store *s = xcalloc(1, sizeof(*s));
+	int oflags = SQLITE_OPEN_FULLMUTEX;
+
+	*store_r = NULL;
+	*error_r = NULL;
+	oflags |= flags & STORE_READONLY ? SQLITE_OPEN_READONLY
+					 : SQLITE_OPEN_READWRITE;
+	if (flags & STORE_CREATE)
+		oflags |= SQLITE_OPEN_CREATE;
+	s->path = xstrdup(path);
+	if (sqlite3_open_v2(path, &s->db, oflags, NULL) != SQLITE_OK) {
+		*error_r = xasprintf("%s: %s", path,
+				     s->db ? sqlite3_errmsg(s->db)
+					   : "cannot open");
+		store_close(&s);
+		return -1;
+	}
+	sqlite3_busy_timeout(s->db, 10000);
+	sqlite3_extended_result_codes(s->db, 1);
+	if (store_exec(s, "PRAGMA foreign_keys=ON") < 0 ||
+	    (!(flags & STORE_READONLY) &&
+	     (store_exec(s, "PRAGMA journal_mode=WAL") < 0 ||
+	      store_exec(s, "PRAGMA synchronous=FULL") < 0))) {
+		*error_r = xasprintf("%s: %s", path, s->err);
+		store_close(&s);
+		return -1;
+	}
+	if (store_user_version(s) > store_schema_version()) {
+		*error_r = xasprintf("%s: database schema version %d is newer "
+				     "than this program's (%d); upgrade mlistd",
+				     path, store_user_version(s),
+				     store_schema_version());
+		store_close(&s);
+		return -1;
+	}
+	if ((flags & STORE_CREATE) &&
+	    store_schema_migrate(s, store_schema_version()) < 0) {
+		*error_r = xasprintf("%s: migration failed: %s", path, s->err);
+		store_close(&s);
+		return -1;
+	}
+	*store_r = s;
+	return 0;
+}
+
+void
+store_close(struct store **sp)
+{
+	struct store *s = *sp;
+
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < s->ncache; i++)
+		sqlite3_finalize(s->cache[i].stmt);
+	if (s->db)
+		sqlite3_close(s->db);
+	free(s->path);
+	free(s);
+	*sp = NULL;
+}
+
+int
+store_begin(struct store *s)
+{
+	return store_exec(s, "BEGIN IMMEDIATE");
+}
+
+int
+store_commit(struct store *s)
+{
+	return store_exec(s, "COMMIT");
+}
+
+void
+store_rollback(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int
+store_savepoint(struct store *s)
+{
+	return store_exec(s, "SAVEPOINT msg");
+}
+
+void
+store_savepoint_rollback(struct store *s)
+{
+	(void)sqlite3_exec(s->db, "ROLLBACK TO msg", NULL, NULL, NULL);
+}
+
+int
+store_savepoint_release(struct store *s)
+{
+	return store_exec(s, "RELEASE msg");
+}
+
+int
+store_user_version(struct store *s)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+int
+store_migrate_to(struct store *s, int version)
+{
+	return store_schema_migrate(s, version);
+}

@@ -1,0 +1,38 @@
+/*
+ * store_private - what the store*.c files share; nothing above them
+ * includes this header.
+ */
+#ifndef MLISTD_STORE_PRIVATE_H
+#define MLISTD_STORE_PRIVATE_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+#define STORE_NSTMT 64
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	char err[512];
+	int last_rc;
+	struct {
+		const char *sql;	/* static string: compared by address */
+		sqlite3_stmt *stmt;
+	} cache[STORE_NSTMT];
+	size_t ncache;
+};
+
+/* store_stmt - the cached, reset statement for sql (a string literal) */
+sqlite3_stmt *store_stmt(struct store *s, const char *sql);
+/* store_fail - record the connection's error; returns -1 */
+int store_fail(struct store *s, const char *what);
+/* store_exec - run one statement without results; 0 or -1 */
+int store_exec(struct store *s, const char *sql);
+/* store_text - column as an owned string, or NULL */
+char *store_text(sqlite3_stmt *st, int col);
+
+/* store_schema_migrate - bring the database to target (store_schema.c) */
+int store_schema_migrate(struct store *s, int target);
+
+#endif

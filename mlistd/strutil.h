@@ -1,0 +1,21 @@
+/*
+ * strutil - small string helpers kept together.
+ */
+#ifndef MLISTD_STRUTIL_H
+#define MLISTD_STRUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* str_trim - strip ASCII white space in place; returns the new start */
+char *str_trim(char *s);
+/* str_lower - ASCII lower-case in place; returns s */
+char *str_lower(char *s);
+bool str_has_prefix(const char *s, const char *prefix);
+bool str_has_prefix_ci(const char *s, const char *prefix);
+/* str_hex - lower-case hex of n bytes into out (2n+1 bytes) */
+void str_hex(const unsigned char *in, size_t n, char *out);
+/* str_const_eq - compare n bytes in constant time (tokens) */
+bool str_const_eq(const void *a, const void *b, size_t n);
+
+#endif

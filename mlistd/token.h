@@ -1,0 +1,34 @@
+/*
+ * token - capabilities carried in addresses (acme+bounce-TOKEN@...).
+ *
+ * A token is "ARG.EXPIRY.MAC": ARG is the caller's payload in [a-z0-9.]
+ * (ids in base 36), EXPIRY the day number (base 36) after which it is
+ * stale, MAC the first 60 bits of HMAC-SHA256 under the installation
+ * secret over club, action, ARG and EXPIRY, in lower-case base 32.
+ * Verification is constant time and distinguishes forged from expired.
+ */
+#ifndef MLISTD_TOKEN_H
+#define MLISTD_TOKEN_H
+
+#include <stddef.h>
+#include <time.h>
+
+#define TOKEN_KEY_LEN 32
+
+enum token_status { TOKEN_OK, TOKEN_EXPIRED, TOKEN_FORGED };
+
+/* token_make - a new token valid until expires; caller frees */
+char *token_make(const unsigned char key[TOKEN_KEY_LEN], const char *club,
+		 const char *action, const char *arg, time_t expires);
+
+/* token_check - verify token for (club, action) at time now; on TOKEN_OK
+   or TOKEN_EXPIRED the payload is copied into arg_r (size argsz) */
+enum token_status token_check(const unsigned char key[TOKEN_KEY_LEN],
+			      const char *club, const char *action,
+			      const char *token, time_t now, char *arg_r,
+			      size_t argsz);
+
+/* token_b36 - v in base 36 into out (at least 14 bytes) */
+void token_b36(unsigned long long v, char *out);
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * tap - a tiny TAP producer for the unit tests.
+ */
+#ifndef MLISTD_TAP_H
+#define MLISTD_TAP_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int tap_n, tap_failed;
+
+#define ok(cond, ...)                                                          \
+	do {                                                                   \
+		int ok_c_ = !!(cond);                                          \
+		printf("%sok %d - ", ok_c_ ? "" : "not ", ++tap_n);            \
+		printf(__VA_ARGS__);                                           \
+		printf("\n");                                                  \
+		if (!ok_c_) {                                                  \
+			tap_failed++;                                          \
+			printf("#   at %s:%d\n", __FILE__, __LINE__);          \
+		}                                                              \
+	} while (0)
+
+#define is_int(got, want, ...)                                                 \
+	do {                                                                   \
+		long long g_ = (got), w_ = (want);                             \
+		ok(g_ == w_, __VA_ARGS__);                                     \
+		if (g_ != w_)                                                  \
+			printf("#   got %lld, want %lld\n", g_, w_);           \
+	} while (0)
+
+#define is_str(got, want, ...)                                                 \
+	do {                                                                   \
+		const char *g_ = (got), *w_ = (want);                          \
+		int e_ = (g_ == NULL && w_ == NULL) ||                         \
+			 (g_ && w_ && strcmp(g_, w_) == 0);                    \
+		ok(e_, __VA_ARGS__);                                           \
+		if (!e_)                                                       \
+			printf("#   got '%s', want '%s'\n", g_ ? g_ : "(null)", \
+			       w_ ? w_ : "(null)");                            \
+	} while (0)
+
+#define tap_done()                                                             \
+	do {                                                                   \
+		printf("1..%d\n", tap_n);                                      \
+		return tap_failed ? 1 : 0;                                     \
+	} while (0)
+
+#define tap_skip_all(reason)                                                   \
+	do {                                                                   \
+		printf("1..0 # SKIP %s\n", reason);                            \
+		return 0;                                                      \
+	} while (0)
+
+/* tap_corpus - the shared corpus directory, or NULL (SPEC.md section 1) */
+static inline const char *
+tap_corpus(void)
+{
+	const char *c = getenv("MLISTD_CORPUS");
+
+	return c && *c ? c : NULL;
+}
+
+#endif

@@ -1,0 +1,338 @@
+/*
+ * test-msg_corpus - msg_parse() over every real message of the shared
+ * corpus (SPEC 1): no crash, valid UTF-8 everywhere, a Message-ID always,
+ * and the decoded Subject agrees with stalwart's expected JSON.
+ */
+#include <dirent.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <utf8proc.h>
+
+#include "buf.h"
+#include "msg.h"
+#include "msg_mbox.h"
+#include "tap.h"
+#include "xalloc.h"
+
+static int nfiles, nmsgs, bad_utf8, no_id, subj_checked, subj_bad;
+
+static bool
+utf8_ok(const char *s)
+{
+	size_t n, i = 0;
+
+	if (s == NULL)
+		return true;
+	n = strlen(s);
+	while (i < n) {
+		int32_t cp;
+		utf8proc_ssize_t r = utf8proc_iterate((const uint8_t *)s + i,
+						      (utf8proc_ssize_t)(n - i),
+						      &cp);
+
+		if (r <= 0)
+			return false;
+		i += (size_t)r;
+	}
+	return true;
+}
+
+static char *
+slurp(const char *path, size_t *len_r)
+{
+	FILE *f = fopen(path, "rb");
+	struct buf b = BUF_INIT;
+	char tmp[65536];
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
+		buf_append(&b, tmp, n);
+	fclose(f);
+	*len_r = b.len;
+	if (b.len == 0) {
+		buf_free(&b);
+		return xstrdup("");
+	}
+	return buf_steal(&b);
+}
+
+/* json_subject - the "Text" value of the first subject header in a
+   stalwart expectation file (a tiny reader: enough for that format) */
+static char *
+json_subject(const char *json)
+{
+	const char *p = strstr(json, "\"name\": \"subject\"");
+	const char *h = strstr(json, "\"headers\"");
+	const char *t;
+	struct buf b = BUF_INIT;
+
+	/* only the root part's headers: a nested message has its own */
+	if (h)
+		h = strstr(h + 1, "\"headers\"");
+	if (p == NULL || (h && h < p))
+		return NULL;
+	t = strstr(p, "\"Text\": \"");
+	/* the Text must belong to this header, before the next one */
+	if (t == NULL || (strstr(p + 1, "\"name\":") &&
+			  strstr(p + 1, "\"name\":") < t))
+		return NULL;
+	for (p = t + 9; *p && *p != '"'; p++) {
+		if (*p != '\\') {
+			buf_putc(&b, *p);
+			continue;
+		}
+		p++;
+		switch (*p) {
+		case 'n':
+			buf_putc(&b, '\n');
+			break;
+		case 't':
+			buf_putc(&b, '\t');
+			break;
+		case 'r':
+			buf_putc(&b, '\r');
+			break;
+		case 'u': {
+			unsigned cp = 0, lo = 0;
+			uint8_t enc[4];
+
+			if (sscanf(p + 1, "%4x", &cp) != 1)
+				break;
+			p += 4;
+			if (cp >= 0xd800 && cp < 0xdc00 && p[1] == '\\' &&
+			    p[2] == 'u' && sscanf(p + 3, "%4x", &lo) == 1) {
+				cp = 0x10000 + ((cp - 0xd800) << 10) +
+				     (lo - 0xdc00);
+				p += 6;
+			}
+			buf_append(&b, enc,
+				   (size_t)utf8proc_encode_char((int32_t)cp,
+								enc));
+			break;
+		}
+		case '\0':
+			p--;
+			break;
+		default:
+			buf_putc(&b, *p);
+		}
+	}
+	if (b.data == NULL)
+		return xstrdup("");
+	return buf_steal(&b);
+}
+
+/* squash - whitespace runs to one space, trimmed, for comparing */
+static char *
+squash(const char *s)
+{
+	struct buf b = BUF_INIT;
+	bool sp = false;
+
+	for (; *s; s++) {
+		if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') {
+			sp = true;
+			continue;
+		}
+		if (sp && b.len)
+			buf_putc(&b, ' ');
+		sp = false;
+		buf_putc(&b, *s);
+	}
+	if (b.data == NULL)
+		return xstrdup("");
+	return buf_steal(&b);
+}
+
+/* same_text - equal, where the expectation's U+FFFD (a byte stalwart
+   could not decode) stands for any one character we decoded */
+static bool
+same_text(const char *got, const char *want)
+{
+	while (*got && *want) {
+		int32_t cg, cw;
+		utf8proc_ssize_t ng = utf8proc_iterate((const uint8_t *)got,
+						       -1, &cg);
+		utf8proc_ssize_t nw = utf8proc_iterate((const uint8_t *)want,
+						       -1, &cw);
+
+		if (ng <= 0 || nw <= 0)
+			return false;
+		if (cg != cw && cw != 0xfffd)
+			return false;
+		got += ng;
+		want += nw;
+	}
+	return *got == *want;
+}
+
+static void
+check_msg(const char *path, const char *raw, size_t len)
+{
+	struct msg *m = msg_parse(raw, len);
+	struct buf j = BUF_INIT;
+	bool u = utf8_ok(m->message_id) && utf8_ok(m->in_reply_to) &&
+		 utf8_ok(m->from_addr) && utf8_ok(m->from_name) &&
+		 utf8_ok(m->subject) && utf8_ok(m->list_id) &&
+		 utf8_ok(m->text);
+
+	for (size_t i = 0; i < m->nrefs; i++)
+		u = u && utf8_ok(m->refs[i]);
+	msg_to_json(m, &j);
+	u = u && utf8_ok(j.data);
+	nmsgs++;
+	if (!u) {
+		bad_utf8++;
+		printf("# invalid UTF-8 from %s\n", path);
+	}
+	if (m->message_id == NULL || m->message_id[0] != '<') {
+		no_id++;
+		printf("# no message id from %s\n", path);
+	}
+	buf_free(&j);
+	msg_free(&m);
+}
+
+static int
+mbox_cb(void *ctx, const char *raw, size_t len, time_t date)
+{
+	check_msg(ctx, raw, len);
+	return 0;
+}
+
+static bool
+skipped_name(const char *name)
+{
+	static const char *const ext[] = {".json", ".yaml", ".txt", ".tsv",
+					  ".md", NULL};
+	size_t n = strlen(name);
+
+	for (int i = 0; ext[i]; i++) {
+		size_t e = strlen(ext[i]);
+
+		if (n >= e && strcmp(name + n - e, ext[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* stalwart - compare the decoded subject with NNN.json next to NNN.eml */
+static void
+stalwart(const char *path, const char *raw, size_t len)
+{
+	size_t n = strlen(path), jl;
+	char *jpath, *json, *want;
+	struct msg *m;
+
+	if (!strstr(path, "/stalwart/") || n < 4 ||
+	    strcmp(path + n - 4, ".eml") != 0)
+		return;
+	jpath = xasprintf("%.*s.json", (int)(n - 4), path);
+	json = slurp(jpath, &jl);
+	want = json ? json_subject(json) : NULL;
+	if (want) {
+		char *w = squash(want), *g;
+
+		m = msg_parse(raw, len);
+		g = squash(m->subject ? m->subject : "");
+		subj_checked++;
+		if (!same_text(g, w)) {
+			subj_bad++;
+			printf("# subject %s\n#   got  '%s'\n#   want '%s'\n",
+			       path, g, w);
+		}
+		free(g);
+		free(w);
+		msg_free(&m);
+	}
+	free(want);
+	free(json);
+	free(jpath);
+}
+
+static void
+walk_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char **names = NULL;
+	size_t nn = 0;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' &&
+		    (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
+			continue;
+		names = xrealloc(names, (nn + 1) * sizeof(*names));
+		names[nn++] = xasprintf("%s/%s", dir, e->d_name);
+	}
+	closedir(d);
+	for (size_t i = 0; i < nn; i++) {
+		struct stat st;
+		const char *base = strrchr(names[i], '/') + 1;
+
+		if (lstat(names[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+			walk_dir(names[i]);
+		} else if (S_ISREG(st.st_mode) && !skipped_name(base)) {
+			size_t len, bl = strlen(base);
+			char *raw = slurp(names[i], &len);
+
+			nfiles++;
+			if (bl > 5 && strcmp(base + bl - 5, ".mbox") == 0) {
+				const char *err = NULL;
+
+				if (msg_mbox_foreach(names[i], mbox_cb,
+						     names[i], &err) != 0)
+					printf("# mbox %s: %s\n", names[i],
+					       err ? err : "?");
+			} else if (raw) {
+				check_msg(names[i], raw, len);
+				stalwart(names[i], raw, len);
+			}
+			free(raw);
+		}
+		free(names[i]);
+	}
+	free(names);
+}
+
+int
+main(void)
+{
+	const char *corpus = tap_corpus();
+	const char *ci = getenv("CI");
+	char *mime, *threads;
+	struct stat st;
+
+	if (corpus == NULL || stat(corpus, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		if (ci && strcmp(ci, "true") == 0) {
+			ok(0, "corpus present (MLISTD_CORPUS=%s)",
+			   corpus ? corpus : "");
+			tap_done();
+		}
+		tap_skip_all("no corpus (set MLISTD_CORPUS)");
+	}
+	mime = xasprintf("%s/mime", corpus);
+	threads = xasprintf("%s/threads", corpus);
+	walk_dir(mime);
+	walk_dir(threads);
+	printf("# %d files, %d messages\n", nfiles, nmsgs);
+	ok(nfiles > 0, "corpus has files");
+	is_int(bad_utf8, 0, "every string is valid UTF-8 (%d messages)",
+	       nmsgs);
+	is_int(no_id, 0, "every message has a Message-ID");
+	ok(subj_checked > 0, "stalwart subjects checked (%d)", subj_checked);
+	is_int(subj_bad, 0, "stalwart subjects decoded as expected (%d/%d)",
+	       subj_checked - subj_bad, subj_checked);
+	free(mime);
+	free(threads);
+	tap_done();
+}
