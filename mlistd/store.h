@@ -166,6 +166,11 @@ int store_msg_foreach_raw(struct store *s, int64_t club, const char *from,
 				    const char *from, time_t date),
 			  void *ctx);
 
+/* store_msg_parent - the Message-ID of a threaded message's parent
+   (*parent_r NULL for a root); STORE_NOTFOUND for an unknown message */
+int store_msg_parent(struct store *s, int64_t club, const char *message_id,
+		     char **parent_r);
+
 /* store_msg_count - stored rows for a club (tests, stats) */
 int store_msg_count(struct store *s, int64_t club, int64_t *n_r);
 

@@ -606,3 +606,26 @@ store_msg_foreach_raw(struct store *s, int64_t club, const char *from,
 	}
 	return rc == SQLITE_DONE ? 0 : store_fail(s, "export");
 }
+
+int
+store_msg_parent(struct store *s, int64_t club, const char *message_id,
+		 char **parent_r)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, "SELECT p.message_id FROM messages m LEFT JOIN messages p "
+	       "ON p.id = m.parent_id WHERE m.club_id = ? AND m.message_id = ? "
+	       "AND m.thread_id IS NOT NULL ORDER BY m.id LIMIT 1");
+	int rc;
+
+	*parent_r = NULL;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, club);
+	sqlite3_bind_text(st, 2, message_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*parent_r = store_text(st, 0);
+		return 0;
+	}
+	return rc == SQLITE_DONE ? STORE_NOTFOUND : store_fail(s, "parent");
+}
