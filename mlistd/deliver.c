@@ -14,6 +14,7 @@
 #include "club.h"
 #include "conf.h"
 #include "deliver.h"
+#include "log.h"
 #include "msg.h"
 #include "store.h"
 #include "strutil.h"
@@ -81,6 +82,7 @@ reader_get(struct deliver *d)
 static void
 reader_put(struct deliver *d, struct store *s)
 {
+	store_release(s);
 	pthread_mutex_lock(&d->lock);
 	d->readers[d->nreaders++] = s;
 	pthread_cond_signal(&d->reader_free);
@@ -257,6 +259,8 @@ commit_job(struct deliver *d, struct deliver_job *job)
 		deliver_fill_in(&in, job->msg, job->raw, job->len, job->hash, r,
 				job->arrival_ms, &problems);
 		if (store_msg_insert(s, &in, &id, &dup) < 0) {
+			log_warn("store: %s: %s", job->msg->message_id,
+				 store_error(s));
 			free(problems);
 			store_savepoint_rollback(s);
 			for (size_t j = 0; j < job->n; j++)
@@ -290,6 +294,7 @@ committer(void *arg)
 		pthread_mutex_unlock(&d->lock);
 
 		if (store_begin(d->writer) < 0) {
+			log_warn("store: begin: %s", store_error(d->writer));
 			for (j = batch; j; j = j->next)
 				for (size_t i = 0; i < j->n; i++)
 					if (j->rcpts[i].code == 250)
@@ -299,6 +304,8 @@ committer(void *arg)
 			for (j = batch; j; j = j->next)
 				commit_job(d, j);
 			if (store_commit(d->writer) < 0) {
+				log_warn("store: commit: %s",
+					 store_error(d->writer));
 				store_rollback(d->writer);
 				for (j = batch; j; j = j->next)
 					for (size_t i = 0; i < j->n; i++)

@@ -26,26 +26,27 @@
 
 struct out {
 	struct buf b;
-	int nl;			/* line breaks owed before the next text */
-	bool space;		/* a space owed before the next text */
-	int quote;		/* blockquote depth: "> " per level */
-	int pre;		/* inside <pre>: keep white space */
+	int nl;	    /* line breaks owed before the next text */
+	bool space; /* a space owed before the next text */
+	int quote;  /* blockquote depth: "> " per level */
+	int pre;    /* inside <pre>: keep white space */
 };
 
 static const char *const skip_tags[] = {
-	"script", "style", "head", "title", "noscript", "template", "object",
-	"iframe", "svg", NULL};
+    "script",	"style",  "head",   "title", "noscript",
+    "template", "object", "iframe", "svg",   NULL};
 
 /* paragraph-like blocks leave an empty line after them */
 static const char *const para_tags[] = {
-	"p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol",
-	"table", "pre", "dl", "hr", NULL};
+    "p",  "h1", "h2",	 "h3",	"h4", "h5", "h6", "blockquote",
+    "ul", "ol", "table", "pre", "dl", "hr", NULL};
 
 static const char *const block_tags[] = {
-	"div", "li", "tr", "dt", "dd", "section", "article", "header",
-	"footer", "address", "form", "fieldset", "center", "nav", "aside",
-	"main", "figure", "figcaption", "caption", "body", "html", "tbody",
-	"thead", "tfoot", NULL};
+    "div",     "li",	   "tr",	 "dt",	    "dd",
+    "section", "article",  "header",	 "footer",  "address",
+    "form",    "fieldset", "center",	 "nav",	    "aside",
+    "main",    "figure",   "figcaption", "caption", "body",
+    "html",    "tbody",	   "thead",	 "tfoot",   NULL};
 
 static bool
 in_list(const char *name, const char *const *list)
@@ -69,13 +70,8 @@ static void
 start_text(struct out *o)
 {
 	if (o->nl) {
-		for (int i = 0; i < o->nl; i++) {
+		for (int i = 0; i < o->nl; i++)
 			buf_putc(&o->b, '\n');
-			/* the blank line inside a quote stays quoted */
-			if (i + 1 < o->nl && o->quote)
-				for (int q = 0; q < o->quote; q++)
-					buf_puts(&o->b, ">");
-		}
 		for (int q = 0; q < o->quote; q++)
 			buf_puts(&o->b, "> ");
 		o->nl = 0;
@@ -122,7 +118,8 @@ walk(struct out *o, xmlNode *n, int depth)
 		const char *name = (const char *)n->name;
 		bool para, block;
 
-		if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
+		if (n->type == XML_TEXT_NODE ||
+		    n->type == XML_CDATA_SECTION_NODE) {
 			if (n->content)
 				text(o, (const char *)n->content);
 			continue;
@@ -137,7 +134,8 @@ walk(struct out *o, xmlNode *n, int depth)
 				o->nl++;
 			continue;
 		}
-		if (strcasecmp(name, "td") == 0 || strcasecmp(name, "th") == 0) {
+		if (strcasecmp(name, "td") == 0 ||
+		    strcasecmp(name, "th") == 0) {
 			o->space = true;
 			walk(o, n->children, depth + 1);
 			o->space = true;

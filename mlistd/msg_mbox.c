@@ -5,18 +5,28 @@
  * read-only, hand each message to the caller without its "From " line and
  * with mboxrd quoting (">From " -> "From ") undone, since libetpan leaves
  * the bytes as they are in the file.
+ *
+ * XXX mailmbox_init() takes a read lock, and Debian's libetpan makes that
+ * a dot-lock file (liblockfile) beside the mbox: it writes into the
+ * archive's directory, and fails outright when that is not writable (an
+ * import run as the unprivileged user).  So we do what mailmbox_init()
+ * does minus the lock: open, map, parse.  mailmbox_parse() is exported by
+ * libetpan but its header is not installed, hence the declaration below.
  */
 #include <ctype.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include <libetpan/libetpan.h>
 
 #include "buf.h"
 #include "msg_mbox.h"
 #include "xalloc.h"
+
+int mailmbox_parse(struct mailmbox_folder *folder);
 
 /* num - up to maxdigits decimal digits at *p, or -1 */
 static int
@@ -48,7 +58,7 @@ from_line_date(const char *line, size_t len)
 	memcpy(buf, line, len);
 	buf[len] = '\0';
 	p = buf + 5;
-	p += strcspn(p, " \t");	/* the envelope sender */
+	p += strcspn(p, " \t"); /* the envelope sender */
 	/* find "Mmm" followed by a day number */
 	for (; *p; p++) {
 		const char *m;
@@ -93,7 +103,8 @@ from_line_date(const char *line, size_t len)
 			p++;
 			v = num(&p, 4);
 			if (v >= 0)
-				zone = sign * ((v / 100) * 3600 + (v % 100) * 60);
+				zone =
+				    sign * ((v / 100) * 3600 + (v % 100) * 60);
 		} else if (isdigit((unsigned char)*p) &&
 			   (v = num(&p, 4)) >= 1900) {
 			tm.tm_year = v - 1900;
@@ -139,13 +150,33 @@ msg_mbox_foreach(const char *path,
 {
 	struct mailmbox_folder *folder = NULL;
 	struct buf b = BUF_INIT;
+	struct stat st;
 	int r, ret = 0;
 
-	r = mailmbox_init(path, 1, 1, 0, &folder);
+	/* an empty file is an empty mbox; mmap() would refuse it */
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
+		return 0;
+	folder = mailmbox_folder_new(path);
+	if (folder == NULL) {
+		*error_r = "out of memory opening the mbox";
+		return -1;
+	}
+	folder->mb_read_only = 1;
+	folder->mb_no_uid = 1;
+	if (mailmbox_open(folder) != MAILMBOX_NO_ERROR) {
+		mailmbox_folder_free(folder);
+		*error_r = "cannot open the mbox file";
+		return -1;
+	}
+	r = mailmbox_map(folder);
+	if (r == MAILMBOX_NO_ERROR)
+		r = mailmbox_parse(folder);
 	if (r != MAILMBOX_NO_ERROR) {
-		*error_r = r == MAILMBOX_ERROR_FILE_NOT_FOUND
-			       ? "cannot open the mbox file"
-			       : "cannot read the file as an mbox";
+		if (folder->mb_mapping)
+			mailmbox_unmap(folder);
+		mailmbox_close(folder);
+		mailmbox_folder_free(folder);
+		*error_r = "cannot read the file as an mbox";
 		return -1;
 	}
 	for (unsigned int i = 0; i < carray_count(folder->mb_tab); i++) {
@@ -170,6 +201,8 @@ msg_mbox_foreach(const char *path,
 			break;
 	}
 	buf_free(&b);
-	mailmbox_done(folder);
+	mailmbox_unmap(folder);
+	mailmbox_close(folder);
+	mailmbox_folder_free(folder);
 	return ret;
 }

@@ -28,10 +28,10 @@
 
 /* windows-1252 for 0x80..0x9f; 0 marks the five undefined bytes */
 static const uint16_t cp1252_high[32] = {
-	0x20ac, 0, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
-	0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017d, 0,
-	0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
-	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178,
+    0x20ac, 0,	    0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
+    0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0,	    0x017d, 0,
+    0,	    0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+    0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0,	    0x017e, 0x0178,
 };
 
 /* take - the buffer's string ("" when nothing was appended: buf_reserve
@@ -53,8 +53,8 @@ add_problem(struct msg *m, const char *p)
 	for (size_t i = 0; i < m->nproblems; i++)
 		if (strcmp(m->problems[i], p) == 0)
 			return;
-	m->problems = xrealloc(m->problems,
-			       (m->nproblems + 1) * sizeof(*m->problems));
+	m->problems =
+	    xrealloc(m->problems, (m->nproblems + 1) * sizeof(*m->problems));
 	m->problems[m->nproblems++] = xstrdup(p);
 }
 
@@ -168,11 +168,12 @@ static char *
 to_utf8(struct msg *m, const char *s, size_t n, const char *charset)
 {
 	static const char *const undeclared[] = {
-		"", "us-ascii", "ascii", "utf-8", "utf8", "unknown-8bit",
-		"x-unknown", "unknown", "default", "ansi_x3.4-1968", NULL};
+	    "",	       "us-ascii",	 "ascii",     "utf-8",
+	    "utf8",    "unknown-8bit",	 "x-unknown", "unknown",
+	    "default", "ansi_x3.4-1968", NULL};
 	static const char *const latin1[] = {
-		"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1",
-		"iso_8859-1", "windows-1252", "cp1252", "x-cp1252", NULL};
+	    "iso-8859-1", "iso8859-1",	  "latin1", "latin-1",	"l1",
+	    "iso_8859-1", "windows-1252", "cp1252", "x-cp1252", NULL};
 	char cs[64];
 	char *out;
 	size_t outlen, k = 0;
@@ -477,8 +478,10 @@ parse_message_id(struct msg *m, const char *v)
 
 	if (v == NULL)
 		return;
+	/* without brackets libetpan takes any word: insist on an '@' then */
 	if (mailimf_msg_id_parse(v, strlen(v), &idx, &id) == MAILIMF_NO_ERROR &&
-	    id != NULL && id_ok(id, strlen(id)))
+	    id != NULL && id_ok(id, strlen(id)) &&
+	    (strchr(v, '<') || strchr(id, '@')))
 		m->message_id = xasprintf("<%s>", id);
 	if (id != NULL)
 		mailimf_msg_id_free(id);
@@ -519,9 +522,8 @@ parse_date(struct msg *m, const char *v)
 		int zone = dt->dt_zone;
 
 		if (y >= 1900 && y <= 9999 && dt->dt_month >= 1 &&
-		    dt->dt_month <= 12 && dt->dt_day >= 1 &&
-		    dt->dt_day <= 31 && dt->dt_hour >= 0 &&
-		    dt->dt_hour <= 23 && dt->dt_min >= 0 &&
+		    dt->dt_month <= 12 && dt->dt_day >= 1 && dt->dt_day <= 31 &&
+		    dt->dt_hour >= 0 && dt->dt_hour <= 23 && dt->dt_min >= 0 &&
 		    dt->dt_min <= 59 && dt->dt_sec >= 0 && dt->dt_sec <= 60 &&
 		    zone > -2400 && zone < 2400) {
 			tm.tm_year = y - 1900;
@@ -680,11 +682,19 @@ contains_ci(const char *hay, const char *needle)
 static bool
 looks_bounce(const struct msg *m, const char *ctype)
 {
-	static const char *const subjects[] = {
-		"undeliver", "delivery status notification", "failure notice",
-		"returned mail", "delivery fail", "mail delivery",
-		"could not be delivered", "non remis", "remise", "delivery has failed",
-		"unzustellbar", "warning: message", NULL};
+	static const char *const subjects[] = {"undeliver",
+					       "delivery status notification",
+					       "failure notice",
+					       "returned mail",
+					       "delivery fail",
+					       "mail delivery",
+					       "could not be delivered",
+					       "non remis",
+					       "remise",
+					       "delivery has failed",
+					       "unzustellbar",
+					       "warning: message",
+					       NULL};
 	const char *at;
 	size_t local;
 
@@ -707,8 +717,7 @@ looks_bounce(const struct msg *m, const char *ctype)
 static void
 parse_headers(struct msg *m, const char *w, size_t wlen)
 {
-	static const char *const prec[] = {"bulk", "junk", "auto_reply",
-					   NULL};
+	static const char *const prec[] = {"bulk", "junk", "auto_reply", NULL};
 	static const char *const no[] = {"no", NULL};
 	char *v, *ct;
 
@@ -783,8 +792,8 @@ parse_headers(struct msg *m, const char *w, size_t wlen)
 
 struct walk {
 	struct msg *m;
-	struct buf plain;	/* text/plain parts so far */
-	char *html;		/* first text/html part, UTF-8 */
+	struct buf plain; /* text/plain parts so far */
+	char *html;	  /* first text/html part, UTF-8 */
 };
 
 static void
@@ -801,8 +810,8 @@ mime_type(const struct mailmime_content *ct, char *out, size_t outsz)
 			const struct mailmime_discrete_type *d =
 			    ty->tp_data.tp_discrete_type;
 			static const char *const names[] = {
-				"", "text", "image", "audio", "video",
-				"application"};
+			    "",	     "text",  "image",
+			    "audio", "video", "application"};
 
 			if (d->dt_type == MAILMIME_DISCRETE_TYPE_EXTENSION)
 				t = d->dt_extension ? d->dt_extension : "";
@@ -815,7 +824,8 @@ mime_type(const struct mailmime_content *ct, char *out, size_t outsz)
 
 			if (c->ct_type == MAILMIME_COMPOSITE_TYPE_MESSAGE)
 				t = "message";
-			else if (c->ct_type == MAILMIME_COMPOSITE_TYPE_MULTIPART)
+			else if (c->ct_type ==
+				 MAILMIME_COMPOSITE_TYPE_MULTIPART)
 				t = "multipart";
 			else
 				t = c->ct_token ? c->ct_token : "";
@@ -888,7 +898,8 @@ part_text(struct walk *w, const struct mailmime *mime)
 	if (data == NULL)
 		return xstrdup("");
 	enc = d->dt_encoded ? d->dt_encoding : MAILMIME_MECHANISM_8BIT;
-	if (enc == MAILMIME_MECHANISM_TOKEN || enc == MAILMIME_MECHANISM_ERROR) {
+	if (enc == MAILMIME_MECHANISM_TOKEN ||
+	    enc == MAILMIME_MECHANISM_ERROR) {
 		add_problem(w->m, "bad-encoding");
 		enc = MAILMIME_MECHANISM_8BIT;
 	}
@@ -903,10 +914,10 @@ part_text(struct walk *w, const struct mailmime *mime)
 			dec = NULL;
 		}
 	}
-	charset = mime->mm_content_type
-		      ? mailmime_content_param_get(mime->mm_content_type,
-						   "charset")
-		      : NULL;
+	charset =
+	    mime->mm_content_type
+		? mailmime_content_param_get(mime->mm_content_type, "charset")
+		: NULL;
 	if (dec) {
 		out = to_utf8(w->m, dec, dlen, charset);
 		mmap_string_unref(dec);
@@ -951,6 +962,77 @@ append_plain(struct walk *w, const char *t)
 	buf_puts(&w->plain, t);
 }
 
+static void walk(struct walk *w, const struct mailmime *mime, int depth);
+
+/* delimiter_only - a "part" that is just "--boundary--": what libetpan
+   makes of some close delimiters in broken multiparts */
+static bool
+delimiter_only(const char *t)
+{
+	size_t n;
+
+	t += strspn(t, " \t\r\n");
+	n = strcspn(t, " \t\r\n");
+	return n > 4 && strncmp(t, "--", 2) == 0 &&
+	       strncmp(t + n - 2, "--", 2) == 0 &&
+	       t[n + strspn(t + n, " \t\r\n")] == '\0';
+}
+
+/* reparse_closed - a multipart whose close delimiter never came (a
+   truncated message) yields no parts in libetpan: add the delimiter and
+   parse that body again */
+static bool
+reparse_closed(struct walk *w, const struct mailmime *mime, const char *type,
+	       int depth)
+{
+	char *b = mime->mm_content_type
+		      ? mailmime_extract_boundary(mime->mm_content_type)
+		      : NULL;
+	const struct mailmime_data *d = mime->mm_body;
+	struct mailmime *again = NULL;
+	struct buf src = BUF_INIT;
+	size_t idx = 0, n, bl;
+	bool done = false;
+
+	if (b == NULL || *b == '\0' || strpbrk(b, "\"\r\n") || d == NULL ||
+	    d->dt_type != MAILMIME_DATA_TEXT ||
+	    d->dt_data.dt_text.dt_data == NULL) {
+		free(b);
+		return false;
+	}
+	buf_printf(&src, "Content-Type: %s; boundary=\"%s\"\r\n\r\n", type, b);
+	/* libetpan wants the close right after the last part's text, and a
+	   dangling "--B" at the end is that close missing its "--" */
+	n = d->dt_data.dt_text.dt_length;
+	while (n && isspace((unsigned char)d->dt_data.dt_text.dt_data[n - 1]))
+		n--;
+	buf_append(&src, d->dt_data.dt_text.dt_data, n);
+	bl = strlen(b);
+	if (n >= bl + 2 && memcmp(src.data + src.len - bl, b, bl) == 0 &&
+	    memcmp(src.data + src.len - bl - 2, "--", 2) == 0)
+		buf_puts(&src, "--\r\n");
+	else
+		buf_printf(&src, "\r\n--%s--\r\n", b);
+	if (mailmime_parse(src.data, src.len, &idx, &again) ==
+		MAILIMF_NO_ERROR &&
+	    again != NULL) {
+		const struct mailmime *mp =
+		    again->mm_data.mm_message.mm_msg_mime;
+
+		if (again->mm_type == MAILMIME_MESSAGE && mp &&
+		    mp->mm_type == MAILMIME_MULTIPLE &&
+		    mp->mm_data.mm_multipart.mm_mp_list &&
+		    clist_begin(mp->mm_data.mm_multipart.mm_mp_list)) {
+			walk(w, again, depth + 1);
+			done = true;
+		}
+		mailmime_free(again);
+	}
+	buf_free(&src);
+	free(b);
+	return done;
+}
+
 /* walk - collect text/plain (and the first text/html) of a MIME tree */
 static void
 walk(struct walk *w, const struct mailmime *mime, int depth)
@@ -970,10 +1052,19 @@ walk(struct walk *w, const struct mailmime *mime, int depth)
 
 		if (is_attachment(mime))
 			return;
-		if (strcmp(type, "text/plain") == 0 ||
-		    strcmp(type, "text/") == 0) {
+		if (strncmp(type, "multipart/", 10) == 0) {
+			/* libetpan reads a multipart without boundary as one
+			   part: its body is all the text there is */
+			add_problem(w->m, "bad-boundary");
+			add_problem(w->m, "unparsed-part");
 			t = part_text(w, mime);
 			append_plain(w, t);
+			free(t);
+		} else if (strcmp(type, "text/plain") == 0 ||
+			   strcmp(type, "text/") == 0) {
+			t = part_text(w, mime);
+			if (!delimiter_only(t))
+				append_plain(w, t);
 			free(t);
 		} else if (strcmp(type, "text/html") == 0 && w->html == NULL) {
 			w->html = part_text(w, mime);
@@ -988,12 +1079,15 @@ walk(struct walk *w, const struct mailmime *mime, int depth)
 		if (bad)
 			add_problem(w->m, "bad-boundary");
 		if (l == NULL || clist_begin(l) == NULL) {
+			if (bad && reparse_closed(w, mime, type, depth))
+				return;
 			/* no part could be cut out: keep the body as text */
 			if (bad && mime->mm_body &&
 			    mime->mm_body->dt_type == MAILMIME_DATA_TEXT) {
 				const struct mailmime_data *d = mime->mm_body;
-				char *t = raw_to_utf8(d->dt_data.dt_text.dt_data,
-						      d->dt_data.dt_text.dt_length);
+				char *t =
+				    raw_to_utf8(d->dt_data.dt_text.dt_data,
+						d->dt_data.dt_text.dt_length);
 
 				lf_text(t);
 				add_problem(w->m, "unparsed-part");
@@ -1026,9 +1120,11 @@ walk(struct walk *w, const struct mailmime *mime, int depth)
 		return;
 	}
 	case MAILMIME_MESSAGE:
-		/* an attached message is quoted matter, not this author's */
-		if (depth == 0)
-			walk(w, mime->mm_data.mm_message.mm_msg_mime, depth + 1);
+		/* an attached message is quoted matter, not this author's;
+		   only the top of a parse is the message itself */
+		if (mime->mm_parent == NULL)
+			walk(w, mime->mm_data.mm_message.mm_msg_mime,
+			     depth + 1);
 		return;
 	}
 }
@@ -1154,14 +1250,13 @@ msg_to_json(const struct msg *m, struct buf *out)
 	buf_json_str(out, m->text);
 	buf_puts(out, ",\"stripped_text\":");
 	buf_json_str(out, stripped);
-	buf_printf(out,
-		   ",\"is_auto\":%s,\"is_bounce\":%s,\"is_question\":%s,"
-		   "\"ack_only\":%s,\"problems\":[",
-		   m->is_auto ? "true" : "false",
-		   m->is_bounce ? "true" : "false",
-		   msg_text_is_question(m->subject, stripped) ? "true"
-							      : "false",
-		   msg_text_ack_only(stripped) ? "true" : "false");
+	buf_printf(
+	    out,
+	    ",\"is_auto\":%s,\"is_bounce\":%s,\"is_question\":%s,"
+	    "\"ack_only\":%s,\"problems\":[",
+	    m->is_auto ? "true" : "false", m->is_bounce ? "true" : "false",
+	    msg_text_is_question(m->subject, stripped) ? "true" : "false",
+	    msg_text_ack_only(stripped) ? "true" : "false");
 	for (size_t i = 0; i < m->nproblems; i++) {
 		if (i)
 			buf_putc(out, ',');

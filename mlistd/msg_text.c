@@ -64,7 +64,8 @@ msg_text_fold(const char *s)
 	free(v);
 	/* typographic apostrophes (’ ‘ ʼ) are the ASCII one for matching */
 	for (const char *p = (const char *)out; *p; p++) {
-		if ((unsigned char)p[0] == 0xe2 && (unsigned char)p[1] == 0x80 &&
+		if ((unsigned char)p[0] == 0xe2 &&
+		    (unsigned char)p[1] == 0x80 &&
 		    ((unsigned char)p[2] == 0x98 ||
 		     (unsigned char)p[2] == 0x99)) {
 			buf_putc(&b, '\'');
@@ -104,8 +105,13 @@ word_at(const char *s, const char *w)
 
 	if (strncmp(s, w, n) != 0)
 		return false;
-	/* a phrase ending in ' needs no right boundary (DIGEST 2.4) */
-	return w[n - 1] == '\'' || !word_char((unsigned char)s[n]);
+	/* a phrase ending in ' needs no right boundary (DIGEST 2.4); an
+	   apostrophe inside a word ("can't") is no boundary either */
+	if (w[n - 1] == '\'')
+		return true;
+	if (s[n] == '\'' && word_char((unsigned char)s[n + 1]))
+		return false;
+	return !word_char((unsigned char)s[n]);
 }
 
 static const char *
@@ -119,8 +125,8 @@ skip_spaces(const char *s)
 /* quote stripping (DIGEST 1.2) ------------------------------------------ */
 
 struct lines {
-	char **v;		/* original lines, no '\n' */
-	char **f;		/* folded and trimmed */
+	char **v; /* original lines, no '\n' */
+	char **f; /* folded and trimmed */
 	size_t n;
 };
 
@@ -241,9 +247,9 @@ static bool
 header_block(const struct lines *l, size_t i)
 {
 	static const char *const first[] = {"de", "from", NULL};
-	static const char *const next[] = {"envoye", "sent", "date", "a",
-					   "to", "objet", "subject", "cc",
-					   "pour", NULL};
+	static const char *const next[] = {"envoye", "sent",  "date",	 "a",
+					   "to",     "objet", "subject", "cc",
+					   "pour",   NULL};
 
 	if (!header_line(l->f[i], first))
 		return false;
@@ -265,8 +271,7 @@ separator(const char *f)
 	if (!starts(f, "---"))
 		return false;
 	p = f + strspn(f, "- ");
-	return starts(p, "original message") ||
-	       starts(p, "message d'origine");
+	return starts(p, "original message") || starts(p, "message d'origine");
 }
 
 /* mobile_footer - "Sent from my iPhone", a signature without "-- " */
@@ -282,7 +287,7 @@ static size_t
 url_at(const char *text, const char *s)
 {
 	static const char *const schemes[] = {"http://", "https://", "www.",
-					      "mailto:", "ftp://", NULL};
+					      "mailto:", "ftp://",   NULL};
 
 	if (s > text && word_char((unsigned char)s[-1]))
 		return 0;
@@ -447,36 +452,35 @@ msg_text_ack_only(const char *stripped)
 /* question detection (DIGEST 1.3) --------------------------------------- */
 
 static const char *const start_words[] = {
-	/* FR */
-	"qui", "que", "qu'", "quoi", "quel", "quels", "quelle", "quelles",
-	"lequel", "laquelle", "lesquels", "lesquelles", "ou", "quand",
-	"comment", "pourquoi", "combien", "est-ce", "y a-t-il", "existe-t-il",
-	"peut-on", "faut-il", "quelqu'un",
-	/* EN */
-	"who", "what", "when", "where", "why", "how", "which", "is", "are",
-	"do", "does", "did", "can", "could", "would", "should", "will", "has",
-	"have", "anyone", "anybody", NULL};
+    /* FR */
+    "qui", "que", "qu'", "quoi", "quel", "quels", "quelle", "quelles", "lequel",
+    "laquelle", "lesquels", "lesquelles", "ou", "quand", "comment", "pourquoi",
+    "combien", "est-ce", "y a-t-il", "existe-t-il", "peut-on", "faut-il",
+    "quelqu'un",
+    /* EN */
+    "who", "what", "when", "where", "why", "how", "which", "is", "are", "do",
+    "does", "did", "can", "could", "would", "should", "will", "has", "have",
+    "anyone", "anybody", NULL};
 
 static const char *const request_phrases[] = {
-	/* FR */
-	"je cherche", "je recherche", "nous cherchons", "nous recherchons",
-	"on cherche", "besoin de", "besoin d'", "un conseil", "un conseils",
-	"des conseil", "des conseils", "une recommandation",
-	"une recommandations", "des recommandation", "des recommandations",
-	"vos avis", "votre avis", "vos retour", "vos retours", "votre retour",
-	"votre retours", "qu'en pensez-vous", "merci d'avance", "si quelqu'un",
-	"des idees",
-	/* EN */
-	"looking for", "any recommendation", "any recommendations",
-	"any ideas", "any advice", "any thoughts", "does anyone", "can anyone",
-	"has anyone", "thanks in advance", NULL};
+    /* FR */
+    "je cherche", "je recherche", "nous cherchons", "nous recherchons",
+    "on cherche", "besoin de", "besoin d'", "un conseil", "un conseils",
+    "des conseil", "des conseils", "une recommandation", "une recommandations",
+    "des recommandation", "des recommandations", "vos avis", "votre avis",
+    "vos retour", "vos retours", "votre retour", "votre retours",
+    "qu'en pensez-vous", "merci d'avance", "si quelqu'un", "des idees",
+    /* EN */
+    "looking for", "any recommendation", "any recommendations", "any ideas",
+    "any advice", "any thoughts", "does anyone", "can anyone", "has anyone",
+    "thanks in advance", NULL};
 
 static const char *const greetings[] = {
-	"bonjour", "bonsoir", "salut", "coucou", "hello", "hi", "hey",
-	"dear", "cher", "chere", "chers", "cheres", "re", NULL};
+    "bonjour", "bonsoir", "salut", "coucou", "hello",  "hi", "hey",
+    "dear",    "cher",	  "chere", "chers",  "cheres", "re", NULL};
 
-static const char *const pronouns[] = {"vous", "tu", "on", "il", "elle",
-				       "ils", "elles", "nous", "je", NULL};
+static const char *const pronouns[] = {"vous", "tu",	"on",	"il", "elle",
+				       "ils",  "elles", "nous", "je", NULL};
 
 /* inverted_verb - "Utilisez-vous", "A-t-on": letters, '-', ('t-'),
    pronoun, word end */
@@ -597,8 +601,8 @@ rule3(const char *f)
 static const char *
 subject_core(const char *f)
 {
-	static const char *const pfx[] = {"re", "fwd", "fw", "tr", "aw",
-					  "ref", "sv", "wg", NULL};
+	static const char *const pfx[] = {"re",	 "fwd", "fw", "tr", "aw",
+					  "ref", "sv",	"wg", NULL};
 	bool again = true;
 
 	while (again) {
@@ -652,8 +656,10 @@ bool
 msg_text_is_auto_subject(const char *subject)
 {
 	static const char *const pfx[] = {
-		"reponse automatique", "absence", "message d'absence",
-		"out of office", "automatic reply", "auto:", NULL};
+	    "reponse automatique", "absence", "message d'absence",
+	    "out of office", "automatic reply", "auto:",
+	    /* beyond DIGEST 1.2's list: common vacation tools' wording */
+	    "auto reply", "auto-reply", "autoreply", NULL};
 	char *f;
 	const char *s;
 	bool hit = false;

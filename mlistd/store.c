@@ -149,21 +149,33 @@ store_close(struct store **sp)
 	*sp = NULL;
 }
 
+void
+store_release(struct store *s)
+{
+	for (size_t i = 0; i < s->ncache; i++)
+		sqlite3_reset(s->cache[i].stmt);
+}
+
 int
 store_begin(struct store *s)
 {
+	/* a statement left stepping pins an old snapshot, and BEGIN
+	   IMMEDIATE on an old snapshot fails at once (SQLITE_BUSY_SNAPSHOT) */
+	store_release(s);
 	return store_exec(s, "BEGIN IMMEDIATE");
 }
 
 int
 store_commit(struct store *s)
 {
+	store_release(s);
 	return store_exec(s, "COMMIT");
 }
 
 void
 store_rollback(struct store *s)
 {
+	store_release(s);
 	if (!sqlite3_get_autocommit(s->db))
 		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }

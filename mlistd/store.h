@@ -33,6 +33,9 @@ const char *store_error(struct store *store);
 /* store_busy - the last error was a lock or I/O condition worth retrying */
 bool store_busy(struct store *store);
 
+/* store_release - end every statement's read, so the next read sees the
+   latest commit (readers outside transactions call it after use) */
+void store_release(struct store *store);
 int store_begin(struct store *store);
 int store_commit(struct store *store);
 void store_rollback(struct store *store);

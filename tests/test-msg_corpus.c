@@ -31,9 +31,8 @@ utf8_ok(const char *s)
 	n = strlen(s);
 	while (i < n) {
 		int32_t cp;
-		utf8proc_ssize_t r = utf8proc_iterate((const uint8_t *)s + i,
-						      (utf8proc_ssize_t)(n - i),
-						      &cp);
+		utf8proc_ssize_t r = utf8proc_iterate(
+		    (const uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &cp);
 
 		if (r <= 0)
 			return false;
@@ -80,8 +79,8 @@ json_subject(const char *json)
 		return NULL;
 	t = strstr(p, "\"Text\": \"");
 	/* the Text must belong to this header, before the next one */
-	if (t == NULL || (strstr(p + 1, "\"name\":") &&
-			  strstr(p + 1, "\"name\":") < t))
+	if (t == NULL ||
+	    (strstr(p + 1, "\"name\":") && strstr(p + 1, "\"name\":") < t))
 		return NULL;
 	for (p = t + 9; *p && *p != '"'; p++) {
 		if (*p != '\\') {
@@ -112,9 +111,9 @@ json_subject(const char *json)
 				     (lo - 0xdc00);
 				p += 6;
 			}
-			buf_append(&b, enc,
-				   (size_t)utf8proc_encode_char((int32_t)cp,
-								enc));
+			buf_append(
+			    &b, enc,
+			    (size_t)utf8proc_encode_char((int32_t)cp, enc));
 			break;
 		}
 		case '\0':
@@ -158,10 +157,10 @@ same_text(const char *got, const char *want)
 {
 	while (*got && *want) {
 		int32_t cg, cw;
-		utf8proc_ssize_t ng = utf8proc_iterate((const uint8_t *)got,
-						       -1, &cg);
-		utf8proc_ssize_t nw = utf8proc_iterate((const uint8_t *)want,
-						       -1, &cw);
+		utf8proc_ssize_t ng =
+		    utf8proc_iterate((const uint8_t *)got, -1, &cg);
+		utf8proc_ssize_t nw =
+		    utf8proc_iterate((const uint8_t *)want, -1, &cw);
 
 		if (ng <= 0 || nw <= 0)
 			return false;
@@ -180,8 +179,7 @@ check_msg(const char *path, const char *raw, size_t len)
 	struct buf j = BUF_INIT;
 	bool u = utf8_ok(m->message_id) && utf8_ok(m->in_reply_to) &&
 		 utf8_ok(m->from_addr) && utf8_ok(m->from_name) &&
-		 utf8_ok(m->subject) && utf8_ok(m->list_id) &&
-		 utf8_ok(m->text);
+		 utf8_ok(m->subject) && utf8_ok(m->list_id) && utf8_ok(m->text);
 
 	for (size_t i = 0; i < m->nrefs; i++)
 		u = u && utf8_ok(m->refs[i]);
@@ -210,8 +208,8 @@ mbox_cb(void *ctx, const char *raw, size_t len, time_t date)
 static bool
 skipped_name(const char *name)
 {
-	static const char *const ext[] = {".json", ".yaml", ".txt", ".tsv",
-					  ".md", NULL};
+	static const char *const ext[] = {".json", ".yaml", ".txt",
+					  ".tsv",  ".md",   NULL};
 	size_t n = strlen(name);
 
 	for (int i = 0; ext[i]; i++) {
@@ -326,8 +324,7 @@ main(void)
 	walk_dir(threads);
 	printf("# %d files, %d messages\n", nfiles, nmsgs);
 	ok(nfiles > 0, "corpus has files");
-	is_int(bad_utf8, 0, "every string is valid UTF-8 (%d messages)",
-	       nmsgs);
+	is_int(bad_utf8, 0, "every string is valid UTF-8 (%d messages)", nmsgs);
 	is_int(no_id, 0, "every message has a Message-ID");
 	ok(subj_checked > 0, "stalwart subjects checked (%d)", subj_checked);
 	is_int(subj_bad, 0, "stalwart subjects decoded as expected (%d/%d)",

@@ -1,0 +1,528 @@
+"""lmtplib - shared helpers for the Python LMTP tests (TAP output).
+
+Stdlib only.  A test typically does:
+
+    import lmtplib as L
+    t = L.Tap()
+    d = L.Daemon(extra=["max_message_size = 1M"])
+    d.ctl("club", "create", "acme")
+    d.start()
+    c = d.client()                      # raw LMTP client, greeting unread
+    t.is_(c.reply().code, 220, "greeting")
+    ...
+    t.done()                            # prints the plan, exits 0 or 1
+
+Every daemon is started on 127.0.0.1 on a port the kernel gave us, in a
+short temporary directory under /tmp, and stopped by its PID at exit
+(atexit, also on SIGTERM/SIGINT/SIGHUP).  The directory is removed at
+exit unless a test failed or MLISTD_KEEP_TMP is set.
+
+Environment: MLISTD_BIN (directory holding mlistd and mlistctl; default
+../mlistd next to this file), MLISTD_CORPUS (shared corpus; SKIP when
+missing, failure under CI=true), MLISTD_TESTS (test sources directory;
+default this file's directory).
+"""
+
+import atexit
+import os
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DOMAIN = "lists.example.org"
+
+
+def bin_dir():
+    return os.environ.get("MLISTD_BIN") or os.path.normpath(
+        os.path.join(HERE, "..", "mlistd"))
+
+
+def tests_dir():
+    return os.environ.get("MLISTD_TESTS") or HERE
+
+
+# ---------------------------------------------------------------- TAP
+
+class Tap:
+    """A tiny TAP producer: ok/is_/like/diag/skip_all/bail/done."""
+
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+        _state["tap"] = self
+
+    def ok(self, cond, desc=""):
+        self.n += 1
+        desc = desc.replace("\n", " ").replace("#", "\\#")
+        if cond:
+            print("ok %d - %s" % (self.n, desc), flush=True)
+        else:
+            self.failed += 1
+            print("not ok %d - %s" % (self.n, desc), flush=True)
+        return bool(cond)
+
+    def is_(self, got, want, desc=""):
+        if self.ok(got == want, desc):
+            return True
+        self.diag("  got:  %s" % _short(got))
+        self.diag("  want: %s" % _short(want))
+        return False
+
+    def like(self, got, regex, desc=""):
+        if self.ok(got is not None and re.search(regex, got), desc):
+            return True
+        self.diag("  got:  %s" % _short(got))
+        self.diag("  want match: %s" % regex)
+        return False
+
+    def diag(self, msg):
+        for line in str(msg).splitlines() or [""]:
+            print("# " + line, flush=True)
+
+    def skip_all(self, why):
+        print("1..0 # SKIP %s" % why, flush=True)
+        sys.exit(0)
+
+    def bail(self, why):
+        print("Bail out! %s" % why, flush=True)
+        self.failed += 1
+        sys.exit(1)
+
+    def done(self):
+        print("1..%d" % self.n, flush=True)
+        sys.exit(1 if self.failed else 0)
+
+
+def _short(v, n=300):
+    s = repr(v)
+    return s if len(s) <= n else s[:n] + "... (%d chars)" % len(s)
+
+
+# ---------------------------------------------------- cleanup registry
+
+_state = {"daemons": [], "dirs": [], "tap": None}
+
+
+def _cleanup():
+    for d in list(_state["daemons"]):
+        try:
+            d.stop()
+        except Exception:
+            pass
+    tap = _state["tap"]
+    keep = os.environ.get("MLISTD_KEEP_TMP") or (tap is not None and
+                                                 tap.failed)
+    for p in _state["dirs"]:
+        if keep:
+            print("# kept %s" % p, flush=True)
+        else:
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def _on_signal(signum, frame):
+    sys.exit(128 + signum)      # runs atexit handlers
+
+
+atexit.register(_cleanup)
+for _sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    try:
+        signal.signal(_sig, _on_signal)
+    except (ValueError, OSError):
+        pass
+
+
+def mkdtemp():
+    """A fresh short temporary directory under /tmp, removed at exit."""
+    p = tempfile.mkdtemp(prefix="mlp.", dir="/tmp")
+    _state["dirs"].append(p)
+    return p
+
+
+def free_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+    finally:
+        s.close()
+
+
+def corpus_dir(tap, sub=None):
+    """$MLISTD_CORPUS (or its SUB directory); SKIP when missing, except
+    under CI=true where a missing corpus fails the test."""
+    c = os.environ.get("MLISTD_CORPUS") or os.path.normpath(
+        os.path.join(HERE, "..", "..", "shared", "corpus"))
+    p = os.path.join(c, sub) if sub else c
+    if not os.path.isdir(p):
+        if os.environ.get("CI") == "true":
+            tap.bail("corpus %s missing under CI=true" % p)
+        tap.skip_all("corpus %s not found (set MLISTD_CORPUS)" % p)
+    return p
+
+
+# ------------------------------------------------------------ daemon
+
+class Daemon:
+    """One mlistd instance in its own temporary directory."""
+
+    def __init__(self, extra=(), tmpdir=None, port=None):
+        self.dir = tmpdir or mkdtemp()
+        self.port = port or free_port()
+        self.conf = os.path.join(self.dir, "mlistd.conf")
+        self.db = os.path.join(self.dir, "mlistd.db")
+        self.outbox = os.path.join(self.dir, "outbox")
+        self.log = os.path.join(self.dir, "mlistd.log")
+        self.mlistd = os.path.join(bin_dir(), "mlistd")
+        self.mlistctl = os.path.join(bin_dir(), "mlistctl")
+        self.proc = None
+        self.starts = 0
+        lines = [
+            "domain = " + DOMAIN,
+            "database = " + self.db,
+            "listen = inet:127.0.0.1:%d" % self.port,
+            "relay = capture:" + self.outbox,
+            "secret_file = " + os.path.join(self.dir, "secret"),
+            "user = root",
+            "log = stderr",
+        ] + list(extra)
+        with open(self.conf, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        _state["daemons"].append(self)
+
+    # -- mlistctl
+    def ctl(self, *args, check=False, timeout=30):
+        """Run mlistctl -c CONF ARGS; returns CompletedProcess (text)."""
+        r = subprocess.run([self.mlistctl, "-c", self.conf] + list(args),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=timeout, universal_newlines=True,
+                           errors="replace")
+        if check and r.returncode != 0:
+            raise RuntimeError("mlistctl %s: exit %d: %s" %
+                               (" ".join(args), r.returncode,
+                                r.stderr.strip()))
+        return r
+
+    # -- process
+    def start(self, timeout=10):
+        """Start mlistd -f in the background and wait for its port."""
+        if self.running():
+            return
+        logf = open(self.log, "ab")
+        self.proc = subprocess.Popen([self.mlistd, "-f", "-c", self.conf],
+                                     stdin=subprocess.DEVNULL,
+                                     stdout=logf, stderr=logf)
+        logf.close()
+        self.starts += 1
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("mlistd exited with %s:\n%s" %
+                                   (self.proc.returncode, self.log_tail()))
+            try:
+                socket.create_connection(("127.0.0.1", self.port),
+                                         0.5).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("mlistd did not listen on port %d:\n%s" %
+                           (self.port, self.log_tail()))
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    @property
+    def pid(self):
+        return self.proc.pid if self.proc else None
+
+    def stop(self, timeout=10):
+        """SIGTERM, wait, SIGKILL fallback.  Returns the exit status."""
+        p = self.proc
+        if p is None:
+            return None
+        if p.poll() is None:
+            try:
+                p.send_signal(signal.SIGTERM)
+                p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(10)
+            except ProcessLookupError:
+                pass
+        self.proc = None
+        return p.returncode
+
+    def kill(self):
+        """SIGKILL (a crash), then reap."""
+        p = self.proc
+        if p is None:
+            return None
+        if p.poll() is None:
+            try:
+                p.send_signal(signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            p.wait(10)
+        self.proc = None
+        return p.returncode
+
+    def remove(self):
+        """Stop the daemon and delete its directory now."""
+        self.stop()
+        if self in _state["daemons"]:
+            _state["daemons"].remove(self)
+        if self.dir in _state["dirs"]:
+            _state["dirs"].remove(self.dir)
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def log_tail(self, n=30):
+        try:
+            with open(self.log, "rb") as f:
+                lines = f.read().decode("utf-8", "replace").splitlines()
+            return "\n".join(lines[-n:])
+        except OSError:
+            return "(no log)"
+
+    # -- clients
+    def client(self, timeout=10):
+        return LmtpClient(self.port, timeout=timeout)
+
+    # -- database
+    def sql(self, query, params=(), raw=False):
+        """Rows of QUERY on the daemon's database (read-only).  raw=True
+        returns TEXT values as bytes too (for the raw message column)."""
+        con = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True,
+                              timeout=30)
+        try:
+            if raw:
+                con.text_factory = bytes
+            return con.execute(query, params).fetchall()
+        finally:
+            con.close()
+
+    def sql1(self, query, params=()):
+        rows = self.sql(query, params)
+        return rows[0][0] if rows else None
+
+
+# ------------------------------------------------------- LMTP client
+
+class Reply:
+    """One (possibly multi-line) reply."""
+
+    def __init__(self, lines):
+        self.lines = lines              # str, without CRLF
+
+    @property
+    def code(self):
+        try:
+            return int(self.lines[-1][:3])
+        except (ValueError, IndexError):
+            return None
+
+    @property
+    def text(self):
+        return "\n".join(self.lines)
+
+    def has(self, prefix):
+        """Some line of the reply starts with PREFIX."""
+        return any(l.startswith(prefix) for l in self.lines)
+
+    def __repr__(self):
+        return "Reply(%r)" % self.text
+
+
+class LmtpError(Exception):
+    pass
+
+
+class LmtpClient:
+    """A raw LMTP client: send any bytes, read replies with a timeout.
+    The greeting is not read on connect."""
+
+    def __init__(self, port, host="127.0.0.1", timeout=10):
+        self.timeout = timeout
+        self.sock = socket.create_connection((host, port), timeout)
+        self.buf = b""
+        self.eof = False
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.close()
+
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode("utf-8", "surrogateescape")
+        self.sock.settimeout(self.timeout)
+        self.sock.sendall(data)
+
+    def line(self, s):
+        """Send S plus CRLF."""
+        self.send((s.encode("utf-8", "surrogateescape")
+                   if isinstance(s, str) else s) + b"\r\n")
+
+    def _readline(self, deadline):
+        while b"\n" not in self.buf:
+            if self.eof:
+                raise LmtpError("connection closed" +
+                                (" (partial %r)" % self.buf if self.buf
+                                 else ""))
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise socket.timeout("timed out waiting for a reply")
+            self.sock.settimeout(left)
+            d = self.sock.recv(65536)
+            if not d:
+                self.eof = True
+                continue
+            self.buf += d
+        i = self.buf.index(b"\n")
+        l, self.buf = self.buf[:i + 1], self.buf[i + 1:]
+        return l.rstrip(b"\r\n").decode("utf-8", "replace")
+
+    def reply(self, timeout=None):
+        """The next whole reply (continuation lines "NNN-" read too)."""
+        deadline = time.monotonic() + (timeout or self.timeout)
+        lines = []
+        while True:
+            l = self._readline(deadline)
+            lines.append(l)
+            if len(l) < 4 or l[3] != "-":
+                return Reply(lines)
+
+    def replies(self, n, timeout=None):
+        return [self.reply(timeout) for _ in range(n)]
+
+    def cmd(self, s, timeout=None):
+        """Send one command line, return its reply."""
+        self.line(s)
+        return self.reply(timeout)
+
+    def quiet(self, wait=0.5):
+        """True when nothing more arrives within WAIT seconds (EOF
+        counts as quiet)."""
+        if self.buf:
+            return False
+        if self.eof:
+            return True
+        self.sock.settimeout(wait)
+        try:
+            d = self.sock.recv(65536)
+        except socket.timeout:
+            return True
+        except OSError:
+            return True
+        if not d:
+            self.eof = True
+            return True
+        self.buf += d
+        return False
+
+    def closed(self, wait=2.0):
+        """True when the server closes the connection within WAIT s
+        (any pending bytes are discarded)."""
+        deadline = time.monotonic() + wait
+        while not self.eof and time.monotonic() < deadline:
+            self.sock.settimeout(max(0.01, deadline - time.monotonic()))
+            try:
+                d = self.sock.recv(65536)
+            except socket.timeout:
+                return False
+            except OSError:
+                return True
+            if not d:
+                self.eof = True
+            else:
+                self.buf += d
+        return self.eof
+
+    # -- a whole transaction
+    def lhlo(self, name="test.example"):
+        return self.cmd("LHLO " + name)
+
+    def transaction(self, mail_from, rcpts, data, timeout=None):
+        """Pipelined MAIL/RCPT*/DATA, then the message (already
+        encoded with data_encode()).  Returns (mail_reply, rcpt_replies,
+        data_reply, after_dot_replies); after_dot_replies has one reply
+        per accepted recipient (empty when DATA was refused)."""
+        cmds = "MAIL FROM:<%s>\r\n" % mail_from
+        cmds += "".join("RCPT TO:<%s>\r\n" % r for r in rcpts)
+        cmds += "DATA\r\n"
+        self.send(cmds)
+        mr = self.reply(timeout)
+        rr = [self.reply(timeout) for _ in rcpts]
+        dr = self.reply(timeout)
+        if dr.code != 354:
+            return mr, rr, dr, []
+        self.send(data)
+        n = sum(1 for r in rr if r.code == 250)
+        return mr, rr, dr, [self.reply(timeout) for _ in range(n)]
+
+
+# --------------------------------------------------- data encoding
+
+_BARE_LF = re.compile(rb"(?<!\r)\n")
+
+
+def data_encode(raw, crlf=True):
+    """RAW (bytes) as the DATA section of an LMTP transaction.
+
+    Returns (wire, stored): WIRE ends with the CRLF "." CRLF terminator,
+    dot-stuffed; STORED is what the server must keep after
+    dot-unstuffing.  With crlf=True bare LFs become CRLF first (the
+    usual MTA behaviour); with crlf=False they are sent as they are
+    (the server then counts them as line ends for dot-stuffing too).
+    A message not ending in CRLF gets one added (SMTP can only carry
+    whole lines), and it is part of STORED."""
+    if crlf:
+        raw = _BARE_LF.sub(b"\r\n", raw)
+    if not raw.endswith(b"\r\n"):
+        raw += b"\r\n"
+    stuffed = re.sub(rb"(^|\n)\.", rb"\1..", raw)
+    return stuffed + b".\r\n", raw
+
+
+def unescape(s):
+    """Scenario escapes: \\r \\n \\t \\0 \\xHH \\\\ ; returns bytes."""
+    out = bytearray()
+    b = s.encode("utf-8", "surrogateescape")
+    i = 0
+    while i < len(b):
+        c = b[i]
+        if c == 0x5c and i + 1 < len(b):
+            n = chr(b[i + 1])
+            if n == "r":
+                out += b"\r"
+            elif n == "n":
+                out += b"\n"
+            elif n == "t":
+                out += b"\t"
+            elif n == "0":
+                out += b"\0"
+            elif n == "\\":
+                out += b"\\"
+            elif n == "x" and i + 3 < len(b):
+                out.append(int(b[i + 2:i + 4], 16))
+                i += 4
+                continue
+            else:
+                out += b[i:i + 2]
+            i += 2
+            continue
+        out.append(c)
+        i += 1
+    return bytes(out)

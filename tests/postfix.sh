@@ -1,0 +1,299 @@
+#!/bin/bash
+# postfix.sh - the whole path with a real Postfix: SMTP in, LMTP to mlistd.
+#
+# Starts a private Postfix instance (its own config_directory,
+# queue_directory, data_directory and maillog_file, all under the test's
+# temporary directory; the system Postfix in /etc/postfix and its queue are
+# never used), routes lists.example.org to mlistd over LMTP through
+# transport_maps, and sends mail to it over SMTP with swaks.
+#
+# Unknown recipients: smtpd uses reject_unverified_recipient, so Postfix
+# probes mlistd (verify(8) -> lmtp, MAIL/RCPT only) and mlistd's
+# "550 5.1.1" at RCPT time makes smtpd refuse the address during the SMTP
+# session: the sender's client gets the 550, nothing is queued, nobody is
+# bounced at.  The verify cache is in memory only (address_verify_map
+# empty).  Postfix must run as root here (it starts master and drops to
+# mail_owner = postfix itself).
+#
+# Without a working private Postfix the test skips, except under CI=true,
+# where that is a failure.
+
+. "$(dirname "$0")/lib.sh"
+
+PF_PIDFILE=""
+PF_UP=0
+
+pf_fail() { # pf_fail MESSAGE: cannot run Postfix here
+	if [ "${CI:-}" = true ]; then
+		echo "Bail out! private Postfix: $1"
+		exit 1
+	fi
+	skip_all "private Postfix: $1"
+}
+
+for c in postfix postconf postqueue swaks sqlite3 python3; do
+	need "$c"
+done
+[ "$(id -u)" -eq 0 ] || pf_fail "must run as root (postfix master starts as root)"
+id postfix >/dev/null 2>&1 || pf_fail "no 'postfix' user (install Debian's postfix package)"
+getent group postdrop >/dev/null 2>&1 || pf_fail "no 'postdrop' group"
+PF_DAEMONS=$(postconf -dh daemon_directory 2>/dev/null)
+[ -x "$PF_DAEMONS/master" ] || pf_fail "no $PF_DAEMONS/master"
+
+PF="$T_DIR/pf"       # config_directory (and meta_directory)
+PFQ="$T_DIR/pfq"     # queue_directory
+PFD="$T_DIR/pfd"     # data_directory
+PFLOG="$T_DIR/maillog"
+
+pf_cleanup() {
+	if [ "$PF_UP" -eq 1 ]; then
+		postfix -c "$PF" stop >/dev/null 2>&1
+		# master exits within a second or so; make sure, by its PID
+		if [ -n "$PF_PIDFILE" ] && [ -s "$PF_PIDFILE" ]; then
+			mp=$(tr -dc 0-9 <"$PF_PIDFILE")
+			i=0
+			while [ -n "$mp" ] && kill -0 "$mp" 2>/dev/null && [ $i -lt 100 ]; do
+				sleep 0.1; i=$((i + 1))
+			done
+			[ -n "$mp" ] && kill -KILL "$mp" 2>/dev/null
+		fi
+	fi
+	t_cleanup
+}
+trap pf_cleanup EXIT
+
+diag_file() { [ -f "$1" ] && sed 's/^/# /' "$1" | tail -"${2:-40}"; }
+
+# --- mlistd ----------------------------------------------------------------
+
+write_conf
+start_daemon || pf_fail "mlistd did not start"
+ctl club create acme >/dev/null
+ok $? "club acme created"
+ctl member add acme alice@example.com --name Alice >/dev/null
+ok $? "member alice added"
+
+PFOUT=$(ctl postfix)
+ok $? "mlistctl postfix runs"
+like "$PFOUT" "relay_domains = .*lists\.example\.org" \
+	"mlistctl postfix: relay_domains names the domain"
+like "$PFOUT" "(^|$(printf '\n'))transport_maps = " \
+	"mlistctl postfix: transport_maps line"
+like "$PFOUT" "recipient_delimiter = \+" \
+	"mlistctl postfix: recipient_delimiter = +"
+like "$PFOUT" "lmtp_destination_recipient_limit = " \
+	"mlistctl postfix: lmtp_destination_recipient_limit"
+TRANSPORT_LINE=$(printf '%s\n' "$PFOUT" |
+	grep -E "^lists\.example\.org[[:space:]]+lmtp:inet:127\.0\.0\.1:$PORT\$")
+ok $? "mlistctl postfix: transport map line points at mlistd's listener"
+
+# --- the private Postfix ---------------------------------------------------
+
+# postfix daemons drop to mail_owner: let them traverse the temp dir
+chmod 755 "$T_DIR"
+# postfix check creates the queue subdirectories and data_directory
+mkdir -p "$PF" "$PFQ" || pf_fail "cannot create $PF"
+# meta_directory is ours too, so nothing under /etc/postfix is used
+for f in postfix-files dynamicmaps.cf; do
+	src="/etc/postfix/$f"
+	[ -f "$src" ] || src="$(postconf -dh meta_directory)/$f"
+	[ -f "$src" ] && cp "$src" "$PF/$f"
+done
+mkdir -p "$PF/postfix-files.d" "$PF/dynamicmaps.cf.d"
+: >"$PFLOG"
+
+SMTP_PORT=$(free_port)
+# the transport map is the one mlistctl printed (texthash: needs no postmap)
+printf '%s\n' "${TRANSPORT_LINE:-lists.example.org lmtp:inet:127.0.0.1:$PORT}" \
+	>"$PF/mlistd_transport"
+
+cat >"$PF/main.cf" <<EOF
+compatibility_level = 3.6
+config_directory = $PF
+meta_directory = $PF
+queue_directory = $PFQ
+data_directory = $PFD
+mail_owner = postfix
+setgid_group = postdrop
+maillog_file = $PFLOG
+maillog_file_prefixes = $T_DIR
+myhostname = pf.test.invalid
+mydomain = test.invalid
+myorigin = \$myhostname
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+alias_maps =
+alias_database =
+local_recipient_maps =
+relay_domains = lists.example.org
+relay_recipient_maps =
+transport_maps = texthash:$PF/mlistd_transport
+recipient_delimiter = +
+lmtp_destination_recipient_limit = 1000
+lmtp_host_lookup = native
+smtp_host_lookup = native
+smtp_dns_support_level = disabled
+# anything not for the lists goes nowhere
+default_transport = error:private test instance
+relay_transport = error:private test instance
+smtputf8_enable = no
+biff = no
+smtpd_peername_lookup = no
+smtpd_banner = \$myhostname ESMTP
+smtpd_relay_restrictions = permit_mynetworks, defer_unauth_destination
+smtpd_recipient_restrictions = reject_unverified_recipient
+address_verify_map =
+unverified_recipient_reject_code = 550
+address_verify_poll_count = 10
+address_verify_poll_delay = 1s
+queue_run_delay = 2s
+minimal_backoff_time = 2s
+maximal_backoff_time = 4s
+delay_warning_time = 0
+notify_classes =
+EOF
+
+cat >"$PF/master.cf" <<EOF
+# service type  private unpriv  chroot  wakeup  maxproc command
+127.0.0.1:$SMTP_PORT inet n - n - - smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+lmtp      unix  -       -       n       -       -       lmtp
+smtp      unix  -       -       n       -       -       smtp
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+EOF
+
+CHECK=$(postfix -c "$PF" check 2>&1)
+rc=$?
+if [ $rc -ne 0 ]; then
+	echo "# postfix -c $PF check failed:"
+	printf '%s\n' "$CHECK" | sed 's/^/# /'
+	diag_file "$PFLOG"
+	pf_fail "postfix check failed"
+fi
+ok 0 "postfix check passes on the private instance"
+[ -n "$CHECK" ] && printf '%s\n' "$CHECK" | sed 's/^/# postfix check: /'
+grep -E 'warning|fatal|error' "$PFLOG" | sed 's/^/# postfix check: /'
+
+START=$(postfix -c "$PF" start 2>&1)
+rc=$?
+PF_PIDFILE="$PFQ/pid/master.pid"
+PF_UP=1
+if [ $rc -ne 0 ]; then
+	printf '%s\n' "$START" | sed 's/^/# /'
+	diag_file "$PFLOG"
+	pf_fail "postfix start failed"
+fi
+i=0
+while ! python3 -c "import socket; socket.create_connection(('127.0.0.1',$SMTP_PORT),1).close()" 2>/dev/null; do
+	i=$((i + 1))
+	if [ $i -gt 100 ]; then
+		diag_file "$PFLOG"
+		pf_fail "private smtpd is not listening on 127.0.0.1:$SMTP_PORT"
+	fi
+	sleep 0.1
+done
+ok 0 "private Postfix listens on 127.0.0.1:$SMTP_PORT"
+
+# --- SMTP in ---------------------------------------------------------------
+
+send() { # send TO MESSAGE-ID SUBJECT: swaks to the private smtpd
+	swaks --server "127.0.0.1:$SMTP_PORT" --helo client.test.invalid \
+		--from alice@example.com --to "$1" \
+		--header "Message-Id: $2" --header "Subject: $3" \
+		--body "Hello from the postfix test ($2)." 2>&1
+}
+
+OUT=$(send acme@lists.example.org '<pf-post-1@example.com>' 'First post')
+rc=$?
+is "$rc" 0 "swaks: post to acme@ accepted by Postfix"
+[ $rc -eq 0 ] || printf '%s\n' "$OUT" | sed 's/^/# /' | tail -20
+
+OUT=$(send acme+owner@lists.example.org '<pf-owner-1@example.com>' 'To the animators')
+rc=$?
+is "$rc" 0 "swaks: mail to acme+owner@ accepted by Postfix"
+[ $rc -eq 0 ] || printf '%s\n' "$OUT" | sed 's/^/# /' | tail -20
+
+# unknown@ is refused at RCPT: 550 once verify has mlistd's answer (a 450
+# "probe pending" can only come if the probe is slower than the poll
+# window; retry a few times then)
+n=0
+while :; do
+	OUT=$(send unknown@lists.example.org '<pf-unknown-1@example.com>' 'Nobody')
+	rc=$?
+	printf '%s\n' "$OUT" | grep -q '^<\*\* *4[0-9][0-9]' || break
+	n=$((n + 1)); [ $n -ge 5 ] && break
+	sleep 2
+done
+[ $rc -ne 0 ]
+ok $? "swaks: unknown@ refused during the SMTP session"
+like "$OUT" '<\*\* +550[ -]5\.1\.1' "unknown@ gets 550 5.1.1 at RCPT"
+
+# --- LMTP out: wait until both are stored ----------------------------------
+
+count() { sql "SELECT count(*) FROM messages WHERE message_id = '$1'" 2>/dev/null; }
+i=0
+while :; do
+	a=$(count '<pf-post-1@example.com>')
+	b=$(count '<pf-owner-1@example.com>')
+	[ "${a:-0}" -ge 1 ] && [ "${b:-0}" -ge 1 ] && break
+	i=$((i + 1))
+	if [ $i -gt 300 ]; then
+		echo "# waited 30 s; Postfix log:"
+		diag_file "$PFLOG"
+		break
+	fi
+	sleep 0.1
+done
+# give a duplicate delivery (if any) a moment to show up
+sleep 1
+is "$(count '<pf-post-1@example.com>')" 1 "post stored exactly once"
+is "$(count '<pf-owner-1@example.com>')" 1 "owner mail stored exactly once"
+is "$(sql "SELECT rcpt || ' ' || role FROM messages WHERE message_id = '<pf-post-1@example.com>'")" \
+	"acme@lists.example.org post" "post stored as a post to acme@"
+like "$(sql "SELECT rcpt || ' ' || role FROM messages WHERE message_id = '<pf-owner-1@example.com>'")" \
+	"^acme\+owner@lists\.example\.org owner" "owner mail stored with role owner"
+is "$(count '<pf-unknown-1@example.com>')" 0 "mail to unknown@ not stored"
+is "$(sql "SELECT count(*) FROM messages")" 2 "nothing else stored"
+like "$(sql "SELECT raw FROM messages WHERE message_id = '<pf-post-1@example.com>'")" \
+	"Received: from client\.test\.invalid" "stored copy went through Postfix"
+
+# the queue drains: both delivered, nothing deferred
+i=0
+while :; do
+	Q=$(postqueue -c "$PF" -p 2>&1)
+	printf '%s\n' "$Q" | grep -q 'Mail queue is empty' && break
+	i=$((i + 1)); [ $i -gt 100 ] && break
+	sleep 0.1
+done
+like "$Q" "Mail queue is empty" "private Postfix queue is empty"
+LOG=$(cat "$PFLOG")
+is "$(printf '%s\n' "$LOG" | grep -c 'postfix/lmtp.*to=<acme@lists.example.org>.*status=sent')" 1 \
+	"Postfix log: acme@ delivered once over LMTP"
+is "$(printf '%s\n' "$LOG" | grep -c 'postfix/lmtp.*to=<acme+owner@lists.example.org>.*status=sent')" 1 \
+	"Postfix log: acme+owner@ delivered once over LMTP"
+like "$(printf '%s\n' "$LOG" | grep 'unknown@lists.example.org' | head -5)" \
+	"reject: RCPT from .*550 5\.1\.1 <unknown@lists\.example\.org>" \
+	"Postfix log: unknown@ rejected at RCPT"
+if [ "$T_FAIL" -ne 0 ]; then
+	echo "# Postfix log:"; diag_file "$PFLOG" 60
+	echo "# mlistd log:"; diag_file "$T_DIR/mlistd.log" 30
+fi
+
+done_testing

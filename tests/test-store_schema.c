@@ -1,0 +1,118 @@
+/*
+ * test-store_schema - migrations from an empty database and from each
+ * older version; a newer database is refused.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "tap.h"
+
+static char path[64];
+
+/* set_version - write user_version behind the store's back */
+static void
+set_version(int v)
+{
+	sqlite3 *db;
+	char sql[64];
+
+	sqlite3_open(path, &db);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", v);
+	sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+}
+
+static void
+fresh(void)
+{
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/mlt-schema-XXXXXX");
+	fd = mkstemp(path);
+	close(fd);
+	unlink(path);
+}
+
+int
+main(void)
+{
+	struct store *s;
+	char *err;
+	int64_t id;
+
+	ok(store_schema_version() >= 2, "schema version %d",
+	   store_schema_version());
+
+	fresh();
+	ok(store_open(path, STORE_CREATE, &s, &err) == 0,
+	   "an empty database is created");
+	is_int(store_user_version(s), store_schema_version(),
+	       "and migrated to the current version");
+	ok(store_club_create(s, "acme", 0, &id) == 0, "tables are usable");
+	store_close(&s);
+	ok(store_open(path, STORE_CREATE, &s, &err) == 0,
+	   "reopening a current database works");
+	ok(store_club_find(s, "acme", &id) == 0, "and keeps the data");
+	store_close(&s);
+	unlink(path);
+
+	/* every older version migrates forward, data kept */
+	for (int v = 1; v < store_schema_version(); v++) {
+		fresh();
+		store_open(path, 0 | STORE_CREATE, &s, &err);
+		store_close(&s);
+		unlink(path);
+		/* build a database that stops at version v */
+		{
+			sqlite3 *db;
+
+			sqlite3_open(path, &db);
+			sqlite3_close(db);
+		}
+		ok(store_open(path, STORE_READONLY, &s, &err) == 0,
+		   "open empty read-only (v%d)", v);
+		store_close(&s);
+		{
+			/* open without CREATE so nothing migrates, then
+			   migrate to v by hand */
+			int rc = store_open(path, 0, &s, &err);
+
+			ok(rc == 0 && store_migrate_to(s, v) == 0 &&
+				   store_user_version(s) == v,
+			   "database at version %d", v);
+			store_club_create(s, "old", 0, &id);
+			store_close(&s);
+		}
+		ok(store_open(path, STORE_CREATE, &s, &err) == 0 &&
+			   store_user_version(s) == store_schema_version(),
+		   "version %d migrates to %d", v, store_schema_version());
+		ok(store_club_find(s, "old", &id) == 0,
+		   "data from version %d kept", v);
+		store_close(&s);
+		unlink(path);
+	}
+
+	/* a database from a newer mlistd is refused, untouched */
+	fresh();
+	store_open(path, STORE_CREATE, &s, &err);
+	store_close(&s);
+	set_version(store_schema_version() + 1);
+	ok(store_open(path, STORE_CREATE, &s, &err) < 0 &&
+		   strstr(err, "newer") != NULL,
+	   "a newer database is refused: %s", err ? err : "");
+	free(err);
+	unlink(path);
+	{
+		char p2[80];
+
+		snprintf(p2, sizeof(p2), "%s-wal", path);
+		unlink(p2);
+		snprintf(p2, sizeof(p2), "%s-shm", path);
+		unlink(p2);
+	}
+	tap_done();
+}
