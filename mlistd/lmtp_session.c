@@ -23,6 +23,7 @@
 #include "strutil.h"
 #include "xalloc.h"
 
+int lmtp_idle_timeout = LMTP_IDLE_TIMEOUT;
 atomic_int lmtp_stopping;
 atomic_int lmtp_stop_now;
 
@@ -117,7 +118,7 @@ fill(struct lmtp_session *s)
 				(void)flush(s);
 				return -1;
 			}
-			if (++waited >= LMTP_IDLE_TIMEOUT) {
+			if (++waited >= lmtp_idle_timeout) {
 				say(s, "421 4.4.2 idle timeout");
 				(void)flush(s);
 				return -1;

@@ -16,6 +16,10 @@ struct deliver;
 #define LMTP_MAX_RCPTS 1000
 #define LMTP_IDLE_TIMEOUT 300	/* seconds without input */
 
+/* Seconds of silence before a session is closed with 421 4.4.2; tests
+   shorten it with MLISTD_IDLE_TIMEOUT. */
+extern int lmtp_idle_timeout;
+
 /* Set by the daemon on SIGTERM: sessions without an open transaction
    answer 421 4.3.2 and close; after the grace period all of them do. */
 extern atomic_int lmtp_stopping;

@@ -215,6 +215,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "mlistd: %s\n", cerr);
 		return EX_USAGE;
 	}
+	if (getenv("MLISTD_IDLE_TIMEOUT"))
+		lmtp_idle_timeout = atoi(getenv("MLISTD_IDLE_TIMEOUT")) > 0
+					? atoi(getenv("MLISTD_IDLE_TIMEOUT"))
+					: LMTP_IDLE_TIMEOUT;
 	if (conf_load(path, &conf, &err) < 0) {
 		fprintf(stderr, "mlistd: %s\n", err);
 		return EX_CONFIG;
