@@ -135,7 +135,9 @@ addr_normalize(const char *s)
 	for (const char *p = s; *p; p++) {
 		unsigned char c = (unsigned char)*p;
 
-		if (c <= ' ' || c >= 0x7f || strchr("<>()[],;:\\\"", c))
+		/* quoted local parts are not supported: one '@' only */
+		if (c <= ' ' || c >= 0x7f || strchr("<>()[],;:\\\"", c) ||
+		    (c == '@' && p != at))
 			return NULL;
 	}
 	for (const char *p = at + 1; *p; p++)

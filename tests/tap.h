@@ -10,6 +10,13 @@
 
 static int tap_n, tap_failed;
 
+/* line-buffered, so TAP lines survive a sanitizer's exit */
+__attribute__((constructor)) static void
+tap_init(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
 #define ok(cond, ...)                                                          \
 	do {                                                                   \
 		int ok_c_ = !!(cond);                                          \
