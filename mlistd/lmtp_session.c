@@ -139,8 +139,10 @@ fill(struct lmtp_session *s)
 	}
 }
 
-/* read_command - next command line into line (CRLF or LF stripped).
-   Returns 1, 0 when the line was too long (discarded), -1 at EOF/error. */
+/* read_command - next command line into line (CRLF or LF stripped);
+   a line of more than cap - 1 bytes with its line end is too long.
+   Returns 1, 0 when the line was too long (discarded), -1 at EOF/error,
+   2 when it holds a NUL byte. */
 static int
 read_command(struct lmtp_session *s, char *line, size_t cap)
 {
@@ -178,6 +180,8 @@ read_command(struct lmtp_session *s, char *line, size_t cap)
 		if (too_long)
 			return 0;
 		line[len] = '\0';
+		if (memchr(line, '\0', len) != NULL)
+			return 2;
 		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			line[--len] = '\0';
 		return 1;
@@ -409,7 +413,7 @@ void
 lmtp_session_run(int fd, const struct conf *conf, struct deliver *d)
 {
 	struct lmtp_session *s = xcalloc(1, sizeof(*s));
-	char line[LMTP_LINE_MAX + 2];
+	char line[LMTP_LINE_MAX + 1];
 
 	s->fd = fd;
 	s->conf = conf;
@@ -425,8 +429,11 @@ lmtp_session_run(int fd, const struct conf *conf, struct deliver *d)
 			say(s, "500 5.5.2 line too long");
 			goto error;
 		}
-		if (memchr(line, '\0', strlen(line)) != NULL ||
-		    strlen(line) == 0) {
+		if (r == 2) {
+			say(s, "500 5.5.2 NUL byte in command");
+			goto error;
+		}
+		if (strlen(line) == 0) {
 			say(s, "500 5.5.2 empty command");
 			goto error;
 		}

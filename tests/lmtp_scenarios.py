@@ -44,6 +44,7 @@ import socket
 import sys
 import time
 
+sys.dont_write_bytecode = True    # the source tree may be read-only
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lmtplib as L  # noqa: E402
 
