@@ -24,6 +24,7 @@
 # Run as root (smtp-sink -u nobody; mlistd user = root).
 
 set -u
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 HERE=$(cd "$(dirname "$0")" && pwd)
 BIN=${MLISTD_BIN:-$HERE/../mlistd}
 BIN=$(cd "$BIN" && pwd) || { echo "no MLISTD_BIN directory" >&2; exit 2; }

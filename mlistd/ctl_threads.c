@@ -113,15 +113,20 @@ ctl_postfix_cmd(struct ctl *c)
 				 l->port);
 		nexthop = buf;
 	}
-	printf("# main.cf (postconf -e each line)\n"
-	       "relay_domains = $mydestination, %s\n"
+	printf("# main.cf: add with postconf -e (merge with values you already "
+	       "have)\n"
+	       "relay_domains = %s\n"
 	       "transport_maps = hash:/etc/postfix/mlistd_transport\n"
 	       "recipient_delimiter = %c\n"
 	       "lmtp_destination_recipient_limit = 1000\n"
-	       "mlistd_destination_recipient_limit = 1000\n"
+	       "# refuse unknown club addresses during the SMTP session: "
+	       "Postfix asks mlistd\n"
+	       "smtpd_recipient_restrictions = permit_mynetworks, "
+	       "reject_unauth_destination, reject_unverified_recipient\n"
+	       "unverified_recipient_reject_code = 550\n"
 	       "\n"
-	       "# /etc/postfix/mlistd_transport (then: postmap "
-	       "/etc/postfix/mlistd_transport)\n"
+	       "# /etc/postfix/mlistd_transport, then: postmap "
+	       "/etc/postfix/mlistd_transport\n"
 	       "%s\tlmtp:%s\n",
 	       conf->domain, conf->delimiter, conf->domain, nexthop);
 	return 0;

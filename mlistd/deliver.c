@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "clock.h"
@@ -21,6 +22,8 @@
 #include "xalloc.h"
 
 #define DELIVER_READERS 8
+#define DELIVER_BATCH_MIN 8
+#define DELIVER_LINGER_NS 400000L
 
 struct deliver_job {
 	const char *raw;
@@ -31,6 +34,7 @@ struct deliver_job {
 	size_t n;
 	int64_t arrival_ms;
 	bool done;
+	pthread_cond_t cond;	/* signalled when done: wake only its owner */
 	struct deliver_job *next;
 };
 
@@ -38,11 +42,15 @@ struct deliver {
 	const struct conf *conf;
 	unsigned char key[TOKEN_KEY_LEN];
 	struct store *writer;
+	struct store *checkpointer;
 	pthread_t committer;
+	pthread_t checkpoint_thread;
 	pthread_mutex_t lock;
 	pthread_cond_t work;	/* committer waits for jobs */
-	pthread_cond_t done;	/* sessions wait for their job */
+	pthread_cond_t work_done; /* the checkpointer sleeps on it */
 	struct deliver_job *head, *tail;
+	size_t queued;
+	size_t last_batch;	/* jobs in the previous transaction */
 	bool stopping;
 	struct store *readers[DELIVER_READERS];
 	size_t nreaders;	/* idle, opened readers */
@@ -275,6 +283,27 @@ commit_job(struct deliver *d, struct deliver_job *job)
 	store_savepoint_release(s);
 }
 
+/* linger - with few jobs queued, wait a moment for more so one fsync
+   covers more messages; sessions in DATA right now will come soon */
+static void
+linger(struct deliver *d)
+{
+	struct timespec until;
+
+	/* a lone sender gains nothing from waiting */
+	if (d->queued >= DELIVER_BATCH_MIN || d->last_batch < 2 || d->stopping)
+		return;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += DELIVER_LINGER_NS;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	while (d->queued < DELIVER_BATCH_MIN && !d->stopping)
+		if (pthread_cond_timedwait(&d->work, &d->lock, &until) != 0)
+			break;
+}
+
 /* committer - the single writer: one transaction per batch of jobs */
 static void *
 committer(void *arg)
@@ -289,8 +318,11 @@ committer(void *arg)
 			pthread_cond_wait(&d->work, &d->lock);
 		if (d->head == NULL && d->stopping)
 			break;
+		linger(d);
 		batch = d->head;
 		d->head = d->tail = NULL;
+		d->last_batch = d->queued;
+		d->queued = 0;
 		pthread_mutex_unlock(&d->lock);
 
 		if (store_begin(d->writer) < 0) {
@@ -317,9 +349,42 @@ committer(void *arg)
 			}
 		}
 		pthread_mutex_lock(&d->lock);
-		for (j = batch; j; j = j->next)
+		for (j = batch; j; ) {
+			/* j lives on its session's stack: read next first */
+			struct deliver_job *next = j->next;
+
 			j->done = true;
-		pthread_cond_broadcast(&d->done);
+			pthread_cond_signal(&j->cond);
+			j = next;
+		}
+	}
+	pthread_mutex_unlock(&d->lock);
+	return NULL;
+}
+
+/* checkpoint_loop - move the WAL into the database off the commit path,
+   so a commit never waits for a checkpoint's writes and fsync */
+static void *
+checkpoint_loop(void *arg)
+{
+	struct deliver *d = arg;
+	struct timespec until;
+
+	pthread_mutex_lock(&d->lock);
+	while (!d->stopping) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 200 * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&d->work_done, &d->lock, &until);
+		if (d->stopping)
+			break;
+		pthread_mutex_unlock(&d->lock);
+		if (store_checkpoint(d->checkpointer) < 0)
+			log_warn("store: %s", store_error(d->checkpointer));
+		pthread_mutex_lock(&d->lock);
 	}
 	pthread_mutex_unlock(&d->lock);
 	return NULL;
@@ -338,6 +403,7 @@ deliver_message(struct deliver *d, const char *raw, size_t len,
 	job.n = n;
 	job.msg = msg_parse(raw, len);
 	deliver_body_hash(raw, len, job.hash);
+	pthread_cond_init(&job.cond, NULL);
 
 	pthread_mutex_lock(&d->lock);
 	/* arrival dates are unique so "earlier" is never a tie */
@@ -350,10 +416,12 @@ deliver_message(struct deliver *d, const char *raw, size_t len,
 	else
 		d->head = &job;
 	d->tail = &job;
+	d->queued++;
 	pthread_cond_signal(&d->work);
 	while (!job.done)
-		pthread_cond_wait(&d->done, &d->lock);
+		pthread_cond_wait(&job.cond, &d->lock);
 	pthread_mutex_unlock(&d->lock);
+	pthread_cond_destroy(&job.cond);
 	msg_free(&job.msg);
 }
 
@@ -369,14 +437,22 @@ deliver_open(const struct conf *conf, const unsigned char key[TOKEN_KEY_LEN],
 		free(d);
 		return -1;
 	}
-	pthread_mutex_init(&d->lock, NULL);
-	pthread_cond_init(&d->work, NULL);
-	pthread_cond_init(&d->done, NULL);
-	pthread_cond_init(&d->reader_free, NULL);
-	if (pthread_create(&d->committer, NULL, committer, d) != 0) {
-		*error_r = xstrdup("cannot start the committer thread");
+	if (store_open(conf->database, 0, &d->checkpointer, error_r) < 0) {
 		store_close(&d->writer);
 		free(d);
+		return -1;
+	}
+	store_autocheckpoint(d->writer, 0);
+	pthread_mutex_init(&d->lock, NULL);
+	pthread_cond_init(&d->work, NULL);
+	pthread_cond_init(&d->work_done, NULL);
+	pthread_cond_init(&d->reader_free, NULL);
+	if (pthread_create(&d->committer, NULL, committer, d) != 0 ||
+	    pthread_create(&d->checkpoint_thread, NULL, checkpoint_loop, d) !=
+		0) {
+		/* XXX: threads cannot fail to start here short of resource
+		   exhaustion at startup, which is fatal for the caller */
+		*error_r = xstrdup("cannot start the store threads");
 		return -1;
 	}
 	*d_r = d;
@@ -401,8 +477,12 @@ deliver_close(struct deliver **dp)
 	pthread_mutex_lock(&d->lock);
 	d->stopping = true;
 	pthread_cond_signal(&d->work);
+	pthread_cond_signal(&d->work_done);
 	pthread_mutex_unlock(&d->lock);
 	pthread_join(d->committer, NULL);
+	pthread_join(d->checkpoint_thread, NULL);
+	(void)store_checkpoint(d->checkpointer);
+	store_close(&d->checkpointer);
 	for (size_t i = 0; i < d->nreaders; i++)
 		store_close(&d->readers[i]);
 	store_close(&d->writer);

@@ -44,10 +44,11 @@ static int nsessions;
 static const struct conf *current_conf;
 static struct deliver *deliver;
 
-struct session_arg {
-	int fd;
-	const struct conf *conf;
-};
+/* Sessions run on a pool of threads that stay for the next connection,
+   so a connection does not pay for creating and tearing down a thread. */
+static int queue_fds[MAX_SESSIONS];
+static size_t queue_head, queue_len;
+static int nworkers, nidle;
 
 static void
 on_signal(int sig)
@@ -60,57 +61,69 @@ on_signal(int sig)
 }
 
 static void *
-session_thread(void *p)
+session_worker(void *p)
 {
-	struct session_arg *a = p;
-
-	lmtp_session_run(a->fd, a->conf, deliver);
-	free(a);
+	(void)p;
 	pthread_mutex_lock(&sessions_lock);
-	nsessions--;
-	pthread_cond_broadcast(&sessions_cond);
-	pthread_mutex_unlock(&sessions_lock);
+	for (;;) {
+		int fd;
+
+		nidle++;
+		while (queue_len == 0)
+			pthread_cond_wait(&sessions_cond, &sessions_lock);
+		nidle--;
+		fd = queue_fds[queue_head];
+		queue_head = (queue_head + 1) % MAX_SESSIONS;
+		queue_len--;
+		pthread_mutex_unlock(&sessions_lock);
+		lmtp_session_run(fd, current_conf, deliver);
+		pthread_mutex_lock(&sessions_lock);
+		nsessions--;
+		pthread_cond_broadcast(&sessions_cond);
+	}
 	return NULL;
 }
 
-/* accept_one - a new session thread for a connection on fd */
+/* accept_one - hand a new connection on lfd to an idle worker */
 static void
 accept_one(int lfd)
 {
-	struct session_arg *a;
-	pthread_attr_t attr;
-	pthread_t t;
+	static const char busy[] = "421 4.3.2 too many sessions, "
+				   "try again later\r\n";
 	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 
 	if (fd < 0)
 		return;
 	pthread_mutex_lock(&sessions_lock);
 	if (nsessions >= MAX_SESSIONS) {
-		static const char busy[] = "421 4.3.2 too many sessions, "
-					   "try again later\r\n";
-
 		pthread_mutex_unlock(&sessions_lock);
 		(void)!write(fd, busy, sizeof(busy) - 1);
 		close(fd);
 		return;
 	}
-	nsessions++;
-	pthread_mutex_unlock(&sessions_lock);
-	a = xmalloc(sizeof(*a));
-	a->fd = fd;
-	a->conf = current_conf;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 256 * 1024);
-	if (pthread_create(&t, &attr, session_thread, a) != 0) {
-		log_warn("cannot start a session thread: out of resources");
-		close(fd);
-		free(a);
-		pthread_mutex_lock(&sessions_lock);
-		nsessions--;
-		pthread_mutex_unlock(&sessions_lock);
+	if (nidle == 0 && nworkers < MAX_SESSIONS) {
+		pthread_attr_t attr;
+		pthread_t t;
+
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		pthread_attr_setstacksize(&attr, 256 * 1024);
+		if (pthread_create(&t, &attr, session_worker, NULL) == 0)
+			nworkers++;
+		pthread_attr_destroy(&attr);
+		if (nworkers == 0) {
+			pthread_mutex_unlock(&sessions_lock);
+			log_warn("cannot start a session thread");
+			(void)!write(fd, busy, sizeof(busy) - 1);
+			close(fd);
+			return;
+		}
 	}
-	pthread_attr_destroy(&attr);
+	nsessions++;
+	queue_fds[(queue_head + queue_len) % MAX_SESSIONS] = fd;
+	queue_len++;
+	pthread_cond_broadcast(&sessions_cond);
+	pthread_mutex_unlock(&sessions_lock);
 }
 
 /* reload - SIGHUP: a valid new configuration replaces the old one.

@@ -218,3 +218,20 @@ store_migrate_to(struct store *s, int version)
 {
 	return store_schema_migrate(s, version);
 }
+
+void
+store_autocheckpoint(struct store *s, int pages)
+{
+	sqlite3_wal_autocheckpoint(s->db, pages);
+}
+
+int
+store_checkpoint(struct store *s)
+{
+	int log = 0, done = 0;
+
+	if (sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+				      &log, &done) != SQLITE_OK)
+		return store_fail(s, "checkpoint");
+	return log - done;
+}

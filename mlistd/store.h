@@ -44,6 +44,13 @@ int store_savepoint(struct store *store);
 void store_savepoint_rollback(struct store *store);
 int store_savepoint_release(struct store *store);
 
+/* store_autocheckpoint - pages of WAL after which a commit checkpoints
+   (0: never; another connection then calls store_checkpoint) */
+void store_autocheckpoint(struct store *store, int pages);
+/* store_checkpoint - copy the WAL into the database without blocking
+   writers; returns the WAL frames still to copy, or -1 */
+int store_checkpoint(struct store *store);
+
 /* store_schema_version - the version this program writes */
 int store_schema_version(void);
 /* store_user_version - the version of the open database */

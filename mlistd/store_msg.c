@@ -278,7 +278,8 @@ subject_root(struct store *s, int64_t club, const char *norm, int64_t date,
 {
 	sqlite3_stmt *st = store_stmt(
 	    s, "SELECT id FROM messages WHERE club_id = ? AND subject_norm = ? "
-	       "AND date < ? AND date >= ? AND parent_id IS NULL "
+	       "AND subject_norm != '' AND date < ? AND date >= ? "
+	       "AND parent_id IS NULL "
 	       "AND thread_id IS NOT NULL AND id != ? "
 	       "ORDER BY date DESC, id DESC LIMIT 1");
 
@@ -379,7 +380,8 @@ relink_by_subject(struct store *s, int64_t club, int64_t msg,
 {
 	sqlite3_stmt *st = store_stmt(
 	    s, "SELECT id FROM messages WHERE club_id = ? AND subject_norm = ? "
-	       "AND date > ? AND date <= ? AND has_refs = 0 AND id != ? "
+	       "AND subject_norm != '' AND date > ? AND date <= ? "
+	       "AND has_refs = 0 AND id != ? "
 	       "AND thread_id IS NOT NULL ORDER BY date, id LIMIT 1000");
 	int64_t *later = NULL;
 	size_t n = 0;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int tap_n, tap_failed;
 
@@ -59,6 +60,19 @@ tap_init(void)
 		printf("1..0 # SKIP %s\n", reason);                            \
 		return 0;                                                      \
 	} while (0)
+
+/* tap_unlink_db - remove an SQLite file and its WAL companions */
+static inline void
+tap_unlink_db(const char *path)
+{
+	char p[4200];
+
+	unlink(path);
+	snprintf(p, sizeof(p), "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", path);
+	unlink(p);
+}
 
 /* tap_corpus - the shared corpus directory, or NULL (SPEC.md section 1) */
 static inline const char *

@@ -34,7 +34,7 @@ fresh(void)
 	snprintf(path, sizeof(path), "/tmp/mlt-schema-XXXXXX");
 	fd = mkstemp(path);
 	close(fd);
-	unlink(path);
+	tap_unlink_db(path);
 }
 
 int
@@ -58,14 +58,14 @@ main(void)
 	   "reopening a current database works");
 	ok(store_club_find(s, "acme", &id) == 0, "and keeps the data");
 	store_close(&s);
-	unlink(path);
+	tap_unlink_db(path);
 
 	/* every older version migrates forward, data kept */
 	for (int v = 1; v < store_schema_version(); v++) {
 		fresh();
 		store_open(path, 0 | STORE_CREATE, &s, &err);
 		store_close(&s);
-		unlink(path);
+		tap_unlink_db(path);
 		/* build a database that stops at version v */
 		{
 			sqlite3 *db;
@@ -93,7 +93,7 @@ main(void)
 		ok(store_club_find(s, "old", &id) == 0,
 		   "data from version %d kept", v);
 		store_close(&s);
-		unlink(path);
+		tap_unlink_db(path);
 	}
 
 	/* a database from a newer mlistd is refused, untouched */
@@ -105,7 +105,7 @@ main(void)
 		   strstr(err, "newer") != NULL,
 	   "a newer database is refused: %s", err ? err : "");
 	free(err);
-	unlink(path);
+	tap_unlink_db(path);
 	{
 		char p2[80];
 

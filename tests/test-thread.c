@@ -24,6 +24,15 @@ struct tmsg {
 
 static struct store *s;
 static int64_t club;
+static char dbpath[] = "/tmp/mlt-thread-XXXXXX";
+
+/* close_db - close and remove the test database */
+static void
+close_db(void)
+{
+	store_close(&s);
+	tap_unlink_db(dbpath);
+}
 
 static void
 insert(const struct tmsg *m)
@@ -87,18 +96,18 @@ nthreads(void)
 static void
 fresh(void)
 {
-	char path[] = "/tmp/mlt-thread-XXXXXX";
 	char *err;
-	int fd = mkstemp(path);
+	int fd;
 
+	close_db();
+	strcpy(dbpath, "/tmp/mlt-thread-XXXXXX");
+	fd = mkstemp(dbpath);
 	close(fd);
-	unlink(path);
-	store_close(&s);
-	if (store_open(path, STORE_CREATE, &s, &err) < 0) {
+	unlink(dbpath);
+	if (store_open(dbpath, STORE_CREATE, &s, &err) < 0) {
 		printf("Bail out! %s\n", err);
 		exit(1);
 	}
-	unlink(path); /* the open handle keeps it */
 	store_club_create(s, "acme", 0, &club);
 }
 
@@ -238,6 +247,6 @@ main(void)
 		       "but threaded once");
 		store_thread_list_free(t, n);
 	}
-	store_close(&s);
+	close_db();
 	tap_done();
 }

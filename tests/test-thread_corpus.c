@@ -85,23 +85,33 @@ free_files(void)
 	nfiles = 0;
 }
 
+static char path[] = "/tmp/mlt-corpus-XXXXXX";
+
+/* close_db - close and remove the current test database */
+static void
+close_db(struct store **s)
+{
+	store_close(s);
+	tap_unlink_db(path);
+}
+
 /* thread_all - a fresh store with every file inserted in order[] */
 static struct store *
 thread_all(const size_t *order, int64_t *club_r)
 {
-	char path[] = "/tmp/mlt-corpus-XXXXXX";
 	struct store *s;
 	struct deliver_rcpt r;
 	char *err;
-	int fd = mkstemp(path);
+	int fd;
 
+	strcpy(path, "/tmp/mlt-corpus-XXXXXX");
+	fd = mkstemp(path);
 	close(fd);
 	unlink(path);
 	if (store_open(path, STORE_CREATE, &s, &err) < 0) {
 		printf("Bail out! %s\n", err);
 		exit(1);
 	}
-	unlink(path);
 	memset(&r, 0, sizeof(r));
 	store_club_create(s, "corpus", 0, &r.club);
 	r.addr = "corpus@lists.example.org";
@@ -364,14 +374,14 @@ check_threading(const char *corpus, const char *sub, const char *block)
 			 corpus);
 		if ((fp = fopen(path, "r")) == NULL) {
 			ok(0, "%s: cannot read", path);
-			store_close(&s);
+			close_db(&s);
 			break;
 		}
 		while (fgets(line, sizeof(line), fp))
 			if (!strncmp(line, "== ", 3) && strstr(line, block))
 				check_tree(s, club, fp, block, name);
 		fclose(fp);
-		store_close(&s);
+		close_db(&s);
 	}
 	free(order);
 	free_files();
@@ -420,7 +430,7 @@ main(void)
 		if (strcmp(got, want) != 0)
 			printf("# got:\n%s# want:\n%s", got, want);
 		free(got);
-		store_close(&s);
+		close_db(&s);
 	}
 	free(order);
 	free(want);
