@@ -126,9 +126,13 @@ accept_one(int lfd)
 	pthread_mutex_unlock(&sessions_lock);
 }
 
+/* Configurations replaced by SIGHUP stay allocated until exit: sessions
+   that started under one may still read it. */
+static struct conf **retired;
+static size_t nretired;
+
 /* reload - SIGHUP: a valid new configuration replaces the old one.
-   XXX: listener changes need a restart; old configurations are kept
-   alive because sessions may still read them. */
+   XXX: listener changes need a restart. */
 static void
 reload(const char *path)
 {
@@ -141,6 +145,8 @@ reload(const char *path)
 		free(err);
 		return;
 	}
+	retired = xrealloc(retired, (nretired + 1) * sizeof(*retired));
+	retired[nretired++] = (struct conf *)current_conf;
 	current_conf = conf;
 	deliver_set_conf(deliver, conf);
 	log_info("configuration reloaded from %s", path);
@@ -234,10 +240,12 @@ main(int argc, char **argv)
 					: LMTP_IDLE_TIMEOUT;
 	if (conf_load(path, &conf, &err) < 0) {
 		fprintf(stderr, "mlistd: %s\n", err);
+		free(err);
 		return EX_CONFIG;
 	}
 	if (test) {
 		printf("mlistd: %s: configuration is valid\n", path);
+		conf_free(&conf);
 		return 0;
 	}
 	log_open("mlistd", foreground || strcmp(conf->log, "stderr") == 0
@@ -305,5 +313,10 @@ main(int argc, char **argv)
 	}
 	deliver_close(&deliver);
 	log_info("stopped");
+	for (size_t i = 0; i < nretired; i++)
+		conf_free(&retired[i]);
+	free(retired);
+	conf = (struct conf *)current_conf;
+	conf_free(&conf);
 	return 0;
 }

@@ -225,6 +225,20 @@ main(int argc, char **argv)
 	}
 	if (clock_init(&cerr) < 0)
 		return ctl_fail(CTL_USAGE, "%s", cerr);
+	if (strcmp(cmd, "club") != 0 && strcmp(cmd, "member") != 0 &&
+	    strcmp(cmd, "threads") != 0 && strcmp(cmd, "import") != 0 &&
+	    strcmp(cmd, "export") != 0 && strcmp(cmd, "postfix") != 0 &&
+	    strcmp(cmd, "inspect") != 0) {
+		static const char *const later[] = {
+		    "held", "thread", "digest", "queue", "stats", NULL};
+
+		for (size_t k = 0; later[k]; k++)
+			if (strcmp(cmd, later[k]) == 0)
+				return ctl_fail(EX_UNAVAILABLE,
+						"%s: not available in this "
+						"version yet", cmd);
+		return ctl_usage("unknown command %s", cmd);
+	}
 	/* inspect reads a file and nothing else: no configuration needed */
 	if (strcmp(cmd, "inspect") == 0)
 		return ctl_inspect_cmd(&c, verb);
@@ -237,19 +251,6 @@ main(int argc, char **argv)
 		rc = ctl_postfix_cmd(&c);
 		conf_free(&c.conf);
 		return rc;
-	}
-	if (strcmp(cmd, "club") != 0 && strcmp(cmd, "member") != 0 &&
-	    strcmp(cmd, "threads") != 0 && strcmp(cmd, "import") != 0 &&
-	    strcmp(cmd, "export") != 0) {
-		static const char *const later[] = {
-		    "held", "thread", "digest", "queue", "stats", NULL};
-
-		for (size_t k = 0; later[k]; k++)
-			if (strcmp(cmd, later[k]) == 0)
-				return ctl_fail(EX_UNAVAILABLE,
-						"%s: not available in this "
-						"version yet", cmd);
-		return ctl_usage("unknown command %s", cmd);
 	}
 	if ((rc = open_store(&c)) != 0) {
 		conf_free(&c.conf);
