@@ -31,6 +31,7 @@
 #include "lmtp_session.h"
 #include "log.h"
 #include "privs.h"
+#include "store.h"
 #include "secret.h"
 #include "xalloc.h"
 
@@ -273,10 +274,21 @@ main(int argc, char **argv)
 		log_fatal(EX_CONFIG, "%s", err);
 	if (secret_load(conf->secret_file, 1, key, &err) < 0)
 		log_fatal(EX_CANTCREAT, "secret_file %s", err);
+	/* open the database once before detaching, so a bad database is
+	   reported to whoever started us; threads start after the fork */
+	if (!foreground) {
+		struct store *probe;
+
+		if (store_open(conf->database, STORE_CREATE, &probe, &err) < 0)
+			log_fatal(EX_UNAVAILABLE, "database %s", err);
+		store_close(&probe);
+		/* XXX: keeps the working directory so relative paths in the
+		   configuration stay valid */
+		if (daemon(1, 0) < 0)
+			log_fatal(EX_OSERR, "daemon: %s", strerror(errno));
+	}
 	if (deliver_open(conf, key, &deliver, &err) < 0)
 		log_fatal(EX_UNAVAILABLE, "database %s", err);
-	if (!foreground && daemon(0, 0) < 0)
-		log_fatal(EX_OSERR, "daemon: %s", strerror(errno));
 	log_info("mlistd %s started, domain %s", PACKAGE_VERSION, conf->domain);
 
 	for (;;) {

@@ -49,4 +49,24 @@ if [ "$(id -u)" = 0 ]; then
 	stop_daemon
 	is "$DAEMON_RC" 0 "and stops with 0 on SIGTERM"
 fi
+
+# without -f mlistd detaches and keeps serving (threads start after the fork)
+need swaks
+write_conf
+ctl club create acme >/dev/null
+"$MLISTD" -c "$CONF"; rc=$?
+is "$rc" 0 "without -f the parent returns 0"
+i=0
+until python3 -c "import socket; socket.create_connection(('127.0.0.1',$PORT),1)" 2>/dev/null || [ $i -gt 100 ]; do
+	sleep 0.05; i=$((i + 1))
+done
+BG=$(pgrep -f -- "-c $CONF" | head -1)
+T_PIDS="$T_PIDS $BG"
+out=$(swaks --protocol LMTP --server "127.0.0.1:$PORT" --from a@example.com \
+	--to acme@lists.example.org --header "Message-Id: <bg@x>" --body hi 2>&1)
+like "$out" "250 2.0.0 <acme@lists.example.org>: stored" "the detached daemon stores mail"
+kill -TERM "$BG"
+i=0
+while kill -0 "$BG" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+kill -0 "$BG" 2>/dev/null; is "$?" 1 "and stops on SIGTERM"
 done_testing
