@@ -7,6 +7,7 @@
  * past the end of data.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -57,6 +58,13 @@ flush(struct lmtp_session *s)
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == EAGAIN) {
+			struct pollfd p = {.fd = s->fd, .events = POLLOUT};
+
+			if (poll(&p, 1, lmtp_idle_timeout * 1000) <= 0)
+				return -1;
+			continue;
+		}
 		if (n <= 0)
 			return -1;
 		off += (size_t)n;
@@ -105,9 +113,23 @@ fill(struct lmtp_session *s)
 		return -1;
 	for (;;) {
 		struct pollfd p = {.fd = s->fd, .events = POLLIN};
-		int r = poll(&p, 1, 1000);
 		ssize_t n;
+		int r;
 
+		/* the socket is non-blocking: read first, poll only when
+		   nothing is waiting (one system call instead of two) */
+		n = read(s->fd, s->in + s->end, sizeof(s->in) - s->end);
+		if (n > 0) {
+			s->end += (size_t)n;
+			return 1;
+		}
+		if (n == 0) {
+			s->eof = true;
+			return 0;
+		}
+		if (errno != EAGAIN && errno != EINTR)
+			return -1;
+		r = poll(&p, 1, 1000);
 		if (r < 0 && errno != EINTR)
 			return -1;
 		if (r <= 0) {
@@ -125,17 +147,6 @@ fill(struct lmtp_session *s)
 			}
 			continue;
 		}
-		n = read(s->fd, s->in + s->end, sizeof(s->in) - s->end);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0) {
-			s->eof = true;
-			return 0;
-		}
-		s->end += (size_t)n;
-		return 1;
 	}
 }
 
@@ -418,6 +429,7 @@ lmtp_session_run(int fd, const struct conf *conf, struct deliver *d)
 	s->fd = fd;
 	s->conf = conf;
 	s->deliver = d;
+	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	say(s, "220 %s LMTP mlistd ready", conf->domain);
 	for (;;) {
 		int r = read_command(s, line, sizeof(line));
