@@ -22,8 +22,6 @@
 #include "xalloc.h"
 
 #define DELIVER_READERS 8
-#define DELIVER_BATCH_MIN 8
-#define DELIVER_LINGER_NS 400000L
 
 struct deliver_job {
 	const char *raw;
@@ -49,8 +47,6 @@ struct deliver {
 	pthread_cond_t work;	/* committer waits for jobs */
 	pthread_cond_t work_done; /* the checkpointer sleeps on it */
 	struct deliver_job *head, *tail;
-	size_t queued;
-	size_t last_batch;	/* jobs in the previous transaction */
 	bool stopping;
 	struct store *readers[DELIVER_READERS];
 	size_t nreaders;	/* idle, opened readers */
@@ -283,27 +279,6 @@ commit_job(struct deliver *d, struct deliver_job *job)
 	store_savepoint_release(s);
 }
 
-/* linger - with few jobs queued, wait a moment for more so one fsync
-   covers more messages; sessions in DATA right now will come soon */
-static void
-linger(struct deliver *d)
-{
-	struct timespec until;
-
-	/* a lone sender gains nothing from waiting */
-	if (d->queued >= DELIVER_BATCH_MIN || d->last_batch < 2 || d->stopping)
-		return;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_nsec += DELIVER_LINGER_NS;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
-	while (d->queued < DELIVER_BATCH_MIN && !d->stopping)
-		if (pthread_cond_timedwait(&d->work, &d->lock, &until) != 0)
-			break;
-}
-
 /* committer - the single writer: one transaction per batch of jobs */
 static void *
 committer(void *arg)
@@ -318,11 +293,8 @@ committer(void *arg)
 			pthread_cond_wait(&d->work, &d->lock);
 		if (d->head == NULL && d->stopping)
 			break;
-		linger(d);
 		batch = d->head;
 		d->head = d->tail = NULL;
-		d->last_batch = d->queued;
-		d->queued = 0;
 		pthread_mutex_unlock(&d->lock);
 
 		if (store_begin(d->writer) < 0) {
@@ -416,7 +388,6 @@ deliver_message(struct deliver *d, const char *raw, size_t len,
 	else
 		d->head = &job;
 	d->tail = &job;
-	d->queued++;
 	pthread_cond_signal(&d->work);
 	while (!job.done)
 		pthread_cond_wait(&job.cond, &d->lock);
