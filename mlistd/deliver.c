@@ -238,6 +238,16 @@ deliver_fill_in(struct store_msg_in *in, const struct msg *m, const char *raw,
 	in->received = clock_now();
 }
 
+/* fail_pending - every recipient still due a 250 gets 451 4.3.0 instead:
+   nothing of the job is on disk, Postfix will retry */
+static void
+fail_pending(struct deliver_job *job, const char *text)
+{
+	for (size_t i = 0; i < job->n; i++)
+		if (job->rcpts[i].code == 250)
+			reply(&job->rcpts[i], 451, "4.3.0", text);
+}
+
 /* commit_job - write one job's rows inside the open batch transaction */
 static void
 commit_job(struct deliver *d, struct deliver_job *job)
@@ -245,10 +255,7 @@ commit_job(struct deliver *d, struct deliver_job *job)
 	struct store *s = d->writer;
 
 	if (store_savepoint(s) < 0) {
-		for (size_t i = 0; i < job->n; i++)
-			if (job->rcpts[i].code == 250)
-				reply(&job->rcpts[i], 451, "4.3.0",
-				      "database error, try again");
+		fail_pending(job, "database error, try again");
 		return;
 	}
 	for (size_t i = 0; i < job->n; i++) {
@@ -267,10 +274,7 @@ commit_job(struct deliver *d, struct deliver_job *job)
 				 store_error(s));
 			free(problems);
 			store_savepoint_rollback(s);
-			for (size_t j = 0; j < job->n; j++)
-				if (job->rcpts[j].code == 250)
-					reply(&job->rcpts[j], 451, "4.3.0",
-					      "database error, try again");
+			fail_pending(job, "database error, try again");
 			break;
 		}
 		free(problems);
@@ -300,10 +304,7 @@ committer(void *arg)
 		if (store_begin(d->writer) < 0) {
 			log_warn("store: begin: %s", store_error(d->writer));
 			for (j = batch; j; j = j->next)
-				for (size_t i = 0; i < j->n; i++)
-					if (j->rcpts[i].code == 250)
-						reply(&j->rcpts[i], 451, "4.3.0",
-						      "database busy, try again");
+				fail_pending(j, "database busy, try again");
 		} else {
 			for (j = batch; j; j = j->next)
 				commit_job(d, j);
@@ -312,12 +313,7 @@ committer(void *arg)
 					 store_error(d->writer));
 				store_rollback(d->writer);
 				for (j = batch; j; j = j->next)
-					for (size_t i = 0; i < j->n; i++)
-						if (j->rcpts[i].code == 250)
-							reply(&j->rcpts[i], 451,
-							      "4.3.0",
-							      "commit failed, "
-							      "try again");
+					fail_pending(j, "commit failed, try again");
 			}
 		}
 		pthread_mutex_lock(&d->lock);
