@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "strutil.h"
 #include "xalloc.h"
 
 void
@@ -109,36 +110,6 @@ buf_steal(struct buf *b)
 	return p;
 }
 
-/* utf8_seq_len - length of the valid UTF-8 sequence at s, 0 if invalid */
-static size_t
-utf8_seq_len(const unsigned char *s)
-{
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-			return 0;
-		if (s[0] == 0xe0 && s[1] < 0xa0)
-			return 0;
-		if (s[0] == 0xed && s[1] > 0x9f)
-			return 0; /* surrogates */
-		return 3;
-	}
-	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
-		    (s[3] & 0xc0) != 0x80)
-			return 0;
-		if (s[0] == 0xf0 && s[1] < 0x90)
-			return 0;
-		if (s[0] == 0xf4 && s[1] > 0x8f)
-			return 0;
-		return 4;
-	}
-	return 0;
-}
-
 void
 buf_json_str(struct buf *b, const char *s)
 {
@@ -179,7 +150,8 @@ buf_json_str(struct buf *b, const char *s)
 			p++;
 			continue;
 		}
-		n = utf8_seq_len(p);
+		/* at most 4 bytes are read, and the NUL stops it early */
+		n = str_utf8_seq((const char *)p, 4);
 		if (n == 0) {
 			buf_puts(b, "\\ufffd");
 			p++;

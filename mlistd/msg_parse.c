@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "html.h"
 #include "msg.h"
+#include "strutil.h"
 #include "msg_text.h"
 #include "xalloc.h"
 
@@ -67,59 +68,33 @@ put_cp(struct buf *b, int32_t cp)
 	buf_append(b, tmp, (size_t)n);
 }
 
-/* utf8_clean - copy of s with invalid sequences as U+FFFD, NULs dropped */
+/* utf8_clean - copy of s with invalid sequences as U+FFFD, NULs dropped;
+   valid runs are copied whole */
 static char *
 utf8_clean(const char *s, size_t n)
 {
 	struct buf b = BUF_INIT;
-	size_t i = 0;
+	size_t i = 0, run = 0, k;
 
 	buf_reserve(&b, n + 1);
 	while (i < n) {
-		int32_t cp;
-		utf8proc_ssize_t r;
-
-		if (s[i] == '\0') {
-			i++;
+		if (s[i] != '\0' && (k = str_utf8_seq(s + i, n - i)) > 0) {
+			i += k;
 			continue;
 		}
-		if ((unsigned char)s[i] < 0x80) {
-			buf_putc(&b, s[i++]);
-			continue;
-		}
-		r = utf8proc_iterate((const uint8_t *)s + i,
-				     (utf8proc_ssize_t)(n - i), &cp);
-		if (r <= 0) {
+		buf_append(&b, s + run, i - run);
+		if (s[i] != '\0')
 			put_cp(&b, 0xfffd);
-			i++;
-			continue;
-		}
-		buf_append(&b, s + i, (size_t)r);
-		i += (size_t)r;
+		run = ++i;
 	}
+	buf_append(&b, s + run, i - run);
 	return take(&b);
 }
 
 static bool
 utf8_valid(const char *s, size_t n)
 {
-	size_t i = 0;
-
-	while (i < n) {
-		int32_t cp;
-		utf8proc_ssize_t r;
-
-		if ((unsigned char)s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		r = utf8proc_iterate((const uint8_t *)s + i,
-				     (utf8proc_ssize_t)(n - i), &cp);
-		if (r <= 0)
-			return false;
-		i += (size_t)r;
-	}
-	return true;
+	return str_utf8_valid(s, n);
 }
 
 /* cp1252_to_utf8 - what undeclared 8-bit text almost always is */

@@ -15,30 +15,22 @@
 
 #include "buf.h"
 #include "msg_text.h"
+#include "strutil.h"
 #include "xalloc.h"
 
 /* valid_copy - s with invalid UTF-8 bytes as '?', so utf8proc accepts it */
 static char *
 valid_copy(const char *s)
 {
-	size_t n = strlen(s), i = 0;
+	size_t n = strlen(s), i = 0, k;
 	char *out = xstrdup(s);
 
 	while (i < n) {
-		int32_t cp;
-		utf8proc_ssize_t r;
-
-		if ((unsigned char)s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		r = utf8proc_iterate((const uint8_t *)s + i,
-				     (utf8proc_ssize_t)(n - i), &cp);
-		if (r <= 0) {
+		if ((k = str_utf8_seq(s + i, n - i)) == 0) {
 			out[i++] = '?';
 			continue;
 		}
-		i += (size_t)r;
+		i += k;
 	}
 	return out;
 }
