@@ -38,16 +38,23 @@ static const char usage_text[] =
     "  postfix\n"
     "Every listing takes --json.  DATETIME: RFC 3339 or YYYY-MM-DD.\n";
 
+/* vwarn - one "mlistctl: ..." line on stderr */
+static void
+vwarn(const char *fmt, va_list ap)
+{
+	fputs("mlistctl: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 int
 ctl_usage(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("mlistctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarn(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	fputs(usage_text, stderr);
 	return CTL_USAGE;
 }
@@ -57,11 +64,9 @@ ctl_fail(int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("mlistctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarn(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return code;
 }
 
