@@ -278,6 +278,7 @@ commit_job(struct deliver *d, struct deliver_job *job)
 			break;
 		}
 		free(problems);
+		r->row = dup ? 0 : id;
 		reply(r, 250, "2.0.0", dup ? "already stored" : "stored");
 	}
 	store_savepoint_release(s);
@@ -389,6 +390,14 @@ deliver_message(struct deliver *d, const char *raw, size_t len,
 		pthread_cond_wait(&job.cond, &d->lock);
 	pthread_mutex_unlock(&d->lock);
 	pthread_cond_destroy(&job.cond);
+	/* one line per recipient, in one format: the intake outcome */
+	for (size_t i = 0; i < n; i++)
+		log_info("%s%lld: club=%s role=%s to=<%s> msgid=%s size=%zu "
+			 "dsn=%s status=%d (%s)",
+			 rcpts[i].row ? "M" : "-", (long long)rcpts[i].row,
+			 rcpts[i].form.club, addr_role_name(rcpts[i].form.role),
+			 rcpts[i].addr, job.msg->message_id, len, rcpts[i].enh,
+			 rcpts[i].code, rcpts[i].text);
 	msg_free(&job.msg);
 }
 

@@ -27,6 +27,7 @@ struct deliver_rcpt {
 	int64_t club;
 	size_t max_size;	/* the club's max_message_size */
 	char *club_tag;		/* subject prefix, owned */
+	int64_t row;		/* messages row once stored (0: none) */
 	int code;		/* reply: 250, 550, 451, ... */
 	char enh[8];		/* "2.0.0" */
 	char text[96];

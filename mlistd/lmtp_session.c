@@ -412,8 +412,6 @@ cmd_data(struct lmtp_session *s)
 		struct deliver_rcpt *r = &s->rcpts[i];
 
 		say(s, "%d %s <%s>: %s", r->code, r->enh, r->addr, r->text);
-		log_info("lmtp: to=<%s> size=%zu status=%d %s (%s)", r->addr,
-			 msg.len, r->code, r->enh, r->text);
 	}
 	buf_free(&msg);
 	reset(s);
