@@ -307,34 +307,36 @@ relink(struct store *s, int64_t club, int64_t msg, int64_t parent,
 		return fix_root(s, club, to);
 	if (move_subtree(s, msg, to) < 0)
 		return -1;
-	/* messages left behind joined only through shared references */
 	{
 		sqlite3_stmt *st = store_stmt(
 		    s, "SELECT count(*) FROM messages WHERE thread_id = ?");
+		int64_t left = 0, *v = NULL;
+		size_t n = 0;
+		bool merge;
 
 		if (st == NULL)
 			return -1;
 		sqlite3_bind_int64(st, 1, from);
-		if (sqlite3_step(st) == SQLITE_ROW &&
-		    sqlite3_column_int64(st, 0) > 0) {
-			/* still linked by references? then merge back */
-			int64_t *v = NULL;
-			size_t n = 0;
-
+		if (sqlite3_step(st) == SQLITE_ROW)
+			left = sqlite3_column_int64(st, 0);
+		/* an emptied thread is merged, not dropped, so its keys stay
+		   valid as aliases; one still linked to msg by a shared
+		   reference is merged too.  XXX: links through other
+		   messages of the moved subtree are not checked. */
+		merge = left == 0;
+		if (!merge) {
 			if (linked_threads(s, club, msg, &v, &n) < 0) {
 				free(v);
 				return -1;
 			}
 			for (size_t i = 0; i < n; i++)
-				if (v[i] == from && merge_into(s, to, from) < 0) {
-					free(v);
-					return -1;
-				}
+				merge = merge || v[i] == from;
 			free(v);
 		}
+		if (merge ? merge_into(s, to, from) < 0
+			  : fix_root(s, club, from) < 0)
+			return -1;
 	}
-	if (fix_root(s, club, from) < 0)
-		return -1;
 	return fix_root(s, club, to);
 }
 

@@ -218,6 +218,19 @@ main(void)
 	ok(store_thread_find(s, club, "00000000", &t1) == STORE_NOTFOUND,
 	   "an unknown key is not found");
 
+	/* the same when the thread is joined by subject: the late root's
+	   arrival empties the reply's own thread, whose key stays valid */
+	fresh();
+	insert(&(struct tmsg){"<b@x>", NULL, {NULL}, "Re: Budget", 2 * DAY});
+	key_of("<b@x>", k1);
+	insert(&(struct tmsg){"<a@x>", NULL, {NULL}, "Budget", 1 * DAY});
+	key_of("<b@x>", k2);
+	subject_thread_key("<a@x>", want);
+	is_str(k2, want, "subject fallback: the late root gives the key");
+	ok(store_thread_find(s, club, k1, &t1) == 0 &&
+	       store_thread_find(s, club, k2, &t2) == 0 && t1 == t2,
+	   "and the emptied thread's key is an alias of it");
+
 	/* the same post twice (acme@ and acme+r-KEY@) is threaded once */
 	fresh();
 	insert(&(struct tmsg){"<a@x>", NULL, {NULL}, "dup", 1 * DAY});
