@@ -478,6 +478,7 @@ deliver_open(const struct conf *conf, const unsigned char key[TOKEN_KEY_LEN],
 		return -1;
 	}
 	store_autocheckpoint(d->writer, 0);
+	store_temp_in_memory(d->writer);
 	if ((d->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
 		*error_r = xasprintf("eventfd: %s", strerror(errno));
 		store_close(&d->checkpointer);
