@@ -367,6 +367,8 @@ on_committed(void *owner)
 {
 	struct lmtp_conn *c = owner;
 
+	/* waiting for the database is not the peer being idle */
+	c->last_input = c->loop->now;
 	lmtp_session_committed(c->session);
 	if (c->loop->stop_now)
 		lmtp_session_close(c->session,
