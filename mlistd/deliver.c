@@ -2,13 +2,16 @@
  * deliver - from an accepted LMTP transaction to durable rows
  * (see deliver.h).
  */
+#include <errno.h>
 #include <nettle/sha2.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "clock.h"
@@ -24,15 +27,14 @@
 #define DELIVER_READERS 8
 
 struct deliver_job {
-	const char *raw;
+	char *raw;		/* owned until the committer is done */
 	size_t len;
-	struct msg *msg;
+	struct msg *msg;	/* parsed by the committer */
 	char hash[65];
-	struct deliver_rcpt *rcpts;
+	struct deliver_rcpt *rcpts; /* the submitter's */
 	size_t n;
 	int64_t arrival_ms;
-	bool done;
-	pthread_cond_t cond;	/* signalled when done: wake only its owner */
+	void *owner;		/* handed back by deliver_reap */
 	struct deliver_job *next;
 };
 
@@ -47,6 +49,8 @@ struct deliver {
 	pthread_cond_t work;	/* committer waits for jobs */
 	pthread_cond_t work_done; /* the checkpointer sleeps on it */
 	struct deliver_job *head, *tail;
+	struct deliver_job *done_head, *done_tail; /* for deliver_reap */
+	int event_fd;		/* counts batches put on the done list */
 	bool stopping;
 	struct store *readers[DELIVER_READERS];
 	size_t nreaders;	/* idle, opened readers */
@@ -284,6 +288,35 @@ commit_job(struct deliver *d, struct deliver_job *job)
 	store_savepoint_release(s);
 }
 
+/* prepare_job - parse and hash off the event loop's thread: the loop
+   only moves bytes, this thread waits on fsync most of the time anyway */
+static void
+prepare_job(struct deliver_job *job)
+{
+	job->msg = msg_parse(job->raw, job->len);
+	deliver_body_hash(job->raw, job->len, job->hash);
+}
+
+/* finish_job - log the intake outcome, one line per recipient in one
+   format, and drop what only the committer needed */
+static void
+finish_job(struct deliver_job *job)
+{
+	for (size_t i = 0; i < job->n; i++) {
+		const struct deliver_rcpt *r = &job->rcpts[i];
+
+		log_info("%s%lld: club=%s role=%s to=<%s> msgid=%s size=%zu "
+			 "dsn=%s status=%d (%s)",
+			 r->row ? "M" : "-", (long long)r->row, r->form.club,
+			 addr_role_name(r->form.role), r->addr,
+			 job->msg->message_id, job->len, r->enh, r->code,
+			 r->text);
+	}
+	msg_free(&job->msg);
+	free(job->raw);
+	job->raw = NULL;
+}
+
 /* committer - the single writer: one transaction per batch of jobs */
 static void *
 committer(void *arg)
@@ -292,16 +325,20 @@ committer(void *arg)
 
 	pthread_mutex_lock(&d->lock);
 	for (;;) {
-		struct deliver_job *batch, *j;
+		struct deliver_job *batch, *last, *j;
+		bool wake;
 
 		while (d->head == NULL && !d->stopping)
 			pthread_cond_wait(&d->work, &d->lock);
 		if (d->head == NULL && d->stopping)
 			break;
 		batch = d->head;
+		last = d->tail;
 		d->head = d->tail = NULL;
 		pthread_mutex_unlock(&d->lock);
 
+		for (j = batch; j; j = j->next)
+			prepare_job(j);
 		if (store_begin(d->writer) < 0) {
 			log_warn("store: begin: %s", store_error(d->writer));
 			for (j = batch; j; j = j->next)
@@ -317,14 +354,23 @@ committer(void *arg)
 					fail_pending(j, "commit failed, try again");
 			}
 		}
+		for (j = batch; j; j = j->next)
+			finish_job(j);
 		pthread_mutex_lock(&d->lock);
-		for (j = batch; j; ) {
-			/* j lives on its session's stack: read next first */
-			struct deliver_job *next = j->next;
+		/* one eventfd write per batch, and none while the loop has
+		   not yet reaped the previous one */
+		wake = d->done_head == NULL;
+		if (d->done_tail)
+			d->done_tail->next = batch;
+		else
+			d->done_head = batch;
+		d->done_tail = last;
+		if (wake) {
+			uint64_t one = 1;
 
-			j->done = true;
-			pthread_cond_signal(&j->cond);
-			j = next;
+			pthread_mutex_unlock(&d->lock);
+			(void)!write(d->event_fd, &one, sizeof(one));
+			pthread_mutex_lock(&d->lock);
 		}
 	}
 	pthread_mutex_unlock(&d->lock);
@@ -360,45 +406,58 @@ checkpoint_loop(void *arg)
 }
 
 void
-deliver_message(struct deliver *d, const char *raw, size_t len,
-		struct deliver_rcpt *rcpts, size_t n)
+deliver_submit(struct deliver *d, struct buf *msg, struct deliver_rcpt *rcpts,
+	       size_t n, void *owner)
 {
-	struct deliver_job job;
+	struct deliver_job *job = xcalloc(1, sizeof(*job));
 
-	memset(&job, 0, sizeof(job));
-	job.raw = raw;
-	job.len = len;
-	job.rcpts = rcpts;
-	job.n = n;
-	job.msg = msg_parse(raw, len);
-	deliver_body_hash(raw, len, job.hash);
-	pthread_cond_init(&job.cond, NULL);
-
+	job->len = msg->len;
+	job->raw = buf_steal(msg);
+	job->rcpts = rcpts;
+	job->n = n;
+	job->owner = owner;
 	pthread_mutex_lock(&d->lock);
 	/* arrival dates are unique so "earlier" is never a tie */
-	job.arrival_ms = clock_now_ms();
-	if (job.arrival_ms <= d->last_arrival_ms)
-		job.arrival_ms = d->last_arrival_ms + 1;
-	d->last_arrival_ms = job.arrival_ms;
+	job->arrival_ms = clock_now_ms();
+	if (job->arrival_ms <= d->last_arrival_ms)
+		job->arrival_ms = d->last_arrival_ms + 1;
+	d->last_arrival_ms = job->arrival_ms;
 	if (d->tail)
-		d->tail->next = &job;
+		d->tail->next = job;
 	else
-		d->head = &job;
-	d->tail = &job;
+		d->head = job;
+	d->tail = job;
 	pthread_cond_signal(&d->work);
-	while (!job.done)
-		pthread_cond_wait(&job.cond, &d->lock);
 	pthread_mutex_unlock(&d->lock);
-	pthread_cond_destroy(&job.cond);
-	/* one line per recipient, in one format: the intake outcome */
-	for (size_t i = 0; i < n; i++)
-		log_info("%s%lld: club=%s role=%s to=<%s> msgid=%s size=%zu "
-			 "dsn=%s status=%d (%s)",
-			 rcpts[i].row ? "M" : "-", (long long)rcpts[i].row,
-			 rcpts[i].form.club, addr_role_name(rcpts[i].form.role),
-			 rcpts[i].addr, job.msg->message_id, len, rcpts[i].enh,
-			 rcpts[i].code, rcpts[i].text);
-	msg_free(&job.msg);
+}
+
+int
+deliver_event_fd(const struct deliver *d)
+{
+	return d->event_fd;
+}
+
+void
+deliver_reap(struct deliver *d, void (*done)(void *owner))
+{
+	struct deliver_job *j;
+	uint64_t v;
+
+	/* drain the counter before taking the list: a batch published
+	   after this read writes the eventfd again, so none is missed */
+	while (read(d->event_fd, &v, sizeof(v)) < 0 && errno == EINTR)
+		;
+	pthread_mutex_lock(&d->lock);
+	j = d->done_head;
+	d->done_head = d->done_tail = NULL;
+	pthread_mutex_unlock(&d->lock);
+	while (j) {
+		struct deliver_job *next = j->next;
+
+		done(j->owner);
+		free(j);
+		j = next;
+	}
 }
 
 int
@@ -419,6 +478,14 @@ deliver_open(const struct conf *conf, const unsigned char key[TOKEN_KEY_LEN],
 		return -1;
 	}
 	store_autocheckpoint(d->writer, 0);
+	store_temp_in_memory(d->writer);
+	if ((d->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
+		*error_r = xasprintf("eventfd: %s", strerror(errno));
+		store_close(&d->checkpointer);
+		store_close(&d->writer);
+		free(d);
+		return -1;
+	}
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_cond_init(&d->work, NULL);
 	pthread_cond_init(&d->work_done, NULL);
@@ -462,6 +529,14 @@ deliver_close(struct deliver **dp)
 	for (size_t i = 0; i < d->nreaders; i++)
 		store_close(&d->readers[i]);
 	store_close(&d->writer);
+	/* jobs finished after the loop's last reap: their owners are gone */
+	while (d->done_head) {
+		struct deliver_job *next = d->done_head->next;
+
+		free(d->done_head);
+		d->done_head = next;
+	}
+	close(d->event_fd);
 	free(d);
 	*dp = NULL;
 }

@@ -1,11 +1,14 @@
 /*
  * deliver - from an accepted LMTP transaction to durable rows.
  *
- * RCPT decisions are made with a pooled read connection.  Messages are
- * parsed in the session's thread, then handed to one committer thread
- * that writes every waiting message in one transaction (group commit):
- * a recipient's reply is known only after that COMMIT returned, and the
- * store runs with synchronous=FULL, so "250" means on disk.
+ * RCPT decisions are made with a pooled read connection.  A message is
+ * handed over whole (deliver_submit) to one committer thread, which
+ * parses it and then writes every waiting message in one transaction
+ * (group commit): a recipient's reply is known only after that COMMIT
+ * returned, and the store runs with synchronous=FULL, so "250" means on
+ * disk.  Finished jobs come back through an eventfd the LMTP event loop
+ * watches (deliver_event_fd, deliver_reap), so the loop never blocks on
+ * the database's writes.
  */
 #ifndef MLISTD_DELIVER_H
 #define MLISTD_DELIVER_H
@@ -16,6 +19,7 @@
 #include "addr.h"
 #include "token.h"
 
+struct buf;
 struct conf;
 struct msg;
 struct store;
@@ -45,10 +49,17 @@ void deliver_set_conf(struct deliver *d, const struct conf *conf);
 /* deliver_check_rcpt - the RCPT TO decision for addr (SPEC.md 4, 5) */
 void deliver_check_rcpt(struct deliver *d, const char *addr,
 			struct deliver_rcpt *r);
-/* deliver_message - store raw once per accepted recipient (code 250 on
-   entry); each gets its final code */
-void deliver_message(struct deliver *d, const char *raw, size_t len,
-		     struct deliver_rcpt *rcpts, size_t n);
+/* deliver_submit - store the message in *msg (taken, msg left empty)
+   once per recipient whose code is 250; rcpts stay the caller's but must
+   not be touched until deliver_reap hands owner back: each then carries
+   its final code */
+void deliver_submit(struct deliver *d, struct buf *msg,
+		    struct deliver_rcpt *rcpts, size_t n, void *owner);
+/* deliver_event_fd - readable when finished jobs wait for deliver_reap */
+int deliver_event_fd(const struct deliver *d);
+/* deliver_reap - call done(owner) for every finished job, in the thread
+   that submitted them */
+void deliver_reap(struct deliver *d, void (*done)(void *owner));
 void deliver_rcpt_clear(struct deliver_rcpt *r);
 
 /* deliver_fill_in - the store row for msg as received by r; strings

@@ -1,43 +1,42 @@
 /*
- * lmtp_session - one LMTP conversation (see lmtp_session.h).
+ * lmtp_session - one LMTP conversation as a state machine (see
+ * lmtp_session.h).
  *
- * Replies are buffered and flushed only when no more input is waiting,
- * which is what PIPELINING asks for.  Inside DATA a bare LF ends a line
- * but only CRLF "." CRLF ends the message, so nothing can be smuggled
- * past the end of data.
+ * Input arrives in whatever pieces the socket gives; command lines and
+ * message data are assembled here, so a reply never depends on how the
+ * peer's bytes were split.  Replies are only buffered: the event loop
+ * writes them once the input holds no further complete command, which is
+ * what PIPELINING asks for.  Inside DATA a bare LF ends a line but only
+ * CRLF "." CRLF ends the message, so nothing can be smuggled past the
+ * end of data.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "buf.h"
 #include "conf.h"
 #include "deliver.h"
-#include "log.h"
 #include "lmtp_session.h"
 #include "strutil.h"
 #include "xalloc.h"
 
 int lmtp_idle_timeout = LMTP_IDLE_TIMEOUT;
-atomic_int lmtp_stopping;
-atomic_int lmtp_stop_now;
 
 #define LMTP_MAX_ERRORS 20
 
 struct lmtp_session {
-	int fd;
 	const struct conf *conf;
 	struct deliver *deliver;
-	char in[16384];
-	size_t start, end;
-	bool eof;
+	void *owner;
+	enum lmtp_state state;
 	struct buf out;
+	/* the command line being assembled */
+	char line[LMTP_LINE_MAX + 1];
+	size_t line_len;
+	bool too_long;
+	/* the transaction */
 	bool lhlo;
 	bool mail;
 	size_t size_hint;
@@ -45,38 +44,21 @@ struct lmtp_session {
 	size_t nrcpts;
 	size_t naccepted;
 	int errors;
+	/* DATA in progress */
+	bool in_data;
+	struct buf msg;
+	size_t limit;		/* bytes kept; the rest is read and dropped */
+	bool over;		/* some were dropped */
+	bool bol;		/* at the beginning of a line */
+	bool crlf;		/* the previous line ended in CRLF */
+	char last;		/* the last byte consumed */
 };
-
-/* flush - write every buffered reply */
-static int
-flush(struct lmtp_session *s)
-{
-	size_t off = 0;
-
-	while (off < s->out.len) {
-		ssize_t n = write(s->fd, s->out.data + off, s->out.len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN) {
-			struct pollfd p = {.fd = s->fd, .events = POLLOUT};
-
-			if (poll(&p, 1, lmtp_idle_timeout * 1000) <= 0)
-				return -1;
-			continue;
-		}
-		if (n <= 0)
-			return -1;
-		off += (size_t)n;
-	}
-	buf_reset(&s->out);
-	return 0;
-}
 
 static void
 say(struct lmtp_session *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* say - buffer one reply line */
 static void
 say(struct lmtp_session *s, const char *fmt, ...)
 {
@@ -86,117 +68,6 @@ say(struct lmtp_session *s, const char *fmt, ...)
 	buf_vprintf(&s->out, fmt, ap);
 	va_end(ap);
 	buf_puts(&s->out, "\r\n");
-}
-
-/* in_transaction - a MAIL has been given and not finished */
-static bool
-in_transaction(const struct lmtp_session *s)
-{
-	return s->mail;
-}
-
-/* fill - read more input; flush replies first when none is waiting.
-   Returns 1 with data, 0 on EOF, -1 on error, timeout or shutdown. */
-static int
-fill(struct lmtp_session *s)
-{
-	int waited = 0;
-
-	if (s->start == s->end)
-		s->start = s->end = 0;
-	if (s->start > 0 && s->end == sizeof(s->in)) {
-		memmove(s->in, s->in + s->start, s->end - s->start);
-		s->end -= s->start;
-		s->start = 0;
-	}
-	if (flush(s) < 0)
-		return -1;
-	for (;;) {
-		struct pollfd p = {.fd = s->fd, .events = POLLIN};
-		ssize_t n;
-		int r;
-
-		/* the socket is non-blocking: read first, poll only when
-		   nothing is waiting (one system call instead of two) */
-		n = read(s->fd, s->in + s->end, sizeof(s->in) - s->end);
-		if (n > 0) {
-			s->end += (size_t)n;
-			return 1;
-		}
-		if (n == 0) {
-			s->eof = true;
-			return 0;
-		}
-		if (errno != EAGAIN && errno != EINTR)
-			return -1;
-		r = poll(&p, 1, 1000);
-		if (r < 0 && errno != EINTR)
-			return -1;
-		if (r <= 0) {
-			if (atomic_load(&lmtp_stop_now) ||
-			    (atomic_load(&lmtp_stopping) && !in_transaction(s))) {
-				say(s, "421 4.3.2 shutting down, try again "
-				       "later");
-				(void)flush(s);
-				return -1;
-			}
-			if (++waited >= lmtp_idle_timeout) {
-				say(s, "421 4.4.2 idle timeout");
-				(void)flush(s);
-				return -1;
-			}
-			continue;
-		}
-	}
-}
-
-/* read_command - next command line into line (CRLF or LF stripped);
-   a line of more than cap - 1 bytes with its line end is too long.
-   Returns 1, 0 when the line was too long (discarded), -1 at EOF/error,
-   2 when it holds a NUL byte. */
-static int
-read_command(struct lmtp_session *s, char *line, size_t cap)
-{
-	size_t len = 0;
-	bool too_long = false;
-
-	for (;;) {
-		char *nl;
-		size_t avail;
-
-		if (s->start == s->end) {
-			int r = fill(s);
-
-			if (r <= 0)
-				return -1;
-		}
-		avail = s->end - s->start;
-		nl = memchr(s->in + s->start, '\n', avail);
-		if (nl == NULL) {
-			if (!too_long && len + avail < cap) {
-				memcpy(line + len, s->in + s->start, avail);
-				len += avail;
-			} else
-				too_long = true;
-			s->start = s->end;
-			continue;
-		}
-		avail = (size_t)(nl - (s->in + s->start)) + 1;
-		if (!too_long && len + avail < cap) {
-			memcpy(line + len, s->in + s->start, avail);
-			len += avail;
-		} else
-			too_long = true;
-		s->start += avail;
-		if (too_long)
-			return 0;
-		line[len] = '\0';
-		if (memchr(line, '\0', len) != NULL)
-			return 2;
-		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		return 1;
-	}
 }
 
 /* reset - forget the transaction */
@@ -319,177 +190,258 @@ cmd_rcpt(struct lmtp_session *s, char *arg)
 	s->naccepted++;
 }
 
-/* read_data - the message up to CRLF.CRLF, dot-unstuffed, into msg;
-   bytes over limit are read and dropped (*over_r set).  -1 on EOF. */
-static int
-read_data(struct lmtp_session *s, struct buf *msg, size_t limit, bool *over_r)
-{
-	bool bol = true;	/* at the beginning of a line */
-	bool crlf = true;	/* the previous line ended in CRLF */
-	char last = '\n';	/* the last byte consumed */
-
-	*over_r = false;
-	for (;;) {
-		char *p, *nl;
-		size_t avail, n;
-
-		if (s->start == s->end && fill(s) <= 0)
-			return -1;
-		p = s->in + s->start;
-		avail = s->end - s->start;
-		if (bol && crlf && p[0] == '.') {
-			/* need the whole of ".\r\n" to decide */
-			if (avail < 3 && memchr(p, '\n', avail) == NULL) {
-				if (fill(s) <= 0)
-					return -1;
-				continue;
-			}
-			if (avail >= 3 && p[1] == '\r' && p[2] == '\n') {
-				s->start += 3;
-				return 0;
-			}
-		}
-		if (bol && p[0] == '.') {
-			/* dot-stuffing: drop the first dot of the line */
-			s->start++;
-			p++;
-			avail--;
-			bol = false;
-			last = '.';
-			if (avail == 0)
-				continue;
-		}
-		nl = memchr(p, '\n', avail);
-		n = nl ? (size_t)(nl - p) + 1 : avail;
-		if (msg->len + n <= limit)
-			buf_append(msg, p, n);
-		else
-			*over_r = true;
-		if (nl) {
-			crlf = (nl > p ? nl[-1] : last) == '\r';
-			bol = true;
-		} else
-			bol = false;
-		last = p[n - 1];
-		s->start += n;
-	}
-}
-
-static int
+/* cmd_data - check the transaction and start reading the message */
+static void
 cmd_data(struct lmtp_session *s)
 {
-	struct buf msg = BUF_INIT;
-	size_t limit = 0;
-	bool over;
-
 	if (!s->mail) {
 		say(s, "503 5.5.1 send MAIL first");
-		return 0;
+		return;
 	}
 	if (s->nrcpts == 0) {
 		say(s, "554 5.5.1 no valid recipients");
-		return 0;
+		return;
 	}
+	s->limit = 0;
 	for (size_t i = 0; i < s->nrcpts; i++)
-		if (s->rcpts[i].max_size > limit)
-			limit = s->rcpts[i].max_size;
+		if (s->rcpts[i].max_size > s->limit)
+			s->limit = s->rcpts[i].max_size;
 	say(s, "354 go ahead, end with <CRLF>.<CRLF>");
-	if (read_data(s, &msg, limit, &over) < 0) {
-		buf_free(&msg);
-		return -1;
-	}
+	buf_reset(&s->msg);
+	s->over = false;
+	s->bol = true;
+	s->crlf = true;
+	s->last = '\n';
+	s->in_data = true;
+}
+
+/* data_end - the message is complete: over-size recipients get 552,
+   the rest wait for the committer */
+static void
+data_end(struct lmtp_session *s)
+{
 	for (size_t i = 0; i < s->nrcpts; i++)
-		if (over || msg.len > s->rcpts[i].max_size) {
+		if (s->over || s->msg.len > s->rcpts[i].max_size) {
 			s->rcpts[i].code = 552;
 			snprintf(s->rcpts[i].enh, sizeof(s->rcpts[i].enh),
 				 "5.3.4");
 			snprintf(s->rcpts[i].text, sizeof(s->rcpts[i].text),
 				 "message too big for this club");
 		}
-	deliver_message(s->deliver, buf_cstr(&msg), msg.len, s->rcpts,
-			s->nrcpts);
+	s->in_data = false;
+	s->state = LMTP_COMMITTING;
+	deliver_submit(s->deliver, &s->msg, s->rcpts, s->nrcpts, s->owner);
+}
+
+/* data_feed - message bytes up to CRLF.CRLF, dot-unstuffed; bytes over
+   the limit are consumed and dropped.  Returns the bytes consumed; stops
+   short only where a line starting with "." needs more input to tell
+   the end of data from a stuffed dot. */
+static size_t
+data_feed(struct lmtp_session *s, const char *p, size_t avail)
+{
+	const char *start = p;
+
+	while (avail > 0) {
+		const char *nl;
+		size_t n;
+
+		if (s->bol && s->crlf && p[0] == '.') {
+			/* need the whole of ".\r\n" to decide */
+			if (avail < 3 && memchr(p, '\n', avail) == NULL)
+				break;
+			if (avail >= 3 && p[1] == '\r' && p[2] == '\n') {
+				p += 3;
+				data_end(s);
+				break;
+			}
+		}
+		if (s->bol && p[0] == '.') {
+			/* dot-stuffing: drop the first dot of the line */
+			p++;
+			avail--;
+			s->bol = false;
+			s->last = '.';
+			continue;
+		}
+		nl = memchr(p, '\n', avail);
+		n = nl ? (size_t)(nl - p) + 1 : avail;
+		if (s->msg.len + n <= s->limit)
+			buf_append(&s->msg, p, n);
+		else
+			s->over = true;
+		if (nl) {
+			s->crlf = (nl > p ? nl[-1] : s->last) == '\r';
+			s->bol = true;
+		} else
+			s->bol = false;
+		s->last = p[n - 1];
+		p += n;
+		avail -= n;
+	}
+	return (size_t)(p - start);
+}
+
+/* command - act on the assembled command line */
+static void
+command(struct lmtp_session *s)
+{
+	char *line = s->line, *verb, *arg;
+	size_t len = s->line_len;
+	bool too_long = s->too_long;
+
+	s->line_len = 0;
+	s->too_long = false;
+	if (too_long) {
+		say(s, "500 5.5.2 line too long");
+		goto error;
+	}
+	line[len] = '\0';
+	if (memchr(line, '\0', len) != NULL) {
+		say(s, "500 5.5.2 NUL byte in command");
+		goto error;
+	}
+	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		line[--len] = '\0';
+	if (len == 0) {
+		say(s, "500 5.5.2 empty command");
+		goto error;
+	}
+	verb = line;
+	arg = strchr(line, ' ');
+	if (arg)
+		*arg++ = '\0';
+	else
+		arg = line + strlen(line);
+	if (strcasecmp(verb, "LHLO") == 0)
+		cmd_lhlo(s, arg);
+	else if (strcasecmp(verb, "MAIL") == 0)
+		cmd_mail(s, arg);
+	else if (strcasecmp(verb, "RCPT") == 0)
+		cmd_rcpt(s, arg);
+	else if (strcasecmp(verb, "DATA") == 0)
+		cmd_data(s);
+	else if (strcasecmp(verb, "RSET") == 0) {
+		reset(s);
+		say(s, "250 2.0.0 ok");
+	} else if (strcasecmp(verb, "NOOP") == 0)
+		say(s, "250 2.0.0 ok");
+	else if (strcasecmp(verb, "QUIT") == 0) {
+		say(s, "221 2.0.0 bye");
+		s->state = LMTP_CLOSING;
+	} else if (strcasecmp(verb, "HELO") == 0 ||
+		   strcasecmp(verb, "EHLO") == 0) {
+		say(s, "500 5.5.1 this is LMTP: use LHLO");
+		goto error;
+	} else if (strcasecmp(verb, "VRFY") == 0)
+		say(s, "252 2.5.2 cannot verify, send mail to find out");
+	else {
+		say(s, "500 5.5.2 command not recognized");
+		goto error;
+	}
+	return;
+error:
+	if (++s->errors >= LMTP_MAX_ERRORS) {
+		say(s, "421 4.7.0 too many errors, closing");
+		s->state = LMTP_CLOSING;
+	}
+}
+
+/* command_feed - assemble a command line; a line of more than
+   LMTP_LINE_MAX bytes with its line end is consumed to its end and
+   refused.  Returns the bytes consumed (all of them, or up to the LF). */
+static size_t
+command_feed(struct lmtp_session *s, const char *p, size_t avail)
+{
+	const char *nl = memchr(p, '\n', avail);
+	size_t n = nl ? (size_t)(nl - p) + 1 : avail;
+
+	if (!s->too_long && s->line_len + n < sizeof(s->line)) {
+		memcpy(s->line + s->line_len, p, n);
+		s->line_len += n;
+	} else
+		s->too_long = true;
+	if (nl)
+		command(s);
+	return n;
+}
+
+size_t
+lmtp_session_feed(struct lmtp_session *s, const char *p, size_t n)
+{
+	size_t used = 0;
+
+	while (used < n && s->state == LMTP_OPEN) {
+		size_t k = s->in_data ? data_feed(s, p + used, n - used)
+				      : command_feed(s, p + used, n - used);
+
+		if (k == 0)
+			break;
+		used += k;
+	}
+	return used;
+}
+
+void
+lmtp_session_committed(struct lmtp_session *s)
+{
 	for (size_t i = 0; i < s->nrcpts; i++) {
 		struct deliver_rcpt *r = &s->rcpts[i];
 
 		say(s, "%d %s <%s>: %s", r->code, r->enh, r->addr, r->text);
 	}
-	buf_free(&msg);
 	reset(s);
-	return 0;
+	s->state = LMTP_OPEN;
 }
 
 void
-lmtp_session_run(int fd, const struct conf *conf, struct deliver *d)
+lmtp_session_close(struct lmtp_session *s, const char *text)
+{
+	say(s, "421 %s", text);
+	s->state = LMTP_CLOSING;
+}
+
+enum lmtp_state
+lmtp_session_state(const struct lmtp_session *s)
+{
+	return s->state;
+}
+
+bool
+lmtp_session_in_transaction(const struct lmtp_session *s)
+{
+	return s->mail;
+}
+
+struct buf *
+lmtp_session_output(struct lmtp_session *s)
+{
+	return &s->out;
+}
+
+struct lmtp_session *
+lmtp_session_new(const struct conf *conf, struct deliver *d, void *owner)
 {
 	struct lmtp_session *s = xcalloc(1, sizeof(*s));
-	char line[LMTP_LINE_MAX + 1];
 
-	s->fd = fd;
 	s->conf = conf;
 	s->deliver = d;
-	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	s->owner = owner;
+	s->state = LMTP_OPEN;
 	say(s, "220 %s LMTP mlistd ready", conf->domain);
-	for (;;) {
-		int r = read_command(s, line, sizeof(line));
-		char *verb, *arg;
+	return s;
+}
 
-		if (r < 0)
-			break;
-		if (r == 0) {
-			say(s, "500 5.5.2 line too long");
-			goto error;
-		}
-		if (r == 2) {
-			say(s, "500 5.5.2 NUL byte in command");
-			goto error;
-		}
-		if (strlen(line) == 0) {
-			say(s, "500 5.5.2 empty command");
-			goto error;
-		}
-		verb = line;
-		arg = strchr(line, ' ');
-		if (arg)
-			*arg++ = '\0';
-		else
-			arg = line + strlen(line);
-		if (strcasecmp(verb, "LHLO") == 0)
-			cmd_lhlo(s, arg);
-		else if (strcasecmp(verb, "MAIL") == 0)
-			cmd_mail(s, arg);
-		else if (strcasecmp(verb, "RCPT") == 0)
-			cmd_rcpt(s, arg);
-		else if (strcasecmp(verb, "DATA") == 0) {
-			if (cmd_data(s) < 0)
-				break;
-		} else if (strcasecmp(verb, "RSET") == 0) {
-			reset(s);
-			say(s, "250 2.0.0 ok");
-		} else if (strcasecmp(verb, "NOOP") == 0)
-			say(s, "250 2.0.0 ok");
-		else if (strcasecmp(verb, "QUIT") == 0) {
-			say(s, "221 2.0.0 bye");
-			break;
-		} else if (strcasecmp(verb, "HELO") == 0 ||
-			   strcasecmp(verb, "EHLO") == 0) {
-			say(s, "500 5.5.1 this is LMTP: use LHLO");
-			goto error;
-		} else if (strcasecmp(verb, "VRFY") == 0)
-			say(s, "252 2.5.2 cannot verify, send mail to find out");
-		else {
-			say(s, "500 5.5.2 command not recognized");
-			goto error;
-		}
-		continue;
-error:
-		if (++s->errors >= LMTP_MAX_ERRORS) {
-			say(s, "421 4.7.0 too many errors, closing");
-			break;
-		}
-	}
-	(void)flush(s);
+void
+lmtp_session_free(struct lmtp_session **sp)
+{
+	struct lmtp_session *s = *sp;
+
+	if (s == NULL)
+		return;
 	reset(s);
+	buf_free(&s->msg);
 	buf_free(&s->out);
-	close(fd);
 	free(s);
+	*sp = NULL;
 }

@@ -1,14 +1,18 @@
 /*
- * lmtp_session - one LMTP conversation (RFC 2033) on a connected socket:
+ * lmtp_session - one LMTP conversation (RFC 2033) as a state machine:
  * LHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT with PIPELINING,
  * ENHANCEDSTATUSCODES, 8BITMIME and SIZE; one reply per accepted
- * recipient after DATA.  Blocking I/O in the session's own thread.
+ * recipient after DATA.  It owns no socket: the event loop
+ * (lmtp_server) feeds it the bytes it read and writes the replies it
+ * buffered, so one thread can serve every connection.
  */
 #ifndef MLISTD_LMTP_SESSION_H
 #define MLISTD_LMTP_SESSION_H
 
-#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
 
+struct buf;
 struct conf;
 struct deliver;
 
@@ -20,12 +24,38 @@ struct deliver;
    shorten it with MLISTD_IDLE_TIMEOUT. */
 extern int lmtp_idle_timeout;
 
-/* Set by the daemon on SIGTERM: sessions without an open transaction
-   answer 421 4.3.2 and close; after the grace period all of them do. */
-extern atomic_int lmtp_stopping;
-extern atomic_int lmtp_stop_now;
+enum lmtp_state {
+	LMTP_OPEN,		/* reading commands or message data */
+	LMTP_COMMITTING,	/* DATA submitted: input waits for the commit */
+	LMTP_CLOSING,		/* write what is buffered, then close */
+};
 
-/* lmtp_session_run - serve fd until QUIT, timeout or shutdown; closes fd */
-void lmtp_session_run(int fd, const struct conf *conf, struct deliver *d);
+struct lmtp_session;
+
+/* lmtp_session_new - a session with its greeting buffered; owner is what
+   the deliver completion hands back (see lmtp_session_committed) */
+struct lmtp_session *lmtp_session_new(const struct conf *conf,
+				      struct deliver *d, void *owner);
+void lmtp_session_free(struct lmtp_session **s);
+
+/* lmtp_session_feed - consume input; returns how many bytes were used.
+   What is left over is an incomplete piece the session needs more bytes
+   to decide on, or input that arrived while it is not LMTP_OPEN: feed
+   it again later, with what is read next appended. */
+size_t lmtp_session_feed(struct lmtp_session *s, const char *p, size_t n);
+
+/* lmtp_session_committed - the submitted DATA is stored (or failed):
+   buffer one reply per recipient and accept input again */
+void lmtp_session_committed(struct lmtp_session *s);
+
+/* lmtp_session_close - buffer "421 text" and move to LMTP_CLOSING */
+void lmtp_session_close(struct lmtp_session *s, const char *text);
+
+enum lmtp_state lmtp_session_state(const struct lmtp_session *s);
+/* lmtp_session_in_transaction - MAIL given and not finished */
+bool lmtp_session_in_transaction(const struct lmtp_session *s);
+/* lmtp_session_output - the replies buffered so far; the caller writes
+   and removes them */
+struct buf *lmtp_session_output(struct lmtp_session *s);
 
 #endif

@@ -8,20 +8,17 @@
  * so every file mlistd creates belongs to the unprivileged user.
  * SIGTERM stops accepting, lets open transactions finish (30 s at most)
  * and exits 0; SIGHUP rereads the configuration and keeps the old one
- * when the new one is invalid.
+ * when the new one is invalid.  Every LMTP connection is served by the
+ * event loop in this thread (lmtp_server_run); the store's committer
+ * and checkpointer are the only other threads, started after daemon().
  */
 #include <errno.h>
-#include <stdbool.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sysexits.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -35,21 +32,10 @@
 #include "secret.h"
 #include "xalloc.h"
 
-#define MAX_SESSIONS 256
-#define STOP_GRACE 30
-
 static int sig_pipe[2] = {-1, -1};
-static pthread_mutex_t sessions_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t sessions_cond = PTHREAD_COND_INITIALIZER;
-static int nsessions;
+static const char *conf_path;
 static const struct conf *current_conf;
 static struct deliver *deliver;
-
-/* Sessions run on a pool of threads that stay for the next connection,
-   so a connection does not pay for creating and tearing down a thread. */
-static int queue_fds[MAX_SESSIONS];
-static size_t queue_head, queue_len;
-static int nworkers, nidle;
 
 static void
 on_signal(int sig)
@@ -61,70 +47,11 @@ on_signal(int sig)
 	errno = saved;
 }
 
-static void *
-session_worker(void *p)
+/* session_conf - the configuration new sessions start with */
+static const struct conf *
+session_conf(void)
 {
-	(void)p;
-	pthread_mutex_lock(&sessions_lock);
-	for (;;) {
-		int fd;
-
-		nidle++;
-		while (queue_len == 0)
-			pthread_cond_wait(&sessions_cond, &sessions_lock);
-		nidle--;
-		fd = queue_fds[queue_head];
-		queue_head = (queue_head + 1) % MAX_SESSIONS;
-		queue_len--;
-		pthread_mutex_unlock(&sessions_lock);
-		lmtp_session_run(fd, current_conf, deliver);
-		pthread_mutex_lock(&sessions_lock);
-		nsessions--;
-		pthread_cond_broadcast(&sessions_cond);
-	}
-	return NULL;
-}
-
-/* accept_one - hand a new connection on lfd to an idle worker */
-static void
-accept_one(int lfd)
-{
-	static const char busy[] = "421 4.3.2 too many sessions, "
-				   "try again later\r\n";
-	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-
-	if (fd < 0)
-		return;
-	pthread_mutex_lock(&sessions_lock);
-	if (nsessions >= MAX_SESSIONS) {
-		pthread_mutex_unlock(&sessions_lock);
-		(void)!write(fd, busy, sizeof(busy) - 1);
-		close(fd);
-		return;
-	}
-	if (nidle == 0 && nworkers < MAX_SESSIONS) {
-		pthread_attr_t attr;
-		pthread_t t;
-
-		pthread_attr_init(&attr);
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		pthread_attr_setstacksize(&attr, 256 * 1024);
-		if (pthread_create(&t, &attr, session_worker, NULL) == 0)
-			nworkers++;
-		pthread_attr_destroy(&attr);
-		if (nworkers == 0) {
-			pthread_mutex_unlock(&sessions_lock);
-			log_warn("cannot start a session thread");
-			(void)!write(fd, busy, sizeof(busy) - 1);
-			close(fd);
-			return;
-		}
-	}
-	nsessions++;
-	queue_fds[(queue_head + queue_len) % MAX_SESSIONS] = fd;
-	queue_len++;
-	pthread_cond_broadcast(&sessions_cond);
-	pthread_mutex_unlock(&sessions_lock);
+	return current_conf;
 }
 
 /* Configurations replaced by SIGHUP stay allocated until exit: sessions
@@ -135,8 +62,9 @@ static size_t nretired;
 /* reload - SIGHUP: a valid new configuration replaces the old one.
    XXX: listener changes need a restart. */
 static void
-reload(const char *path)
+reload(void)
 {
+	const char *path = conf_path;
 	struct conf *conf;
 	char *err;
 
@@ -151,35 +79,6 @@ reload(const char *path)
 	current_conf = conf;
 	deliver_set_conf(deliver, conf);
 	log_info("configuration reloaded from %s", path);
-}
-
-/* stop - wait for sessions in a transaction, then force the rest;
-   returns how many sessions are still running */
-static int
-stop(void)
-{
-	struct timespec until;
-	int c;
-
-	atomic_store(&lmtp_stopping, 1);
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += STOP_GRACE;
-	pthread_mutex_lock(&sessions_lock);
-	while (nsessions > 0 &&
-	       pthread_cond_timedwait(&sessions_cond, &sessions_lock, &until) !=
-		   ETIMEDOUT)
-		;
-	if (nsessions > 0) {
-		atomic_store(&lmtp_stop_now, 1);
-		until.tv_sec += 5;
-		while (nsessions > 0 &&
-		       pthread_cond_timedwait(&sessions_cond, &sessions_lock,
-					      &until) != ETIMEDOUT)
-			;
-	}
-	c = nsessions;
-	pthread_mutex_unlock(&sessions_lock);
-	return c;
 }
 
 static void
@@ -253,6 +152,7 @@ main(int argc, char **argv)
 			       ? LOG_SINK_STDERR
 			       : LOG_SINK_SYSLOG);
 	current_conf = conf;
+	conf_path = path;
 	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
 		log_fatal(EX_OSERR, "pipe: %s", strerror(errno));
 	{
@@ -291,38 +191,18 @@ main(int argc, char **argv)
 		log_fatal(EX_UNAVAILABLE, "database %s", err);
 	log_info("mlistd %s started, domain %s", PACKAGE_VERSION, conf->domain);
 
-	for (;;) {
-		struct pollfd p[CONF_MAX_LISTEN + 1];
-		unsigned char sig;
-		bool done = false;
+	{
+		struct lmtp_server_ops ops = {
+			.deliver = deliver,
+			.sig_fd = sig_pipe[0],
+			.conf = session_conf,
+			.reload = reload,
+		};
 
-		p[0].fd = sig_pipe[0];
-		p[0].events = POLLIN;
-		for (size_t i = 0; i < nl; i++) {
-			p[i + 1].fd = listeners[i].fd;
-			p[i + 1].events = POLLIN;
-		}
-		if (poll(p, nl + 1, -1) < 0 && errno != EINTR)
-			log_fatal(EX_OSERR, "poll: %s", strerror(errno));
-		while (read(sig_pipe[0], &sig, 1) == 1) {
-			if (sig == SIGHUP)
-				reload(path);
-			else
-				done = true;
-		}
-		if (done)
-			break;
-		for (size_t i = 0; i < nl; i++)
-			if (p[i + 1].revents & POLLIN)
-				accept_one(listeners[i].fd);
+		/* returns after SIGTERM, once every session is done */
+		lmtp_server_run(listeners, nl, &ops);
 	}
-	log_info("stopping: no new connections, finishing open sessions");
 	lmtp_server_close(listeners, nl);
-	if (stop() > 0) {
-		/* a stuck peer: its transaction was never acknowledged */
-		log_warn("sessions still open after the grace period; exiting");
-		return 0;
-	}
 	deliver_close(&deliver);
 	log_info("stopped");
 	for (size_t i = 0; i < nretired; i++)

@@ -225,6 +225,12 @@ store_autocheckpoint(struct store *s, int pages)
 	sqlite3_wal_autocheckpoint(s->db, pages);
 }
 
+void
+store_temp_in_memory(struct store *s)
+{
+	(void)store_exec(s, "PRAGMA temp_store=MEMORY");
+}
+
 int
 store_checkpoint(struct store *s)
 {

@@ -47,6 +47,10 @@ int store_savepoint_release(struct store *store);
 /* store_autocheckpoint - pages of WAL after which a commit checkpoints
    (0: never; another connection then calls store_checkpoint) */
 void store_autocheckpoint(struct store *store, int pages);
+/* store_temp_in_memory - statement journals (savepoints) and temporary
+   tables in memory: a batch of messages outgrows SQLite's 64 KiB
+   in-memory journal, and spilling it costs a temporary file per commit */
+void store_temp_in_memory(struct store *store);
 /* store_checkpoint - copy the WAL into the database without blocking
    writers; returns the WAL frames still to copy, or -1 */
 int store_checkpoint(struct store *store);
