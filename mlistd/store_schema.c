@@ -80,7 +80,9 @@ static const char *const store_migrations[] = {
 	/* the duplicate key also serves lookups by (club, Message-ID) */
 	"  UNIQUE (club_id, message_id, rcpt, body_sha256));"
 	"CREATE INDEX messages_thread ON messages(thread_id, date);"
-	"CREATE INDEX messages_parent ON messages(parent_id);"
+	/* roots (most new posts) have no parent: keep them out */
+	"CREATE INDEX messages_parent ON messages(parent_id)"
+	"  WHERE parent_id IS NOT NULL;"
 	"CREATE INDEX messages_subject ON messages(club_id, subject_norm, date)"
 	"  WHERE subject_norm != '';"
 	"CREATE TABLE msg_refs ("
