@@ -149,6 +149,28 @@ store_close(struct store **sp)
 	*sp = NULL;
 }
 
+/* store_run - step a cached statement without results: BEGIN, COMMIT
+   and savepoints are prepared once, not parsed at every transaction */
+static int
+store_run(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE) {
+		/* the caller names the step ("begin: database is locked") */
+		s->last_rc = sqlite3_extended_errcode(s->db);
+		snprintf(s->err, sizeof(s->err), "%s", sqlite3_errmsg(s->db));
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
 void
 store_release(struct store *s)
 {
@@ -162,14 +184,14 @@ store_begin(struct store *s)
 	/* a statement left stepping pins an old snapshot, and BEGIN
 	   IMMEDIATE on an old snapshot fails at once (SQLITE_BUSY_SNAPSHOT) */
 	store_release(s);
-	return store_exec(s, "BEGIN IMMEDIATE");
+	return store_run(s, "BEGIN IMMEDIATE");
 }
 
 int
 store_commit(struct store *s)
 {
 	store_release(s);
-	return store_exec(s, "COMMIT");
+	return store_run(s, "COMMIT");
 }
 
 void
@@ -183,19 +205,19 @@ store_rollback(struct store *s)
 int
 store_savepoint(struct store *s)
 {
-	return store_exec(s, "SAVEPOINT msg");
+	return store_run(s, "SAVEPOINT msg");
 }
 
 void
 store_savepoint_rollback(struct store *s)
 {
-	(void)sqlite3_exec(s->db, "ROLLBACK TO msg", NULL, NULL, NULL);
+	(void)store_run(s, "ROLLBACK TO msg");
 }
 
 int
 store_savepoint_release(struct store *s)
 {
-	return store_exec(s, "RELEASE msg");
+	return store_run(s, "RELEASE msg");
 }
 
 int
