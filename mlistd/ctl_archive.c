@@ -1,5 +1,5 @@
 /*
- * ctl_archive - "mlistctl import", "export" and "inspect message".
+ * ctl_archive - "mlistctl import", "export" and "inspect message|bounce".
  */
 #include <errno.h>
 #include <stdio.h>
@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bounce.h"
 #include "buf.h"
 #include "clock.h"
 #include "club.h"
@@ -164,18 +165,16 @@ int
 ctl_inspect_cmd(struct ctl *c, const char *what)
 {
 	struct buf raw = BUF_INIT, out = BUF_INIT;
+	bool bounce = strcmp(what, "bounce") == 0;
 	char chunk[65536];
-	struct msg *m;
 	size_t n;
 	FILE *fp;
 
-	if (strcmp(what, "bounce") == 0)
-		return ctl_fail(69, "inspect bounce comes with bounce "
-				    "processing; not available in this version");
-	if (strcmp(what, "message") != 0)
-		return ctl_usage("inspect message FILE");
+	if (!bounce && strcmp(what, "message") != 0)
+		return ctl_usage("inspect message|bounce FILE");
 	if (c->argc != 1)
-		return ctl_usage("inspect message needs FILE");
+		return ctl_usage(bounce ? "inspect bounce needs FILE"
+					: "inspect message needs FILE");
 	if (strcmp(c->argv[0], "-") == 0)
 		fp = stdin;
 	else if ((fp = fopen(c->argv[0], "rb")) == NULL)
@@ -191,10 +190,19 @@ ctl_inspect_cmd(struct ctl *c, const char *what)
 	}
 	if (fp != stdin)
 		fclose(fp);
-	m = msg_parse(buf_cstr(&raw), raw.len);
-	msg_to_json(m, &out);
+	if (bounce) {
+		struct bounce *b;
+
+		bounce_parse(buf_cstr(&raw), raw.len, &b);
+		bounce_to_json(b, &out);
+		bounce_free(&b);
+	} else {
+		struct msg *m = msg_parse(buf_cstr(&raw), raw.len);
+
+		msg_to_json(m, &out);
+		msg_free(&m);
+	}
 	puts(buf_cstr(&out));
-	msg_free(&m);
 	buf_free(&raw);
 	buf_free(&out);
 	return 0;

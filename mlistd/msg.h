@@ -53,4 +53,24 @@ char *msg_header_value(const char *raw, size_t len, const char *name);
 /* msg_to_json - the object printed by "mlistctl inspect message" */
 void msg_to_json(const struct msg *msg, struct buf *out);
 
+/* One MIME part, flattened in document order (the bounce parser's view:
+   it needs message/delivery-status, which the text walk skips). */
+struct msg_part {
+	char *type;	   /* "message/delivery-status", lower-case */
+	char *report_type; /* multipart/report's report-type, lower-case,
+			      else NULL */
+	char *text;	   /* decoded body as UTF-8 with LF line ends;
+			      "" for multiparts; the header block of the
+			      attached message for message/rfc822 */
+	size_t len;	   /* strlen(text) */
+	int depth;	   /* enclosing message/rfc822 parts (0 = the
+			      message's own parts, 1 = a returned original) */
+};
+
+/* msg_parts - every part of raw (any line ends, may hold NULs), the root
+   first; a body libetpan cannot cut is one text/plain part.  Never fails.
+   Returns the count; free *parts_r with msg_parts_free(). */
+size_t msg_parts(const char *raw, size_t len, struct msg_part **parts_r);
+void msg_parts_free(struct msg_part **parts, size_t n);
+
 #endif

@@ -1240,3 +1240,142 @@ msg_to_json(const struct msg *m, struct buf *out)
 	buf_puts(out, "]}");
 	free(stripped);
 }
+
+/* parts walk ------------------------------------------------------------- */
+
+struct parts_walk {
+	struct walk w; /* for part_text()'s problem notes, then dropped */
+	struct msg_part *v;
+	size_t n;
+};
+
+/* parts_add - append one part; text is taken over */
+static void
+parts_add(struct parts_walk *pw, const char *type, char *text, int depth,
+	  const struct mailmime *mime)
+{
+	struct msg_part *p;
+	const char *rt = NULL;
+
+	pw->v = xrealloc(pw->v, (pw->n + 1) * sizeof(*pw->v));
+	p = &pw->v[pw->n++];
+	p->type = xstrdup(type);
+	if (mime && mime->mm_content_type &&
+	    strcmp(type, "multipart/report") == 0)
+		rt = mailmime_content_param_get(mime->mm_content_type,
+						"report-type");
+	p->report_type = rt ? str_lower(trim_dup(rt, strlen(rt))) : NULL;
+	p->text = text;
+	p->len = strlen(text);
+	p->depth = depth;
+}
+
+/* message_head - the header block of an attached message, as text */
+static char *
+message_head(const struct mailmime *mime)
+{
+	const struct mailmime_data *d = mime->mm_body;
+	const char *t, *end;
+	char *h;
+
+	if (d == NULL || d->dt_type != MAILMIME_DATA_TEXT ||
+	    d->dt_data.dt_text.dt_data == NULL)
+		return xstrdup("");
+	t = d->dt_data.dt_text.dt_data;
+	end = memmem(t, d->dt_data.dt_text.dt_length, "\r\n\r\n", 4);
+	h = raw_to_utf8(t, end ? (size_t)(end - t) + 2
+			       : d->dt_data.dt_text.dt_length);
+	lf_text(h);
+	return h;
+}
+
+/* parts_walk - flatten the tree; depth counts message/rfc822 levels */
+static void
+parts_walk(struct parts_walk *pw, const struct mailmime *mime, int nest,
+	   int depth)
+{
+	char type[128];
+
+	if (mime == NULL || nest > MAX_MIME_DEPTH)
+		return;
+	mime_type(mime->mm_content_type, type, sizeof(type));
+	switch (mime->mm_type) {
+	case MAILMIME_SINGLE:
+		parts_add(pw, type, part_text(&pw->w, mime), depth, mime);
+		return;
+	case MAILMIME_MULTIPLE: {
+		clist *l = mime->mm_data.mm_multipart.mm_mp_list;
+		const struct mailmime_data *d = mime->mm_body;
+
+		parts_add(pw, type, xstrdup(""), depth, mime);
+		if (l && clist_begin(l)) {
+			for (clistiter *it = clist_begin(l); it;
+			     it = clist_next(it))
+				parts_walk(pw, clist_content(it), nest + 1,
+					   depth);
+			return;
+		}
+		/* no part could be cut out: the body is all there is */
+		if (d && d->dt_type == MAILMIME_DATA_TEXT) {
+			char *t = raw_to_utf8(d->dt_data.dt_text.dt_data,
+					      d->dt_data.dt_text.dt_length);
+
+			lf_text(t);
+			parts_add(pw, "text/plain", t, depth, NULL);
+		}
+		return;
+	}
+	case MAILMIME_MESSAGE:
+		/* the root is the message itself, not an attachment */
+		if (mime->mm_parent == NULL) {
+			parts_walk(pw, mime->mm_data.mm_message.mm_msg_mime,
+				   nest + 1, depth);
+			return;
+		}
+		parts_add(pw, type, message_head(mime), depth, mime);
+		parts_walk(pw, mime->mm_data.mm_message.mm_msg_mime, nest + 1,
+			   depth + 1);
+		return;
+	}
+}
+
+size_t
+msg_parts(const char *raw, size_t len, struct msg_part **parts_r)
+{
+	struct parts_walk pw = {{xcalloc(1, sizeof(struct msg)), BUF_INIT,
+				 NULL},
+				NULL, 0};
+	struct mailmime *mime = NULL;
+	size_t wlen, idx = 0;
+	char *work;
+
+	if (raw == NULL)
+		len = 0;
+	work = normalise(pw.w.m, raw ? raw : "", len, &wlen);
+	if (mailmime_parse(work, wlen, &idx, &mime) == MAILIMF_NO_ERROR &&
+	    mime != NULL) {
+		parts_walk(&pw, mime, 0, 0);
+		mailmime_free(mime);
+	}
+	if (pw.n == 0)
+		parts_add(&pw, "text/plain", body_fallback(work, wlen), 0,
+			  NULL);
+	free(work);
+	msg_free(&pw.w.m);
+	*parts_r = pw.v;
+	return pw.n;
+}
+
+void
+msg_parts_free(struct msg_part **parts, size_t n)
+{
+	if (*parts == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free((*parts)[i].type);
+		free((*parts)[i].report_type);
+		free((*parts)[i].text);
+	}
+	free(*parts);
+	*parts = NULL;
+}

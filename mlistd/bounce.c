@@ -1,0 +1,1413 @@
+/*
+ * bounce - delivery failure reports to struct bounce (SPEC 8).
+ *
+ * Entry points: bounce_parse(), bounce_to_json(), bounce_free().
+ *
+ * The order of judgement: an ARF feedback report is never a bounce; an RFC
+ * 3464 message/delivery-status part is believed when it names recipients;
+ * otherwise the human-readable text is searched for failed addresses, but
+ * only when something says the message is a delivery report at all (a
+ * daemon sender, a bounce subject or a bounce phrase), so that auto-replies
+ * and ordinary mail stay "none".  Each recipient is then classed by its
+ * enhanced status code, its SMTP reply code and keywords of its diagnostic.
+ *
+ * Only the parts layer (msg.h) is used; libetpan stays in msg_parse.c.
+ * Everything allocated here belongs to the struct bounce.
+ */
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "bounce.h"
+#include "buf.h"
+#include "msg.h"
+#include "strutil.h"
+#include "xalloc.h"
+
+/* a report naming more recipients than this is a list, not a bounce */
+#define BOUNCE_MAX_RCPTS 200
+#define BOUNCE_DIAG_MAX 300
+
+struct bounce_ctx {
+	struct bounce *b;
+	struct msg *m;
+	struct msg_part *parts;
+	size_t nparts;
+	char *text; /* human-readable report, lower-case copy in ltext */
+	char *ltext;
+	char *all_text; /* every depth-0 text, for DMARC/keyword hints */
+	char *rest;	/* the text after the cut: an inline original */
+	int dsn_groups; /* recipient groups seen in delivery-status parts */
+};
+
+/* bounce_lower_dup - ASCII lower-case copy */
+static char *
+bounce_lower_dup(const char *s)
+{
+	return str_lower(xstrdup(s ? s : ""));
+}
+
+/* bounce_has - case-insensitive substring, for short needles */
+static bool
+bounce_has(const char *hay, const char *needle)
+{
+	return hay && strcasestr(hay, needle) != NULL;
+}
+
+/* bounce_has_any - hay contains one of the needles */
+static bool
+bounce_has_any(const char *hay, const char *const *needles)
+{
+	for (; *needles; needles++)
+		if (bounce_has(hay, *needles))
+			return true;
+	return false;
+}
+
+/* keyword classes ------------------------------------------------------- */
+
+/* DMARC refusals never count against the recipient (SPEC 8) */
+static const char *const bounce_kw_dmarc[] = {"dmarc", NULL};
+
+/* failures that say nothing about the address itself: checked before the
+   hard words, since "mailbox full" and "mailbox unavailable" share words */
+static const char *const bounce_kw_soft[] = {"mailbox full",
+					     "mailbox is full",
+					     "mailbox has exceeded",
+					     "quota",
+					     "exceeded storage",
+					     "exceeds the storage",
+					     "storage limit",
+					     "insufficient system storage",
+					     "out of storage",
+					     "mailbox size limit",
+					     "full mailbox",
+					     "boite pleine",
+					     "boîte pleine",
+					     "postfach voll",
+					     "spam",
+					     "blocked",
+					     "blacklist",
+					     "block list",
+					     "blocklist",
+					     "rejected for policy",
+					     "policy reason",
+					     "relay denied",
+					     "relaying denied",
+					     "relay access denied",
+					     "not permitted to relay",
+					     "unable to relay",
+					     "relay not permitted",
+					     "too many",
+					     "rate limit",
+					     "reputation",
+					     "virus",
+					     "too large",
+					     "message size",
+					     "size exceeds",
+					     "exceeds size",
+					     "content rejected",
+					     "rejected due to content",
+					     "timed out",
+					     "timeout",
+					     "connection refused",
+					     "retry time",
+					     "expired",
+					     "too long",
+					     "temporarily",
+					     "try again later",
+					     "greylist",
+					     "reverse dns",
+					     "ptr record",
+					     "spf",
+					     "dkim",
+					     "not authorized",
+					     "authentication",
+					     "sender address rejected",
+					     NULL};
+
+/* the address itself is dead (SPEC 8: unknown user or domain, disabled
+   or moved mailbox, "not accepting mail") */
+static const char *const bounce_kw_hard[] = {"user unknown",
+					     "unknown user",
+					     "no such user",
+					     "no such mailbox",
+					     "no such recipient",
+					     "no such address",
+					     "no such person",
+					     "mailbox unavailable",
+					     "mailbox not found",
+					     "mailbox does not exist",
+					     "does not exist",
+					     "doesn't exist",
+					     "not exist",
+					     "invalid recipient",
+					     "invalid mailbox",
+					     "invalid address",
+					     "recipient unknown",
+					     "unknown recipient",
+					     "addressee unknown",
+					     "unknown address",
+					     "address unknown",
+					     "unknown local part",
+					     "unknown or illegal",
+					     "user not found",
+					     "recipient not found",
+					     "address not found",
+					     "account not found",
+					     "no mailbox",
+					     "bad destination mailbox",
+					     "recipient address rejected",
+					     "address rejected",
+					     "not a valid",
+					     "is not valid",
+					     "unrouteable",
+					     "unroutable",
+					     "no such domain",
+					     "host not found",
+					     "domain not found",
+					     "host unknown",
+					     "unknown host",
+					     "unknown domain",
+					     "name service error",
+					     "domain does not exist",
+					     "no mx",
+					     "null mx",
+					     "account disabled",
+					     "account has been disabled",
+					     "mailbox disabled",
+					     "is disabled",
+					     "has been disabled",
+					     "disabled account",
+					     "inactive",
+					     "deactivated",
+					     "account closed",
+					     "has been closed",
+					     "suspended",
+					     "expired account",
+					     "account expired",
+					     "not accepting mail",
+					     "does not accept mail",
+					     "no longer",
+					     "has moved",
+					     "moved permanently",
+					     "not listed",
+					     "unknown alias",
+					     "no account",
+					     "utilisateur inconnu",
+					     "adresse destinataire invalide",
+					     "destinataire inconnu",
+					     "adresse invalide",
+					     "n'existe pas",
+					     "unbekannt",
+					     "existiert nicht",
+					     "ungültig",
+					     "ungueltig",
+					     "mailbox unknown",
+					     "not our customer",
+					     "non-existent",
+					     "nonexistent",
+					     "not a known user",
+					     "no user",
+					     "user doesn't",
+					     "user does not",
+					     "not found",
+					     "not reachable",
+					     NULL};
+
+/* bounce_status_ok - s is "d.ddd.ddd" with d in 2, 4, 5 */
+static size_t
+bounce_status_len(const char *s)
+{
+	size_t i = 1, n;
+
+	if (s[0] != '2' && s[0] != '4' && s[0] != '5')
+		return 0;
+	if (s[i++] != '.')
+		return 0;
+	for (n = 0; isdigit((unsigned char)s[i]) && n < 3; n++)
+		i++;
+	if (n == 0 || s[i++] != '.')
+		return 0;
+	for (n = 0; isdigit((unsigned char)s[i]) && n < 3; n++)
+		i++;
+	if (n == 0 || isdigit((unsigned char)s[i]))
+		return 0;
+	return i;
+}
+
+/* bounce_find_status - first enhanced status code in s (not inside a
+   longer number or a dotted address), copied to out[16] */
+static bool
+bounce_find_status(const char *s, char *out)
+{
+	for (const char *p = s; p && *p; p++) {
+		size_t n;
+
+		if (p > s && (isalnum((unsigned char)p[-1]) || p[-1] == '.'))
+			continue;
+		if ((n = bounce_status_len(p)) == 0 || p[n] == '.')
+			continue;
+		snprintf(out, 16, "%.*s", (int)n, p);
+		return true;
+	}
+	return false;
+}
+
+/* bounce_find_code - first SMTP reply code (4xx/5xx word) in s, or 0 */
+static int
+bounce_find_code(const char *s)
+{
+	for (const char *p = s; p && *p; p++) {
+		if ((*p != '4' && *p != '5') ||
+		    (p > s &&
+		     (isalnum((unsigned char)p[-1]) || strchr(".:-/[", p[-1]))))
+			continue;
+		if (isdigit((unsigned char)p[1]) &&
+		    isdigit((unsigned char)p[2]) && p[1] <= '5' &&
+		    (p[3] == ' ' || p[3] == '-' || p[3] == '\0' ||
+		     p[3] == '\t' || p[3] == '\n'))
+			return (p[0] - '0') * 100 + (p[1] - '0') * 10 +
+			       (p[2] - '0');
+	}
+	return 0;
+}
+
+/* bounce_status_vague - a status that names no cause: x.0.0 and the
+   "other" codes MTAs use for anything (5.0.x, 5.1.0, 5.3.0, 5.4.0,
+   5.5.x; Microsoft's 5.4.1 "access denied" for unknown users) */
+static bool
+bounce_status_vague(const char *st)
+{
+	static const char *const vague[] = {".0.0", ".1.0", ".2.0", ".3.0",
+					    ".4.0", ".4.1", ".5.0", ".5.1",
+					    ".5.2", ".5.4", ".7.0", NULL};
+
+	if (st[0] == '\0' || str_has_prefix(st + 1, ".0."))
+		return true;
+	for (int i = 0; vague[i]; i++)
+		if (strcmp(st + 1, vague[i]) == 0)
+			return true;
+	return false;
+}
+
+/* bounce_class - kind of one failed recipient from its status and text;
+   status (16 bytes) is set or made more precise */
+static enum bounce_kind
+bounce_class(char *status, const char *diag, bool *dmarc_r)
+{
+	static const char *const hard_codes[] = {"5.1.1", "5.1.2",  "5.1.3",
+						 "5.1.6", "5.1.10", "5.2.1",
+						 "5.4.4", NULL};
+	static const char *const sender_kw[] = {
+	    "sender address", "sender rejected", "after mail from",
+	    "sender verify",  "sender domain",	 NULL};
+	bool soft_kw, hard_kw;
+	char found[16];
+	int code = bounce_find_code(diag);
+
+	*dmarc_r = bounce_has_any(diag, bounce_kw_dmarc);
+	soft_kw = bounce_has_any(diag, bounce_kw_soft) ||
+		  bounce_has_any(diag, sender_kw);
+	hard_kw = bounce_has_any(diag, bounce_kw_hard);
+	/* the remote server's own code is more precise than the reporting
+	   MTA's mapping of it; the report keeps its class (a 450 relayed as
+	   a final failure is a failure) */
+	if (bounce_find_status(diag, found) && found[0] != '2' &&
+	    strcmp(found, status) != 0 &&
+	    (bounce_status_vague(status) || found[0] == status[0])) {
+		if (status[0] && !bounce_status_vague(found))
+			found[0] = status[0];
+		if (!bounce_status_vague(found) || status[0] == '\0')
+			memcpy(status, found, sizeof(found));
+	}
+	if (status[0] == '\0')
+		snprintf(status, 16, "%c.0.0", code ? '0' + code / 100 : '5');
+	if (bounce_status_vague(status)) {
+		char cls = status[0];
+
+		if (soft_kw || *dmarc_r)
+			snprintf(status, 16, "%c.%s", cls,
+				 bounce_has(diag, "quota") ||
+					 bounce_has(diag, "full")
+				     ? "2.2"
+				 : bounce_has(diag, "expired") ||
+					 bounce_has(diag, "retry time") ||
+					 bounce_has(diag, "timed out")
+				     ? "4.7"
+				     : "7.1");
+		else if (cls == '5' && hard_kw)
+			snprintf(status, 16, "5.%s",
+				 bounce_has(diag, "host") ||
+					 bounce_has(diag, "domain")
+				     ? "1.2"
+				     : "1.1");
+	}
+	if (*dmarc_r || status[0] == '4')
+		return BOUNCE_SOFT;
+	if (strcmp(status, "5.1.7") == 0 || strcmp(status, "5.1.8") == 0)
+		return BOUNCE_SOFT; /* the sender's address, not this one */
+	for (int i = 0; hard_codes[i]; i++)
+		if (strcmp(status, hard_codes[i]) == 0)
+			return BOUNCE_HARD;
+	/* policy codes are soft, unless the text plainly says the
+	   recipient does not exist */
+	if (str_has_prefix(status, "5.7.") && hard_kw && !soft_kw)
+		return BOUNCE_HARD;
+	if (str_has_prefix(status, "5.7.") || str_has_prefix(status, "5.2.") ||
+	    str_has_prefix(status, "5.3.") || str_has_prefix(status, "5.6."))
+		return BOUNCE_SOFT;
+	if (soft_kw)
+		return BOUNCE_SOFT;
+	if (hard_kw)
+		return BOUNCE_HARD;
+	return BOUNCE_SOFT;
+}
+
+static char *bounce_line_diag_text(const char *t);
+
+/* recipients ------------------------------------------------------------ */
+
+/* bounce_one_line - s squeezed to one trimmed line of bounded length */
+static char *
+bounce_one_line(const char *s)
+{
+	struct buf b = BUF_INIT;
+	bool sp = false;
+
+	for (; s && *s && b.len < BOUNCE_DIAG_MAX; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f || c == ' ') {
+			sp = b.len > 0;
+			continue;
+		}
+		if (sp)
+			buf_putc(&b, ' ');
+		sp = false;
+		buf_putc(&b, (char)c);
+	}
+	/* never cut inside a UTF-8 sequence */
+	while (b.len && ((unsigned char)b.data[b.len - 1] & 0xc0) == 0x80 &&
+	       !str_utf8_valid(b.data, b.len))
+		b.len--;
+	while (b.len && !str_utf8_valid(b.data, b.len))
+		b.len--;
+	if (b.len == 0) {
+		buf_free(&b);
+		return xstrdup("");
+	}
+	b.data[b.len] = '\0';
+	return buf_steal(&b);
+}
+
+/* bounce_addr_ok - a plausible addr-spec: local@dom.tld, printable */
+static bool
+bounce_addr_ok(const char *a)
+{
+	const char *at = strrchr(a, '@'), *dot;
+
+	if (at == NULL || at == a || strlen(a) > 254 || strchr(a, ' '))
+		return false;
+	dot = strrchr(at, '.');
+	if (at[1] == '[')
+		return strchr(at, ']') != NULL;
+	return dot && dot > at + 1 && dot[1] != '\0';
+}
+
+/* bounce_add - record a recipient (address lower-cased); a second report
+   of the same address keeps the first, filling what it lacked */
+static struct bounce_rcpt *
+bounce_add(struct bounce *b, const char *addr, const char *status,
+	   const char *diag, const char *action)
+{
+	char *a = bounce_lower_dup(addr);
+	struct bounce_rcpt *r;
+
+	for (size_t i = 0; i < b->nrcpts; i++) {
+		r = &b->rcpts[i];
+		if (strcmp(r->address, a) == 0) {
+			free(a);
+			if (r->diagnostic[0] == '\0' && diag && *diag) {
+				free(r->diagnostic);
+				r->diagnostic = bounce_one_line(diag);
+			}
+			return NULL;
+		}
+	}
+	if (b->nrcpts >= BOUNCE_MAX_RCPTS) {
+		free(a);
+		return NULL;
+	}
+	b->rcpts = xrealloc(b->rcpts, (b->nrcpts + 1) * sizeof(*b->rcpts));
+	r = &b->rcpts[b->nrcpts++];
+	r->address = a;
+	r->status = xstrdup(status ? status : "");
+	r->diagnostic = bounce_one_line(diag);
+	r->action = xstrdup(action);
+	r->kind = BOUNCE_NONE;
+	r->dmarc = false;
+	return r;
+}
+
+/* RFC 3464 ----------------------------------------------------------------*/
+
+struct bounce_dsn_rcpt {
+	char *final, *orig, *action, *status, *diag;
+};
+
+/* bounce_dsn_addr - the address of "rfc822; <a@b>" (type optional) */
+static char *
+bounce_dsn_addr(const char *v)
+{
+	const char *semi = strchr(v, ';');
+	char *a, *s;
+
+	if (semi)
+		v = semi + 1;
+	a = xstrdup(v);
+	s = str_trim(a);
+	if (*s == '<') {
+		s++;
+		s[strcspn(s, ">")] = '\0';
+	}
+	s[strcspn(s, " \t>\"")] = '\0';
+	memmove(a, s, strlen(s) + 1);
+	return a;
+}
+
+/* bounce_addr_diag - for a DSN without Diagnostic-Code: the error line
+   of the human-readable part nearest the address, else its first one */
+static char *
+bounce_addr_diag(struct bounce_ctx *c, const char *addr)
+{
+	const char *t = c->text, *hit = strcasestr(t, addr);
+	char *d;
+
+	if (hit) {
+		/* the address's line and the few after it */
+		const char *s = hit, *e = hit;
+
+		while (s > t && s[-1] != '\n')
+			s--;
+		for (int n = 0; *e && n < 4; n++)
+			e += strcspn(e, "\n") + (e[strcspn(e, "\n")] ? 1 : 0);
+		d = xstrndup(s, (size_t)(e - s));
+		if (bounce_find_code(d) || bounce_has_any(d, bounce_kw_hard) ||
+		    bounce_has_any(d, bounce_kw_soft)) {
+			char *one = bounce_line_diag_text(d);
+
+			free(d);
+			if (*one)
+				return one;
+			free(one);
+		} else {
+			free(d);
+		}
+	}
+	return bounce_line_diag_text(t);
+}
+
+/* bounce_dsn_flush - one per-recipient group into b */
+static void
+bounce_dsn_flush(struct bounce_ctx *c, struct bounce_dsn_rcpt *g)
+{
+	char *addr = NULL, *action, status[16] = "";
+	char *diag = g->diag ? g->diag : "", *tdiag = NULL;
+	struct bounce_rcpt *r;
+	bool dmarc;
+
+	if (g->final)
+		addr = bounce_dsn_addr(g->final);
+	if ((addr == NULL || !bounce_addr_ok(addr)) && g->orig) {
+		free(addr);
+		addr = bounce_dsn_addr(g->orig);
+	}
+	action = bounce_lower_dup(g->action ? str_trim(g->action) : "");
+	action[strcspn(action, " \t(;")] = '\0';
+	if (g->status)
+		bounce_find_status(g->status, status);
+	/* a missing Action is read from the status class */
+	if (*action == '\0') {
+		free(action);
+		action = xstrdup(status[0] == '2'   ? "delivered"
+				 : status[0] == '4' ? "delayed"
+						    : "failed");
+	}
+	if (addr && bounce_addr_ok(addr))
+		c->dsn_groups++;
+	if (addr && bounce_addr_ok(addr) && *diag == '\0')
+		diag = tdiag = bounce_addr_diag(c, addr);
+	if (addr && bounce_addr_ok(addr) &&
+	    (strcmp(action, "failed") == 0 || strcmp(action, "delayed") == 0)) {
+		/* a 2.x.x "failure" is a contradiction; trust the action */
+		if (status[0] == '2')
+			status[0] = '\0';
+		r = bounce_add(c->b, addr, "", diag, action);
+		if (r) {
+			if (strcmp(action, "delayed") == 0) {
+				if (status[0] == '\0')
+					bounce_find_status(diag, status);
+				if (status[0] == '\0')
+					strcpy(status, "4.0.0");
+				r->kind = BOUNCE_DELAYED;
+				r->dmarc = false;
+			} else {
+				r->kind = bounce_class(status, diag, &dmarc);
+				if (!dmarc && r->kind != BOUNCE_HARD &&
+				    bounce_has_any(c->all_text,
+						   bounce_kw_dmarc))
+					dmarc = true;
+				r->dmarc = dmarc;
+				if (dmarc)
+					r->kind = BOUNCE_SOFT;
+			}
+			free(r->status);
+			r->status = xstrdup(status);
+		}
+	}
+	free(tdiag);
+	free(addr);
+	free(action);
+	free(g->final);
+	free(g->orig);
+	free(g->action);
+	free(g->status);
+	free(g->diag);
+	memset(g, 0, sizeof(*g));
+}
+
+/* bounce_dsn_set - store a field value, keeping the first of a group */
+static void
+bounce_dsn_set(char **slot, const char *v, size_t n)
+{
+	if (*slot == NULL)
+		*slot = xstrndup(v, n);
+}
+
+/* bounce_dsn - the recipients of one message/delivery-status body */
+static void
+bounce_dsn(struct bounce_ctx *c, const char *t)
+{
+	struct bounce_dsn_rcpt g = {0};
+	struct buf field = BUF_INIT;
+	const char *p = t;
+
+	while (*p) {
+		const char *eol = strchr(p, '\n');
+		size_t n = eol ? (size_t)(eol - p) : strlen(p);
+		const char *colon;
+		char *f, *v;
+
+		/* unfold: continuation lines join the field */
+		buf_reset(&field);
+		buf_append(&field, p, n);
+		p += n + (eol ? 1 : 0);
+		while (*p == ' ' || *p == '\t') {
+			eol = strchr(p, '\n');
+			n = eol ? (size_t)(eol - p) : strlen(p);
+			if (strspn(p, " \t") == n)
+				break;
+			buf_putc(&field, ' ');
+			buf_append(&field, p, n);
+			p += n + (eol ? 1 : 0);
+		}
+		f = field.data ? field.data : (char *)"";
+		if (field.len == 0 || strspn(f, " \t\r") == field.len) {
+			/* a blank line ends a recipient group */
+			if (g.final || g.orig)
+				bounce_dsn_flush(c, &g);
+			continue;
+		}
+		colon = strchr(f, ':');
+		if (colon == NULL)
+			continue;
+		v = (char *)colon + 1;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		n = (size_t)(colon - f);
+#define FIELD(name) (n == strlen(name) && strncasecmp(f, name, n) == 0)
+		if (FIELD("Final-Recipient") || FIELD("X-Actual-Recipient")) {
+			if (FIELD("Final-Recipient") &&
+			    (g.final || (g.orig && (g.action || g.status))))
+				bounce_dsn_flush(c, &g);
+			bounce_dsn_set(&g.final, v, strlen(v));
+		} else if (FIELD("Original-Recipient")) {
+			/* it opens a group, or follows its Final-Recipient */
+			if (g.orig ||
+			    (g.final && (g.action || g.status || g.diag)))
+				bounce_dsn_flush(c, &g);
+			bounce_dsn_set(&g.orig, v, strlen(v));
+		} else if (FIELD("Action")) {
+			bounce_dsn_set(&g.action, v, strlen(v));
+		} else if (FIELD("Status")) {
+			bounce_dsn_set(&g.status, v, strlen(v));
+		} else if (FIELD("Diagnostic-Code")) {
+			const char *semi = strchr(v, ';');
+
+			/* "smtp; 550 ..." loses its type */
+			if (semi && semi - v < 12)
+				v = (char *)semi + 1;
+			bounce_dsn_set(&g.diag, v, strlen(v));
+		}
+#undef FIELD
+	}
+	bounce_dsn_flush(c, &g);
+	buf_free(&field);
+}
+
+/* text reports ------------------------------------------------------------ */
+
+/* where the returned original starts in a text report: everything after
+   is someone else's mail and its addresses are not the failed ones */
+static const char *const bounce_cut_marks[] = {
+    "below this line is a copy of the message",
+    "this is a copy of the message",
+    "original message follows",
+    "original message -",
+    "-----original message-----",
+    "unsent message below",
+    "message header follows",
+    "headers of the original message",
+    "header of the original message",
+    "original message header",
+    "text of the original message",
+    "the original message was",
+    "returned message",
+    "content-type: message/rfc822",
+    "message text follows",
+    "--- original message",
+    "------ original",
+    "copy of the original message",
+    "message d'origine",
+    "message original",
+    "ursprüngliche nachricht",
+    NULL};
+
+/* bounce_cut - text up to the returned original, or the first header
+   block of the original pasted inline; returns where it cut */
+static size_t
+bounce_cut(char *t)
+{
+	char *line = t;
+	int nline = 0;
+
+	while (*line) {
+		char *eol = strchr(line, '\n');
+		size_t n = eol ? (size_t)(eol - line) : strlen(line);
+		char save = line[n];
+
+		line[n] = '\0';
+		if ((nline > 2 && (str_has_prefix_ci(line, "Received: ") ||
+				   str_has_prefix_ci(line, "Return-Path:"))) ||
+		    bounce_has_any(line, bounce_cut_marks)) {
+			/* "the original message was received at ... from"
+			   is sendmail's intro, not the original */
+			if (!bounce_has(line, "was received at")) {
+				line[n] = save;
+				return (size_t)(line - t);
+			}
+		}
+		line[n] = save;
+		nline++;
+		line += n + (eol ? 1 : 0);
+	}
+	return (size_t)(line - t);
+}
+
+/* words that make a line an error line */
+static const char *const bounce_kw_error[] = {"unknown",
+					      "no such",
+					      "does not exist",
+					      "doesn't exist",
+					      "invalid",
+					      "rejected",
+					      "refused",
+					      "denied",
+					      "failed",
+					      "failure",
+					      "unavailable",
+					      "undeliverable",
+					      "not delivered",
+					      "could not be delivered",
+					      "couldn't be delivered",
+					      "can't be delivered",
+					      "not be delivered",
+					      "unable to deliver",
+					      "quota",
+					      "full",
+					      "disabled",
+					      "inexistant",
+					      "inconnu",
+					      "invalide",
+					      "unzustellbar",
+					      "error",
+					      "permanent",
+					      "not found",
+					      "not accepting",
+					      "blocked",
+					      "expired",
+					      "unbekannt",
+					      "user",
+					      "mailbox",
+					      "recipient",
+					      "not reach",
+					      "timed out",
+					      "delivery",
+					      NULL};
+
+/* words that make an address someone else's: the sender, a header */
+static const char *const bounce_kw_notrcpt[] = {"mail from",
+						"from:",
+						"from <",
+						"sender",
+						"envelope-from",
+						"reply-to",
+						"message-id",
+						"return-path",
+						"helo",
+						"ehlo",
+						"postmaster",
+						"mailer-daemon",
+						"smtp.mailfrom",
+						"received from",
+						"contact",
+						"administrator",
+						"webmaster",
+						"abuse@",
+						"www.",
+						"http",
+						"subject:",
+						"message from",
+						"your message to",
+						"cc:",
+						"date:",
+						NULL};
+
+/* bounce_addr_at - the address whose '@' is at p, copied to out[256] */
+static bool
+bounce_addr_at(const char *line, const char *p, char *out, const char **start_r,
+	       const char **end_r)
+{
+	static const char local_ok[] = "._%+-=/!#$&'*?^`{|}~";
+	const char *s = p, *e = p + 1;
+	size_t n;
+
+	while (s > line && (isalnum((unsigned char)s[-1]) ||
+			    (s[-1] && strchr(local_ok, s[-1]))))
+		s--;
+	while (*e && (isalnum((unsigned char)*e) || *e == '.' || *e == '-' ||
+		      *e == '_'))
+		e++;
+	while (e > p + 1 && (e[-1] == '.' || e[-1] == '-'))
+		e--;
+	while (s < p && (*s == '.' || *s == '\'' || *s == '`'))
+		s++;
+	n = (size_t)(e - s);
+	if (s == p || e == p + 1 || n >= 256)
+		return false;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	*start_r = s;
+	*end_r = e;
+	return bounce_addr_ok(out);
+}
+
+/* bounce_skip_addr - an address that cannot be the failed recipient */
+static bool
+bounce_skip_addr(struct bounce_ctx *c, const char *a)
+{
+	static const char *const locals[] = {
+	    "mailer-daemon@", "mailer_daemon@", "noreply@", "no-reply@",
+	    "abuse@",	      "hostmaster@",	NULL};
+
+	for (int i = 0; locals[i]; i++)
+		if (str_has_prefix_ci(a, locals[i]))
+			return true;
+	if (c->m->from_addr && strcasecmp(a, c->m->from_addr) == 0)
+		return true;
+	/* message-ids and long hex tokens look like addresses */
+	return strchr(a, '$') != NULL || strlen(a) > 120;
+}
+
+/* bounce_line_diag - the error text for an address found on line i:
+   the line itself when it holds a code or error word, else the next
+   lines up to one that does */
+static char *
+bounce_line_diag(char **lines, size_t nlines, size_t i)
+{
+	struct buf b = BUF_INIT;
+	char *d;
+
+	for (size_t j = i; j < nlines && j < i + 6; j++) {
+		const char *l = lines[j];
+		char st[16];
+
+		if (j > i && *l == '\0' && b.len)
+			break;
+		if (bounce_find_code(l) || bounce_has_any(l, bounce_kw_error) ||
+		    bounce_find_status(l, st)) {
+			if (b.len)
+				buf_putc(&b, ' ');
+			buf_puts(&b, l);
+			/* the SMTP reply ends the story */
+			if (bounce_find_code(l) && j > i)
+				break;
+		}
+	}
+	d = bounce_one_line(buf_cstr(&b));
+	buf_free(&b);
+	return d;
+}
+
+/* bounce_text_warning - the report says it will try again */
+static bool
+bounce_text_warning(struct bounce_ctx *c)
+{
+	static const char *const delay[] = {"warning",
+					    "delayed",
+					    "not yet been delivered",
+					    "will continue",
+					    "will retry",
+					    "will be retried",
+					    "still trying",
+					    "retry again",
+					    "will try again",
+					    "delivery is delayed",
+					    NULL};
+	static const char *const final[] = {
+	    "permanent",   "given up",	 "giving up",
+	    "fatal",	   "gave up",	 "could not be delivered",
+	    "will not be", "no further", NULL};
+
+	return bounce_has_any(c->ltext, delay) &&
+	       !bounce_has_any(c->ltext, final);
+}
+
+/* bounce_rcpt_class - kind and status of a recipient read from text */
+static void
+bounce_rcpt_class(struct bounce_ctx *c, struct bounce_rcpt *r, bool warning)
+{
+	char status[16] = "";
+	bool dmarc = false;
+
+	if (warning) {
+		r->kind = BOUNCE_DELAYED;
+		bounce_find_status(r->diagnostic, status);
+		if (status[0] != '4')
+			strcpy(status, "4.0.0");
+		free(r->action);
+		r->action = xstrdup("delayed");
+	} else {
+		/* its own error line first, the whole report when none */
+		r->kind = bounce_class(
+		    status, *r->diagnostic ? r->diagnostic : c->text, &dmarc);
+		if (!dmarc && bounce_has_any(c->all_text, bounce_kw_dmarc))
+			dmarc = true;
+		r->dmarc = dmarc;
+		if (dmarc)
+			r->kind = BOUNCE_SOFT;
+	}
+	free(r->status);
+	r->status = xstrdup(status);
+}
+
+/* bounce_line_diag_text - the first error line of a report */
+static char *
+bounce_line_diag_text(const char *t)
+{
+	while (t && *t) {
+		size_t n = strcspn(t, "\n");
+		char *l = xstrndup(t, n);
+
+		if (bounce_find_code(l) || bounce_has_any(l, bounce_kw_hard) ||
+		    bounce_has_any(l, bounce_kw_soft)) {
+			char *d = bounce_one_line(l);
+
+			free(l);
+			return d;
+		}
+		free(l);
+		t += n + (t[n] ? 1 : 0);
+	}
+	return xstrdup("");
+}
+
+/* bounce_text - failed addresses of a human-readable report */
+static void
+bounce_text(struct bounce_ctx *c)
+{
+	char **lines = NULL, *p = c->text;
+	size_t nlines = 0;
+	bool warning = bounce_text_warning(c);
+
+	for (;;) {
+		char *eol = strchr(p, '\n');
+
+		lines = xrealloc(lines, (nlines + 1) * sizeof(*lines));
+		lines[nlines++] = p;
+		if (eol == NULL)
+			break;
+		*eol = '\0';
+		p = eol + 1;
+	}
+	for (size_t i = 0; i < nlines; i++) {
+		char *line = lines[i];
+		const char *at = line;
+
+		while ((at = strchr(at, '@')) != NULL) {
+			const char *s, *e, *q;
+			char addr[256], save;
+			bool lead, errline, other;
+
+			if (!bounce_addr_at(line, at, addr, &s, &e)) {
+				at++;
+				continue;
+			}
+			at = e;
+			if (bounce_skip_addr(c, addr))
+				continue;
+			/* "MAIL FROM:<a>", "from a", "contact a": not failed */
+			save = *s;
+			*(char *)s = '\0';
+			other = bounce_has_any(line, bounce_kw_notrcpt);
+			*(char *)s = save;
+			if (other)
+				continue;
+			/* the address opens the line (after quoting and a
+			   short label), or the line reports an error */
+			q = line;
+			while (q < s && strchr(" \t<>\"'*-:#[(", *q))
+				q++;
+			lead = q == s;
+			if (!lead) {
+				const char *colon =
+				    memchr(q, ':', (size_t)(s - q));
+
+				lead = colon && s - q < 40;
+			}
+			errline = bounce_find_code(line) ||
+				  bounce_has_any(line, bounce_kw_error);
+			if (lead || errline) {
+				char *d = bounce_line_diag(lines, nlines, i);
+
+				bounce_add(c->b, addr, "", d,
+					   warning ? "delayed" : "failed");
+				free(d);
+			}
+		}
+	}
+	for (size_t i = 0; i < c->b->nrcpts; i++)
+		bounce_rcpt_class(c, &c->b->rcpts[i], warning);
+	/* lines point into c->text, which must stay whole for later use */
+	for (size_t i = 0; i + 1 < nlines; i++)
+		lines[i][strlen(lines[i])] = '\n';
+	free(lines);
+}
+
+/* judgement --------------------------------------------------------------- */
+
+/* bounce_is_arf - an RFC 5965 feedback report */
+static bool
+bounce_is_arf(struct bounce_ctx *c)
+{
+	for (size_t i = 0; i < c->nparts; i++) {
+		const struct msg_part *p = &c->parts[i];
+
+		if (p->depth > 0)
+			continue;
+		if (strcmp(p->type, "message/feedback-report") == 0 ||
+		    (p->report_type &&
+		     strcmp(p->report_type, "feedback-report") == 0))
+			return true;
+	}
+	return false;
+}
+
+/* bounce_looks - something says this is a delivery report */
+static bool
+bounce_looks(struct bounce_ctx *c)
+{
+	static const char *const senders[] = {"mailer-daemon",
+					      "postmaster",
+					      "mail delivery",
+					      "maildelivery",
+					      "mailer_daemon",
+					      "mdaemon",
+					      "mail administrator",
+					      "mailadmin",
+					      "double-bounce",
+					      "bounce",
+					      NULL};
+	static const char *const subjects[] = {"undeliver",
+					       "delivery status",
+					       "failure notice",
+					       "returned mail",
+					       "delivery fail",
+					       "mail delivery",
+					       "could not be delivered",
+					       "non remis",
+					       "unzustellbar",
+					       "warning: message",
+					       "delivery notif",
+					       "not delivered",
+					       "delivery problem",
+					       "mail system error",
+					       "nondeliverable",
+					       "non-deliverable",
+					       "delivery report",
+					       "failed delivery",
+					       "delivery error",
+					       "delivery delayed",
+					       "unable to deliver",
+					       "mail failure",
+					       "returned to sender",
+					       "permanent error",
+					       "undelivered",
+					       "échec de la remise",
+					       "mail could not",
+					       "nicht zugestellt",
+					       NULL};
+	static const char *const phrases[] = {"qmail-send program",
+					      "mail delivery software",
+					      "could not be delivered",
+					      "couldn't be delivered",
+					      "was not delivered",
+					      "permanent fatal errors",
+					      "transcript of session follows",
+					      "delivery has failed",
+					      "delivery to the following",
+					      "unable to deliver",
+					      "undeliverable",
+					      "delivery failed",
+					      "failed permanently",
+					      "wasn't able to deliver",
+					      "not be delivered",
+					      "adresse destinataire invalide",
+					      "unzustellbar",
+					      "did not reach",
+					      "message not delivered",
+					      "following addresses had",
+					      "following address(es) failed",
+					      "delivery status notification",
+					      "user unknown",
+					      "mailbox unavailable",
+					      "could not deliver",
+					      "non remis",
+					      "delivery attempts",
+					      "has not been delivered",
+					      "has not yet been delivered",
+					      "this is a warning message",
+					      "returned to sender",
+					      "the following recipient",
+					      "message could not be sent",
+					      "undelivered mail",
+					      NULL};
+	const char *from = c->m->from_addr;
+	char *fromhdr = NULL;
+	bool yes = false;
+
+	if (c->m->is_bounce)
+		return true;
+	fromhdr = c->m->from_name ? bounce_lower_dup(c->m->from_name) : NULL;
+	if ((from && bounce_has_any(from, senders)) ||
+	    (fromhdr && bounce_has_any(fromhdr, senders)))
+		yes = true;
+	free(fromhdr);
+	if (yes || bounce_has_any(c->m->subject, subjects))
+		return true;
+	return bounce_has_any(c->ltext, phrases);
+}
+
+/* bounce_is_autoreply - vacation and other auto-answers (RFC 3834) */
+static bool
+bounce_is_autoreply(struct bounce_ctx *c, const char *raw, size_t len)
+{
+	static const char *const subjects[] = {"out of office",
+					       "out of the office",
+					       "auto:",
+					       "autoreply",
+					       "auto-reply",
+					       "auto reply",
+					       "automatic reply",
+					       "vacation",
+					       "absence",
+					       "absent",
+					       "abwesenheit",
+					       "réponse automatique",
+					       "reponse automatique",
+					       "away from",
+					       "autoresponse",
+					       NULL};
+	char *v;
+	bool yes = false;
+
+	if ((v = msg_header_value(raw, len, "Auto-Submitted")) != NULL) {
+		yes = bounce_has(v, "auto-replied") && !bounce_looks(c);
+		free(v);
+	}
+	if (!yes && (v = msg_header_value(raw, len, "X-Autoreply")) != NULL) {
+		yes = true;
+		free(v);
+	}
+	if (!yes && (v = msg_header_value(raw, len, "X-Autorespond"))) {
+		yes = true;
+		free(v);
+	}
+	if (!yes && bounce_has_any(c->m->subject, subjects) &&
+	    !bounce_has_any(c->m->subject,
+			    (const char *const[]){"undeliver", "failure",
+						  "delivery", NULL}))
+		yes = true;
+	return yes;
+}
+
+/* bounce_collect_text - the human-readable report: the message's own
+   text parts (not the returned original, not its headers) */
+static void
+bounce_collect_text(struct bounce_ctx *c)
+{
+	struct buf t = BUF_INIT, all = BUF_INIT;
+	size_t cut;
+
+	for (size_t i = 0; i < c->nparts; i++) {
+		const struct msg_part *p = &c->parts[i];
+
+		if (p->depth > 0 || strncmp(p->type, "text/", 5) != 0 ||
+		    strcmp(p->type, "text/rfc822-headers") == 0)
+			continue;
+		buf_puts(&all, p->text);
+		buf_putc(&all, '\n');
+		if (strcmp(p->type, "text/html") == 0)
+			continue;
+		buf_puts(&t, p->text);
+		buf_putc(&t, '\n');
+	}
+	/* HTML-only reports: msg_parse() has the text of it */
+	if (t.len == 0)
+		buf_puts(&t, c->m->text ? c->m->text : "");
+	c->text = xstrdup(buf_cstr(&t));
+	cut = bounce_cut(c->text);
+	c->rest = xstrdup(c->text + cut);
+	c->text[cut] = '\0';
+	c->ltext = bounce_lower_dup(c->text);
+	c->all_text = buf_steal(&all);
+	if (c->all_text == NULL)
+		c->all_text = xstrdup("");
+	buf_free(&t);
+}
+
+/* bounce_dsn_parts - read the delivery-status parts at depth */
+static void
+bounce_dsn_parts(struct bounce_ctx *c, int depth)
+{
+	for (size_t i = 0; i < c->nparts; i++) {
+		const struct msg_part *p = &c->parts[i];
+
+		if (p->depth == depth &&
+		    (strcmp(p->type, "message/delivery-status") == 0 ||
+		     strcmp(p->type, "message/global-delivery-status") == 0 ||
+		     strcmp(p->type, "text/delivery-status") == 0))
+			bounce_dsn(c, p->text);
+	}
+}
+
+/* bounce_original_to - last resort for a report that names nobody: the
+   To: of the returned original, when it has a single address */
+static void
+bounce_original_to(struct bounce_ctx *c)
+{
+	const char *head = c->rest;
+	char *to = NULL, *d;
+	struct bounce_rcpt *r;
+
+	for (size_t i = 0; i < c->nparts; i++) {
+		const struct msg_part *p = &c->parts[i];
+
+		if (p->depth == 0 &&
+		    (strcmp(p->type, "message/rfc822") == 0 ||
+		     strcmp(p->type, "text/rfc822-headers") == 0) &&
+		    p->len) {
+			head = p->text;
+			break;
+		}
+	}
+	for (const char *l = head; l && *l; l = strchr(l, '\n')) {
+		if (*l == '\n')
+			l++;
+		if (str_has_prefix_ci(l, "To:")) {
+			to = xstrndup(l + 3, strcspn(l + 3, "\n"));
+			break;
+		}
+	}
+	if (to && strchr(to, '@') == strrchr(to, '@') && strchr(to, '@')) {
+		char addr[256];
+		const char *s, *e;
+
+		if (bounce_addr_at(to, strchr(to, '@'), addr, &s, &e) &&
+		    !bounce_skip_addr(c, addr)) {
+			d = bounce_line_diag_text(c->text);
+			r = bounce_add(c->b, addr, "", d, "failed");
+			free(d);
+			if (r)
+				bounce_rcpt_class(c, r, bounce_text_warning(c));
+		}
+	}
+	free(to);
+}
+
+/* bounce_text_kind - a report that names no address still tells a
+   failure from a warning; the kind comes from its text */
+static void
+bounce_text_kind(struct bounce_ctx *c)
+{
+	char status[16] = "";
+	bool dmarc;
+
+	if (bounce_text_warning(c)) {
+		c->b->kind = BOUNCE_DELAYED;
+		return;
+	}
+	c->b->kind = bounce_class(status, c->text, &dmarc);
+	c->b->dmarc = dmarc;
+}
+
+int
+bounce_parse(const char *raw, size_t len, struct bounce **b_r)
+{
+	struct bounce_ctx c = {0};
+	struct bounce *b = xcalloc(1, sizeof(*b));
+
+	if (raw == NULL) {
+		raw = "";
+		len = 0;
+	}
+	/* a saved mailbox's "From " envelope line is not a header */
+	if (len > 5 && memcmp(raw, "From ", 5) == 0) {
+		const char *nl = memchr(raw, '\n', len);
+
+		if (nl) {
+			len -= (size_t)(nl + 1 - raw);
+			raw = nl + 1;
+		}
+	}
+	c.b = b;
+	c.m = msg_parse(raw, len);
+	c.nparts = msg_parts(raw, len, &c.parts);
+	bounce_collect_text(&c);
+	b->format = "none";
+	if (bounce_is_arf(&c)) {
+		b->format = "arf";
+		goto done;
+	}
+	bounce_dsn_parts(&c, 0);
+	if (b->nrcpts) {
+		b->format = "dsn";
+		goto done;
+	}
+	if (bounce_is_autoreply(&c, raw, len)) {
+		b->format = "auto-reply";
+		goto done;
+	}
+	/* a report naming recipients, none failed: a success notice */
+	if (c.dsn_groups || !bounce_looks(&c))
+		goto done;
+	/* a bounce forwarded by someone: its report one level down */
+	bounce_dsn_parts(&c, 1);
+	if (b->nrcpts) {
+		b->format = "dsn";
+		goto done;
+	}
+	b->format = "text";
+	bounce_text(&c);
+	if (b->nrcpts == 0)
+		bounce_original_to(&c);
+	if (b->nrcpts == 0)
+		bounce_text_kind(&c);
+done:
+	for (size_t i = 0; i < b->nrcpts; i++) {
+		enum bounce_kind k = b->rcpts[i].kind;
+
+		if (b->rcpts[i].dmarc)
+			b->dmarc = true;
+		if (k == BOUNCE_HARD ||
+		    (k == BOUNCE_SOFT && b->kind != BOUNCE_HARD) ||
+		    (k == BOUNCE_DELAYED && b->kind == BOUNCE_NONE))
+			b->kind = k;
+	}
+	if (b->nrcpts || strcmp(b->format, "text") != 0)
+		b->kind = b->nrcpts ? b->kind : BOUNCE_NONE;
+	b->is_bounce = b->kind != BOUNCE_NONE;
+	msg_parts_free(&c.parts, c.nparts);
+	msg_free(&c.m);
+	free(c.text);
+	free(c.ltext);
+	free(c.all_text);
+	free(c.rest);
+	*b_r = b;
+	return 0;
+}
+
+void
+bounce_free(struct bounce **bp)
+{
+	struct bounce *b = *bp;
+
+	if (b == NULL)
+		return;
+	for (size_t i = 0; i < b->nrcpts; i++) {
+		free(b->rcpts[i].address);
+		free(b->rcpts[i].status);
+		free(b->rcpts[i].diagnostic);
+		free(b->rcpts[i].action);
+	}
+	free(b->rcpts);
+	free(b);
+	*bp = NULL;
+}
+
+const char *
+bounce_kind_name(enum bounce_kind kind)
+{
+	switch (kind) {
+	case BOUNCE_HARD:
+		return "hard";
+	case BOUNCE_SOFT:
+		return "soft";
+	case BOUNCE_DELAYED:
+		return "delayed";
+	default:
+		return "none";
+	}
+}
+
+void
+bounce_to_json(const struct bounce *b, struct buf *out)
+{
+	buf_printf(out,
+		   "{\"is_bounce\":%s,\"kind\":\"%s\",\"dmarc\":%s,"
+		   "\"recipients\":[",
+		   b->is_bounce ? "true" : "false", bounce_kind_name(b->kind),
+		   b->dmarc ? "true" : "false");
+	for (size_t i = 0; i < b->nrcpts; i++) {
+		const struct bounce_rcpt *r = &b->rcpts[i];
+
+		if (i)
+			buf_putc(out, ',');
+		buf_puts(out, "{\"address\":");
+		buf_json_str(out, r->address);
+		buf_puts(out, ",\"status\":");
+		buf_json_str(out, r->status);
+		buf_puts(out, ",\"diagnostic\":");
+		buf_json_str(out, r->diagnostic);
+		buf_puts(out, ",\"action\":");
+		buf_json_str(out, r->action);
+		buf_printf(out, ",\"kind\":\"%s\",\"dmarc\":%s}",
+			   bounce_kind_name(r->kind),
+			   r->dmarc ? "true" : "false");
+	}
+	buf_puts(out, "]}");
+}

@@ -1,0 +1,224 @@
+/*
+ * test-bounce - bounce_parse() on hand-written reports, one of each shape
+ * SPEC 8 distinguishes, plus hostile input that must give "none" without
+ * a crash (run under -fsanitize=address,undefined too).
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bounce.h"
+#include "buf.h"
+#include "tap.h"
+
+struct bcase {
+	const char *name;
+	const char *raw;
+	enum bounce_kind kind;
+	const char *addr;   /* first recipient, or NULL for none */
+	const char *status; /* its status, or NULL not to check */
+	bool dmarc;
+};
+
+#define DSN_HEAD                                                               \
+	"From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\r\n"        \
+	"To: acme+bounce-XYZ@lists.example.org\r\n"                            \
+	"Subject: Undelivered Mail Returned to Sender\r\n"                     \
+	"MIME-Version: 1.0\r\n"                                                \
+	"Content-Type: multipart/report; report-type=delivery-status;\r\n"     \
+	"\tboundary=\"B\"\r\n\r\n"                                             \
+	"--B\r\nContent-Type: text/plain\r\n\r\n"                              \
+	"This is the mail system at host mx.example.net.\r\n\r\n"              \
+	"--B\r\nContent-Type: message/delivery-status\r\n\r\n"                 \
+	"Reporting-MTA: dns; mx.example.net\r\n\r\n"
+
+#define DSN_TAIL                                                               \
+	"\r\n--B\r\nContent-Type: message/rfc822\r\n\r\n"                      \
+	"From: Alice <alice@example.com>\r\nTo: acme@lists.example.org\r\n"    \
+	"Subject: hello\r\n\r\nHi all\r\n--B--\r\n"
+
+static const struct bcase cases[] = {
+    {"DSN hard 5.1.1",
+     DSN_HEAD
+     "Final-Recipient: rfc822; Bob@Example.ORG\r\n"
+     "Original-Recipient: rfc822;bob@example.org\r\n"
+     "Action: failed\r\nStatus: 5.1.1\r\n"
+     "Diagnostic-Code: smtp; 550 5.1.1 <bob@example.org>: Recipient\r\n"
+     "    address rejected: User unknown in local recipient table\r\n" DSN_TAIL,
+     BOUNCE_HARD, "bob@example.org", "5.1.1", false},
+    {"DSN delayed",
+     DSN_HEAD "Final-Recipient: rfc822; carol@example.org\r\n"
+	      "Action: delayed\r\nStatus: 4.4.1\r\n"
+	      "Diagnostic-Code: X-Postfix; connect to mx.example.org: "
+	      "Connection timed out\r\n" DSN_TAIL,
+     BOUNCE_DELAYED, "carol@example.org", "4.4.1", false},
+    {"DSN mailbox full",
+     DSN_HEAD "Final-Recipient: rfc822; dave@example.org\r\n"
+	      "Action: failed\r\nStatus: 5.2.2\r\n"
+	      "Diagnostic-Code: smtp; 552 5.2.2 Mailbox full\r\n" DSN_TAIL,
+     BOUNCE_SOFT, "dave@example.org", "5.2.2", false},
+    {"DSN success notice",
+     DSN_HEAD "Final-Recipient: rfc822; erin@example.org\r\n"
+	      "Action: delivered\r\nStatus: 2.0.0\r\n" DSN_TAIL,
+     BOUNCE_NONE, NULL, NULL, false},
+    {"DSN DMARC rejection",
+     DSN_HEAD
+     "Final-Recipient: rfc822; frank@example.org\r\n"
+     "Action: failed\r\nStatus: 5.7.1\r\n"
+     "Diagnostic-Code: smtp; 550 5.7.1 Unauthenticated email from "
+     "example.com is not accepted due to domain's DMARC policy\r\n" DSN_TAIL,
+     BOUNCE_SOFT, "frank@example.org", "5.7.1", true},
+    {"qmail",
+     "From: MAILER-DAEMON@mx.example.net\n"
+     "Subject: failure notice\n\n"
+     "Hi. This is the qmail-send program at mx.example.net.\n"
+     "I'm afraid I wasn't able to deliver your message to the following "
+     "addresses.\nThis is a permanent error; I've given up. Sorry it "
+     "didn't work out.\n\n"
+     "<gina@example.org>:\n"
+     "Sorry, no mailbox here by that name. (#5.1.1)\n\n"
+     "--- Below this line is a copy of the message.\n\n"
+     "Return-Path: <acme+bounce-XYZ@lists.example.org>\n"
+     "From: alice@example.com\nTo: acme@lists.example.org\n\nHi\n",
+     BOUNCE_HARD, "gina@example.org", "5.1.1", false},
+    {"Exim",
+     "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\n"
+     "Subject: Mail delivery failed: returning message to sender\n"
+     "Auto-Submitted: auto-replied\n\n"
+     "This message was created automatically by mail delivery software.\n"
+     "\nA message that you sent could not be delivered to one or more of "
+     "its\nrecipients. This is a permanent error. The following "
+     "address(es) failed:\n\n"
+     "  hank@example.org\n"
+     "    SMTP error from remote mail server after RCPT TO:"
+     "<hank@example.org>:\n"
+     "    host mx.example.org [192.0.2.1]: 550 5.1.1 User unknown\n\n"
+     "------ This is a copy of the message, including all the headers. "
+     "------\n\nFrom: alice@example.com\nTo: acme@lists.example.org\n\n"
+     "Hi\n",
+     BOUNCE_HARD, "hank@example.org", "5.1.1", false},
+    {"French",
+     "From: postmaster@orange.example\n"
+     "Subject: Message non remis\n\n"
+     "Votre message n'a pas pu être remis.\n\n"
+     "Adresse destinataire invalide : ines@orange.example\n\n"
+     "----- Message d'origine -----\n"
+     "From: alice@example.com\nTo: acme@lists.example.org\n",
+     BOUNCE_HARD, "ines@orange.example", "5.1.1", false},
+    {"vacation auto-reply",
+     "From: Jack <jack@example.org>\nTo: acme@lists.example.org\n"
+     "Subject: Out of Office: hello\nAuto-Submitted: auto-replied\n\n"
+     "I am away until Monday and will read your mail then.\n",
+     BOUNCE_NONE, NULL, NULL, false},
+    {"ARF feedback report",
+     "From: abuse@isp.example\nTo: acme+bounce-XYZ@lists.example.org\n"
+     "Subject: Abuse report\nMIME-Version: 1.0\n"
+     "Content-Type: multipart/report; report-type=feedback-report; "
+     "boundary=\"A\"\n\n"
+     "--A\nContent-Type: text/plain\n\nThis is an abuse report.\n"
+     "--A\nContent-Type: message/feedback-report\n\n"
+     "Feedback-Type: abuse\nUser-Agent: SomeGenerator/1.0\nVersion: 1\n"
+     "Original-Rcpt-To: <kate@isp.example>\n"
+     "--A\nContent-Type: message/rfc822\n\n"
+     "From: alice@example.com\nTo: kate@isp.example\n\nHi\n--A--\n",
+     BOUNCE_NONE, NULL, NULL, false},
+    {"ordinary mail",
+     "From: Liam <liam@example.org>\nTo: acme@lists.example.org\n"
+     "Subject: Re: meeting\n\nThe room is booked, see you there.\n",
+     BOUNCE_NONE, NULL, NULL, false},
+    {"empty", "", BOUNCE_NONE, NULL, NULL, false},
+    {"headers only", "Subject: x\n", BOUNCE_NONE, NULL, NULL, false},
+    {"garbage", "\x01\x02@@@\xff\xfe<<<>>>::;;\n\n\n@\n--\n", BOUNCE_NONE, NULL,
+     NULL, false},
+};
+
+/* hostile - NULs, huge lines, broken MIME, many recipients: no crash */
+static void
+hostile(void)
+{
+	static const char nul[] = "From: MAILER-DAEMON@x.example\0\n"
+				  "Subject: Undeliverable\n\n\0<a@\0b.c>:\0\n";
+	struct buf big = BUF_INIT;
+	struct bounce *b;
+
+	bounce_parse(nul, sizeof(nul) - 1, &b);
+	ok(b != NULL, "NUL bytes: parsed");
+	bounce_free(&b);
+	ok(b == NULL, "bounce_free clears the pointer");
+
+	bounce_parse(NULL, 0, &b);
+	ok(b && !b->is_bounce, "NULL input is none");
+	bounce_free(&b);
+
+	buf_puts(&big, DSN_HEAD);
+	for (int i = 0; i < 1000; i++)
+		buf_printf(&big,
+			   "Final-Recipient: rfc822; u%d@example.org\n"
+			   "Action: failed\nStatus: 5.1.1\n\n",
+			   i);
+	for (int i = 0; i < 100000; i++)
+		buf_puts(&big, "@@@@@@@@@@");
+	buf_puts(&big, "\n--B\nContent-Type: message/delivery-status\n\n"
+		       "Final-Recipient: rfc822;\nAction:\nStatus: 9.9\n"
+		       "Diagnostic-Code:\n");
+	bounce_parse(big.data, big.len, &b);
+	ok(b->nrcpts <= 200, "recipient count is bounded (%zu)", b->nrcpts);
+	bounce_free(&b);
+	buf_free(&big);
+}
+
+int
+main(void)
+{
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct bcase *c = &cases[i];
+		struct bounce *b = NULL;
+		struct buf json = BUF_INIT;
+
+		is_int(bounce_parse(c->raw, strlen(c->raw), &b), 0,
+		       "%s: parses", c->name);
+		is_str(bounce_kind_name(b->kind), bounce_kind_name(c->kind),
+		       "%s: kind", c->name);
+		ok(b->is_bounce == (c->kind != BOUNCE_NONE), "%s: is_bounce",
+		   c->name);
+		if (c->addr) {
+			is_str(b->nrcpts ? b->rcpts[0].address : NULL, c->addr,
+			       "%s: address", c->name);
+			is_int(b->nrcpts, 1, "%s: one recipient", c->name);
+		} else {
+			is_int(b->nrcpts, 0, "%s: no recipient", c->name);
+		}
+		if (c->status && b->nrcpts)
+			is_str(b->rcpts[0].status, c->status, "%s: status",
+			       c->name);
+		ok(b->dmarc == c->dmarc, "%s: dmarc flag", c->name);
+		bounce_to_json(b, &json);
+		ok(strncmp(buf_cstr(&json), "{\"is_bounce\":", 13) == 0,
+		   "%s: JSON shape", c->name);
+		buf_free(&json);
+		bounce_free(&b);
+	}
+
+	/* the exact SPEC 2 shape (plus added fields) for one case */
+	{
+		struct bounce *b;
+		struct buf json = BUF_INIT;
+
+		bounce_parse(cases[0].raw, strlen(cases[0].raw), &b);
+		bounce_to_json(b, &json);
+		ok(strstr(buf_cstr(&json),
+			  "{\"is_bounce\":true,\"kind\":\"hard\",") ==
+			   buf_cstr(&json) &&
+		       strstr(
+			   buf_cstr(&json),
+			   "\"recipients\":[{\"address\":\"bob@example.org\","
+			   "\"status\":\"5.1.1\",\"diagnostic\":\"550 5.1.1 "
+			   "<bob@example.org>: Recipient address rejected: "
+			   "User unknown in local recipient table\"") != NULL,
+		   "JSON: %s", buf_cstr(&json));
+		buf_free(&json);
+		bounce_free(&b);
+	}
+	hostile();
+	tap_done();
+}
