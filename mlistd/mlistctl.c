@@ -34,7 +34,7 @@ static const char usage_text[] =
     "  member import CLUB FILE [--delivery each|digest|none]\n"
     "  threads CLUB [--since DATETIME] [--at DATETIME]\n"
     "  import CLUB FILE.mbox | export CLUB [--member ADDR]\n"
-    "  inspect message FILE\n"
+    "  inspect message FILE | inspect bounce FILE\n"
     "  postfix\n"
     "Every listing takes --json.  DATETIME: RFC 3339 or YYYY-MM-DD.\n";
 
