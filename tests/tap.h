@@ -74,6 +74,32 @@ tap_unlink_db(const char *path)
 	unlink(p);
 }
 
+/* tap_slurp - a whole file, NUL-terminated, in memory the caller frees;
+   NULL when it cannot be read */
+static inline char *
+tap_slurp(const char *path, size_t *len_r)
+{
+	FILE *f = fopen(path, "rb");
+	char *p = NULL;
+	size_t len = 0, cap = 0, n;
+
+	if (f == NULL)
+		return NULL;
+	do {
+		if (cap - len < 65536) {
+			cap = cap ? cap * 2 : 65536 + 1;
+			if ((p = realloc(p, cap)) == NULL)
+				abort();
+		}
+		n = fread(p + len, 1, cap - len - 1, f);
+		len += n;
+	} while (n > 0);
+	fclose(f);
+	p[len] = '\0';
+	*len_r = len;
+	return p;
+}
+
 /* tap_corpus - the shared corpus directory, or NULL (SPEC.md section 1) */
 static inline const char *
 tap_corpus(void)

@@ -66,26 +66,6 @@ static size_t nexps;
 static int n_bounce, n_recog, n_addr, n_addr_ok, n_kind, n_kind_ok;
 static int n_none, n_none_ok, n_files;
 
-static char *
-slurp(const char *path, size_t *len_r)
-{
-	FILE *f = fopen(path, "rb");
-	struct buf b = BUF_INIT;
-	char tmp[65536];
-	size_t n;
-
-	if (f == NULL)
-		return NULL;
-	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		buf_append(&b, tmp, n);
-	fclose(f);
-	*len_r = b.len;
-	if (b.len == 0) {
-		buf_free(&b);
-		return xstrdup("");
-	}
-	return buf_steal(&b);
-}
 
 static struct expect *
 exp_find(const char *file, bool flufl)
@@ -166,7 +146,7 @@ static void
 load_sisimai(const char *path)
 {
 	size_t len;
-	char *t = slurp(path, &len), *line, *save = NULL;
+	char *t = tap_slurp(path, &len), *line, *save = NULL;
 
 	if (t == NULL)
 		return;
@@ -190,7 +170,7 @@ static void
 load_flufl(const char *path)
 {
 	size_t len;
-	char *t = slurp(path, &len), *line, *save = NULL;
+	char *t = tap_slurp(path, &len), *line, *save = NULL;
 
 	if (t == NULL)
 		return;
@@ -258,7 +238,7 @@ check_file(const char *path, const char *base, const struct expect *e,
 	   bool must_none, bool flufl)
 {
 	size_t len;
-	char *raw = slurp(path, &len);
+	char *raw = tap_slurp(path, &len);
 	struct bounce *b;
 	bool want_bounce;
 

@@ -41,26 +41,6 @@ utf8_ok(const char *s)
 	return true;
 }
 
-static char *
-slurp(const char *path, size_t *len_r)
-{
-	FILE *f = fopen(path, "rb");
-	struct buf b = BUF_INIT;
-	char tmp[65536];
-	size_t n;
-
-	if (f == NULL)
-		return NULL;
-	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		buf_append(&b, tmp, n);
-	fclose(f);
-	*len_r = b.len;
-	if (b.len == 0) {
-		buf_free(&b);
-		return xstrdup("");
-	}
-	return buf_steal(&b);
-}
 
 /* json_subject - the "Text" value of the first subject header in a
    stalwart expectation file (a tiny reader: enough for that format) */
@@ -233,7 +213,7 @@ stalwart(const char *path, const char *raw, size_t len)
 	    strcmp(path + n - 4, ".eml") != 0)
 		return;
 	jpath = xasprintf("%.*s.json", (int)(n - 4), path);
-	json = slurp(jpath, &jl);
+	json = tap_slurp(jpath, &jl);
 	want = json ? json_subject(json) : NULL;
 	if (want) {
 		char *w = squash(want), *g;
@@ -281,7 +261,7 @@ walk_dir(const char *dir)
 			walk_dir(names[i]);
 		} else if (S_ISREG(st.st_mode) && !skipped_name(base)) {
 			size_t len, bl = strlen(base);
-			char *raw = slurp(names[i], &len);
+			char *raw = tap_slurp(names[i], &len);
 
 			nfiles++;
 			if (bl > 5 && strcmp(base + bl - 5, ".mbox") == 0) {

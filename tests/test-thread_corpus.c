@@ -85,14 +85,14 @@ free_files(void)
 	nfiles = 0;
 }
 
-static char path[] = "/tmp/mlt-corpus-XXXXXX";
+static char dbpath[] = "/tmp/mlt-corpus-XXXXXX";
 
 /* close_db - close and remove the current test database */
 static void
 close_db(struct store **s)
 {
 	store_close(s);
-	tap_unlink_db(path);
+	tap_unlink_db(dbpath);
 }
 
 /* thread_all - a fresh store with every file inserted in order[] */
@@ -104,11 +104,11 @@ thread_all(const size_t *order, int64_t *club_r)
 	char *err;
 	int fd;
 
-	strcpy(path, "/tmp/mlt-corpus-XXXXXX");
-	fd = mkstemp(path);
+	strcpy(dbpath, "/tmp/mlt-corpus-XXXXXX");
+	fd = mkstemp(dbpath);
 	close(fd);
-	unlink(path);
-	if (store_open(path, STORE_CREATE, &s, &err) < 0) {
+	unlink(dbpath);
+	if (store_open(dbpath, STORE_CREATE, &s, &err) < 0) {
 		printf("Bail out! %s\n", err);
 		exit(1);
 	}
