@@ -464,6 +464,37 @@ conf_load(const char *path, struct conf **conf_r, char **error_r)
 	return 0;
 }
 
+/* same_str - equal strings, NULL meaning "" */
+static int
+same_str(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+const char *
+conf_restart_key(const struct conf *a, const struct conf *b)
+{
+	if (a->nlisten != b->nlisten)
+		return "listen";
+	for (size_t i = 0; i < a->nlisten; i++)
+		if (!same_str(a->listen[i].unix_path, b->listen[i].unix_path) ||
+		    !same_str(a->listen[i].host, b->listen[i].host) ||
+		    !same_str(a->listen[i].port, b->listen[i].port))
+			return "listen";
+	if (a->socket_mode != b->socket_mode ||
+	    !same_str(a->socket_group, b->socket_group))
+		return "socket_mode/socket_group";
+	if (!same_str(a->database, b->database))
+		return "database";
+	if (!same_str(a->secret_file, b->secret_file))
+		return "secret_file";
+	if (!same_str(a->user, b->user))
+		return "user";
+	if (!same_str(a->log, b->log))
+		return "log";
+	return NULL;
+}
+
 void
 conf_free(struct conf **confp)
 {

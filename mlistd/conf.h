@@ -53,6 +53,11 @@ const char *conf_default_path(void);
 int conf_load(const char *path, struct conf **conf_r, char **error_r);
 void conf_free(struct conf **conf);
 
+/* conf_restart_key - the first key whose change only a restart can
+   apply (listeners, database, secret, user, log), or NULL */
+const char *conf_restart_key(const struct conf *running,
+			     const struct conf *next);
+
 /* conf_parse_size - "10M", "512k", "1048576" to bytes; -1 if invalid */
 int conf_parse_size(const char *s, size_t *size_r);
 /* conf_valid_timezone - a zone known to the system's tz database */

@@ -60,11 +60,13 @@ static struct conf **retired;
 static size_t nretired;
 
 /* reload - SIGHUP: a valid new configuration replaces the old one.
-   XXX: listener changes need a restart. */
+   One that changes what only a restart can apply (sockets, database,
+   secret, user) is refused whole: half-applying it would, say, let
+   readers open another database than the writer. */
 static void
 reload(void)
 {
-	const char *path = conf_path;
+	const char *path = conf_path, *key;
 	struct conf *conf;
 	char *err;
 
@@ -72,6 +74,13 @@ reload(void)
 		log_error("reload failed, keeping the running configuration: %s",
 			  err);
 		free(err);
+		return;
+	}
+	if ((key = conf_restart_key(current_conf, conf)) != NULL) {
+		log_error("reload refused, keeping the running configuration: "
+			  "%s: %s changed; restart mlistd to apply it", path,
+			  key);
+		conf_free(&conf);
 		return;
 	}
 	retired = xrealloc(retired, (nretired + 1) * sizeof(*retired));

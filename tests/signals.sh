@@ -39,6 +39,12 @@ out=$(lmtp_py "reply(); send('LHLO t\r\n'); print(reply())")
 like "$out" "SIZE 2097152" "SIGHUP with an invalid file keeps the running configuration"
 like "$(cat "$T_DIR/mlistd.log")" "reload failed, keeping the running configuration: .*:[0-9]+: bogus: unknown key" "and logs why"
 kill -0 "$DAEMON"; ok $? "still running"
+# a change only a restart can apply is refused whole
+sed -i '/^bogus = 1$/d; s|^database = .*|database = /nonexistent/other.db|; s/^max_message_size = 2M/max_message_size = 3M/' "$CONF"
+kill -HUP "$DAEMON"; sleep 0.5
+like "$(cat "$T_DIR/mlistd.log")" "reload refused, keeping the running configuration: .*database changed; restart mlistd to apply it" "SIGHUP changing the database is refused and says why"
+out=$(lmtp_py "reply(); send('LHLO t\r\n'); print(reply())")
+like "$out" "SIZE 2097152" "and nothing of that file is applied"
 
 # SIGTERM in the middle of DATA: the transaction completes
 out=$(lmtp_py "
