@@ -659,8 +659,10 @@ tmpl_render(const struct tmpl_dirs *dirs, const char *lang, const char *name,
 				     name ? name : "(null)");
 		return -1;
 	}
-	if (tmpl_find(dirs, lang, name, &b, &path, error_r) < 0)
+	if (tmpl_find(dirs, lang, name, &b, &path, error_r) < 0) {
+		buf_free(&b);	/* what a refused file left there */
 		return -1;
+	}
 	c.path = path;
 	if (v == NULL)
 		top.v = none = tmpl_vars_new();
