@@ -6,6 +6,9 @@
  * lines, <br> breaks one, list items start with "- ", blockquotes (the
  * quoted mail of an HTML reply) get "> " so quote stripping removes them,
  * script and style vanish, runs of white space become one space.
+ * html_doc_to_text() (html_doc.h) runs the same walk on a tree tmpl.c has
+ * filled, optionally writing each link's target after its text so a reply
+ * address stays usable in a text part.
  */
 #include <limits.h>
 #include <pthread.h>
@@ -19,6 +22,7 @@
 
 #include "buf.h"
 #include "html.h"
+#include "html_doc.h"
 #include "xalloc.h"
 
 /* the tree libxml2 builds is bounded, but a walk must not trust that */
@@ -30,6 +34,7 @@ struct out {
 	bool space; /* a space owed before the next text */
 	int quote;  /* blockquote depth: "> " per level */
 	int pre;    /* inside <pre>: keep white space */
+	int flags;  /* HTML_TEXT_* */
 };
 
 static const char *const skip_tags[] = {
@@ -111,6 +116,42 @@ text(struct out *o, const char *s)
 	}
 }
 
+/* link_target - write " <url>" after a link's text, unless the text
+   already is the url (a bare address written out in the template) */
+static void
+link_target(struct out *o, const char *href, size_t start)
+{
+	const char *url = href, *t;
+	size_t ulen;
+
+	while (*url == ' ' || *url == '\t' || *url == '\n' || *url == '\r')
+		url++;
+	if (*url == '\0' || *url == '#')
+		return;
+	if (strncasecmp(url, "mailto:", 7) == 0) {
+		/* a text reader wants the address, not the URL around it */
+		url += 7;
+		ulen = strcspn(url, "?");
+	} else {
+		ulen = strlen(url);
+	}
+	if (ulen == 0)
+		return;
+	t = o->b.data ? o->b.data + start : "";
+	while (*t == ' ' || *t == '\n' || *t == '>')
+		t++;
+	if (strlen(t) == ulen && strncasecmp(t, url, ulen) == 0)
+		return;
+	if (*t == '\0') {
+		start_text(o);
+	} else {
+		buf_putc(&o->b, ' ');
+	}
+	buf_putc(&o->b, '<');
+	buf_append(&o->b, url, ulen);
+	buf_putc(&o->b, '>');
+}
+
 static void
 walk(struct out *o, xmlNode *n, int depth)
 {
@@ -156,7 +197,17 @@ walk(struct out *o, xmlNode *n, int depth)
 		if (strcasecmp(name, "img") == 0) {
 			/* nothing: an image's alt text is rarely prose */
 		}
-		walk(o, n->children, depth + 1);
+		if ((o->flags & HTML_TEXT_LINKS) && strcasecmp(name, "a") == 0) {
+			xmlChar *href = xmlGetProp(n, BAD_CAST "href");
+			size_t start = o->b.len;
+
+			walk(o, n->children, depth + 1);
+			if (href)
+				link_target(o, (const char *)href, start);
+			xmlFree(href);
+		} else {
+			walk(o, n->children, depth + 1);
+		}
 		if (strcasecmp(name, "pre") == 0)
 			o->pre--;
 		if (strcasecmp(name, "blockquote") == 0) {
@@ -174,6 +225,13 @@ static void
 init_libxml(void)
 {
 	xmlInitParser();
+}
+
+/* html_init - xmlInitParser() is not safe to race in libxml2 2.9 */
+void
+html_init(void)
+{
+	pthread_once(&init_once, init_libxml);
 }
 
 /* crude - tag-stripped copy, for when libxml2 gives no document at all */
@@ -196,25 +254,37 @@ crude(const char *html, size_t len)
 	return buf_steal(&b);
 }
 
+/* html_to_text - parse UTF-8 HTML and walk it into text */
 char *
 html_to_text(const char *html, size_t len)
 {
-	struct out o = {BUF_INIT, 0, false, 0, 0};
 	htmlDocPtr doc;
+	char *s;
 
 	if (html == NULL || len == 0)
 		return xstrdup("");
 	if (len > INT_MAX)
 		len = INT_MAX;
-	pthread_once(&init_once, init_libxml);
+	html_init();
 	/* the caller converted to UTF-8, so a <meta charset> must not win */
 	doc = htmlReadMemory(html, (int)len, NULL, "UTF-8",
 			     HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
 				 HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
 	if (doc == NULL)
 		return crude(html, len);
-	walk(&o, xmlDocGetRootElement(doc), 0);
+	s = html_doc_to_text(doc, 0);
 	xmlFreeDoc(doc);
+	return s;
+}
+
+/* html_doc_to_text - the walk on a tree someone else parsed */
+char *
+html_doc_to_text(xmlDoc *doc, int flags)
+{
+	struct out o = {BUF_INIT, 0, false, 0, 0, flags};
+
+	if (doc)
+		walk(&o, xmlDocGetRootElement(doc), 0);
 	if (o.b.data == NULL)
 		return xstrdup("");
 	return buf_steal(&o.b);
