@@ -11,20 +11,20 @@
 #include "xalloc.h"
 
 static const struct {
-	const char *name;	/* subaddress, or the prefix before "-" */
+	const char *name; /* subaddress, or the prefix before "-" */
 	enum addr_role role;
 	bool has_arg;
 } addr_forms[] = {
-	{"subscribe", ADDR_SUBSCRIBE, false},
-	{"unsubscribe", ADDR_UNSUBSCRIBE, false},
-	{"help", ADDR_HELP, false},
-	{"owner", ADDR_OWNER, false},
-	{"request", ADDR_REQUEST, false},
-	{"confirm", ADDR_CONFIRM, true},
-	{"mod", ADDR_MOD, true},
-	{"bounce", ADDR_BOUNCE, true},
-	{"r", ADDR_REPLY, true},
-	{"unsub", ADDR_UNSUB, true},
+    {"subscribe", ADDR_SUBSCRIBE, false},
+    {"unsubscribe", ADDR_UNSUBSCRIBE, false},
+    {"help", ADDR_HELP, false},
+    {"owner", ADDR_OWNER, false},
+    {"request", ADDR_REQUEST, false},
+    {"confirm", ADDR_CONFIRM, true},
+    {"mod", ADDR_MOD, true},
+    {"bounce", ADDR_BOUNCE, true},
+    {"r", ADDR_REPLY, true},
+    {"unsub", ADDR_UNSUB, true},
 };
 #define ADDR_NFORMS (sizeof(addr_forms) / sizeof(addr_forms[0]))
 
@@ -53,7 +53,8 @@ addr_valid_club(const char *name)
 
 	if (n == 0 || n > ADDR_CLUB_MAX)
 		return false;
-	if (!islower((unsigned char)name[0]) && !isdigit((unsigned char)name[0]))
+	if (!islower((unsigned char)name[0]) &&
+	    !isdigit((unsigned char)name[0]))
 		return false;
 	for (size_t i = 1; i < n; i++) {
 		unsigned char c = (unsigned char)name[i];
@@ -109,8 +110,9 @@ addr_parse_rcpt(const char *addr, const char *domain, char delim,
 		if (addr_forms[i].has_arg && ext[n] == '-' && ext[n + 1]) {
 			const char *arg = ext + n + 1;
 
-			if (strspn(arg, "abcdefghijklmnopqrstuvwxyz0123456789.")
-			    != strlen(arg)) {
+			if (strspn(arg,
+				   "abcdefghijklmnopqrstuvwxyz0123456789.") !=
+			    strlen(arg)) {
 				*why_r = "malformed token";
 				return -1;
 			}

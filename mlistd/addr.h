@@ -11,23 +11,23 @@
 
 /* What a recipient address asks for; the names are the subaddresses. */
 enum addr_role {
-	ADDR_POST,		/* acme@ */
-	ADDR_SUBSCRIBE,		/* acme+subscribe@ */
-	ADDR_UNSUBSCRIBE,	/* acme+unsubscribe@ */
-	ADDR_HELP,		/* acme+help@ */
-	ADDR_OWNER,		/* acme+owner@ */
-	ADDR_REQUEST,		/* acme+request@ */
-	ADDR_CONFIRM,		/* acme+confirm-TOKEN@ */
-	ADDR_MOD,		/* acme+mod-TOKEN@ */
-	ADDR_BOUNCE,		/* acme+bounce-TOKEN@ */
-	ADDR_REPLY,		/* acme+r-KEY@ */
-	ADDR_UNSUB,		/* acme+unsub-TOKEN@ */
+	ADDR_POST,	  /* acme@ */
+	ADDR_SUBSCRIBE,	  /* acme+subscribe@ */
+	ADDR_UNSUBSCRIBE, /* acme+unsubscribe@ */
+	ADDR_HELP,	  /* acme+help@ */
+	ADDR_OWNER,	  /* acme+owner@ */
+	ADDR_REQUEST,	  /* acme+request@ */
+	ADDR_CONFIRM,	  /* acme+confirm-TOKEN@ */
+	ADDR_MOD,	  /* acme+mod-TOKEN@ */
+	ADDR_BOUNCE,	  /* acme+bounce-TOKEN@ */
+	ADDR_REPLY,	  /* acme+r-KEY@ */
+	ADDR_UNSUB,	  /* acme+unsub-TOKEN@ */
 };
 
 struct addr_rcpt {
 	char club[ADDR_CLUB_MAX + 1];
 	enum addr_role role;
-	char arg[65];		/* TOKEN or KEY, lower-case; "" if none */
+	char arg[65]; /* TOKEN or KEY, lower-case; "" if none */
 };
 
 /* addr_role_name - "post", "request", "bounce", ... */

@@ -12,9 +12,21 @@
 #include "xalloc.h"
 
 static const char *const keys[] = {
-	"title", "lang", "policy", "moderation", "nonmember", "subject_prefix",
-	"reply_to", "dmarc", "digest_day", "digest_time", "timezone", "footer",
-	"max_message_size", "vocabulary", NULL,
+    "title",
+    "lang",
+    "policy",
+    "moderation",
+    "nonmember",
+    "subject_prefix",
+    "reply_to",
+    "dmarc",
+    "digest_day",
+    "digest_time",
+    "timezone",
+    "footer",
+    "max_message_size",
+    "vocabulary",
+    NULL,
 };
 
 const char *const *
@@ -31,7 +43,8 @@ one_of(const char *v, const char *words)
 	const char *p = words;
 
 	while (n && (p = strstr(p, v)) != NULL) {
-		if ((p == words || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+		if ((p == words || p[-1] == ' ') &&
+		    (p[n] == ' ' || p[n] == '\0'))
 			return 1;
 		p += n;
 	}
@@ -92,7 +105,8 @@ club_check(const char *key, const char *value, const char **why_r)
 	if (strcmp(key, "moderation") == 0 &&
 	    one_of(value, "newcomers none all emergency"))
 		return xstrdup(value);
-	if (strcmp(key, "nonmember") == 0 && one_of(value, "hold reject discard"))
+	if (strcmp(key, "nonmember") == 0 &&
+	    one_of(value, "hold reject discard"))
 		return xstrdup(value);
 	if (strcmp(key, "reply_to") == 0 && one_of(value, "list author"))
 		return xstrdup(value);
@@ -138,8 +152,9 @@ club_check(const char *key, const char *value, const char **why_r)
 				const char *key, *words;
 			} w[] = {
 			    {"lang", "en or fr expected"},
-			    {"policy", "open, confirm, approve, invite or closed "
-				       "expected"},
+			    {"policy",
+			     "open, confirm, approve, invite or closed "
+			     "expected"},
 			    {"moderation", "newcomers, none, all or emergency "
 					   "expected"},
 			    {"nonmember", "hold, reject or discard expected"},

@@ -30,8 +30,8 @@ typedef const char *(*conf_check_fn)(struct conf *conf, const char *value);
 
 struct conf_key {
 	const char *name;
-	const char *def;	/* NULL: required */
-	conf_check_fn check;	/* validates and stores */
+	const char *def;     /* NULL: required */
+	conf_check_fn check; /* validates and stores */
 };
 
 #define STR_SETTER(field)                                                      \
@@ -345,27 +345,27 @@ set_user(struct conf *conf, const char *v)
 }
 
 static const struct conf_key conf_keys[] = {
-	{"domain", NULL, set_domain},
-	{"database", LOCALSTATEDIR "/lib/mlistd/mlistd.db", set_database},
-	{"listen", "unix:/var/spool/postfix/private/mlistd", set_listen},
-	{"socket_mode", "0660", set_socket_mode},
-	{"socket_group", "postfix", set_socket_group},
-	{"relay", "smtp://127.0.0.1:25", set_relay},
-	{"relay_tls", "try", set_relay_tls},
-	{"relay_ca_file", "", set_relay_ca_file},
-	{"relay_user", "", set_relay_user},
-	{"relay_password_file", "", set_relay_password_file},
-	{"unsubscribe_url", "", set_unsubscribe_url},
-	{"relay_concurrency", "4", set_relay_concurrency},
-	{"templates", PKGDATADIR "/templates", set_templates},
-	{"templates_local", SYSCONFDIR "/mlistd/templates", set_templates_local},
-	{"secret_file", LOCALSTATEDIR "/lib/mlistd/secret", set_secret_file},
-	{"delimiter", "+", set_delimiter},
-	{"language", "en", set_language},
-	{"timezone", "Europe/Paris", set_timezone},
-	{"max_message_size", "10M", set_max_message_size},
-	{"user", "", set_user},
-	{"log", "syslog", set_log},
+    {"domain", NULL, set_domain},
+    {"database", LOCALSTATEDIR "/lib/mlistd/mlistd.db", set_database},
+    {"listen", "unix:/var/spool/postfix/private/mlistd", set_listen},
+    {"socket_mode", "0660", set_socket_mode},
+    {"socket_group", "postfix", set_socket_group},
+    {"relay", "smtp://127.0.0.1:25", set_relay},
+    {"relay_tls", "try", set_relay_tls},
+    {"relay_ca_file", "", set_relay_ca_file},
+    {"relay_user", "", set_relay_user},
+    {"relay_password_file", "", set_relay_password_file},
+    {"unsubscribe_url", "", set_unsubscribe_url},
+    {"relay_concurrency", "4", set_relay_concurrency},
+    {"templates", PKGDATADIR "/templates", set_templates},
+    {"templates_local", SYSCONFDIR "/mlistd/templates", set_templates_local},
+    {"secret_file", LOCALSTATEDIR "/lib/mlistd/secret", set_secret_file},
+    {"delimiter", "+", set_delimiter},
+    {"language", "en", set_language},
+    {"timezone", "Europe/Paris", set_timezone},
+    {"max_message_size", "10M", set_max_message_size},
+    {"user", "", set_user},
+    {"log", "syslog", set_log},
 };
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
 
@@ -390,8 +390,8 @@ conf_load(const char *path, struct conf **conf_r, char **error_r)
 	*error_r = NULL;
 	conf->path = xstrdup(path);
 	if ((fp = fopen(path, "r")) == NULL) {
-		*error_r = xasprintf("%s: cannot open: %s", path,
-				     strerror(errno));
+		*error_r =
+		    xasprintf("%s: cannot open: %s", path, strerror(errno));
 		conf_free(&conf);
 		return -1;
 	}
@@ -402,16 +402,17 @@ conf_load(const char *path, struct conf **conf_r, char **error_r)
 
 		lineno++;
 		if (memchr(line, '\0', (size_t)n) != NULL) {
-			*error_r = xasprintf("%s:%u: NUL byte in line", path,
-					     lineno);
+			*error_r =
+			    xasprintf("%s:%u: NUL byte in line", path, lineno);
 			break;
 		}
 		key = str_trim(line);
 		if (*key == '#' || *key == '\0')
 			continue;
 		if ((eq = strchr(key, '=')) == NULL) {
-			*error_r = xasprintf("%s:%u: %s: expected \"key = value\"",
-					     path, lineno, key);
+			*error_r =
+			    xasprintf("%s:%u: %s: expected \"key = value\"",
+				      path, lineno, key);
 			break;
 		}
 		*eq = '\0';
@@ -433,26 +434,27 @@ conf_load(const char *path, struct conf **conf_r, char **error_r)
 		}
 		if (seen[i]) {
 			*error_r = xasprintf("%s:%u: %s: set twice (first on "
-					     "line %d)", path, lineno, key,
-					     seen[i]);
+					     "line %d)",
+					     path, lineno, key, seen[i]);
 			break;
 		}
 		seen[i] = (int)lineno;
 		if ((why = conf_keys[i].check(conf, val)) != NULL)
-			*error_r = xasprintf("%s:%u: %s: %s", path, lineno, key,
-					     why);
+			*error_r =
+			    xasprintf("%s:%u: %s: %s", path, lineno, key, why);
 	}
 	if (*error_r == NULL && ferror(fp))
-		*error_r = xasprintf("%s: read error: %s", path,
-				     strerror(errno));
+		*error_r =
+		    xasprintf("%s: read error: %s", path, strerror(errno));
 	fclose(fp);
 	free(line);
 	for (size_t i = 0; *error_r == NULL && i < CONF_NKEYS; i++) {
 		if (seen[i])
 			continue;
 		if (conf_keys[i].def == NULL)
-			*error_r = xasprintf("%s:%u: %s: required key is missing",
-					     path, lineno, conf_keys[i].name);
+			*error_r =
+			    xasprintf("%s:%u: %s: required key is missing",
+				      path, lineno, conf_keys[i].name);
 		else
 			(void)conf_keys[i].check(conf, conf_keys[i].def);
 	}

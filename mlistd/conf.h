@@ -14,8 +14,8 @@
 #define CONF_MAX_LISTEN 8
 
 struct conf_listen {
-	char *unix_path;	/* unix:PATH, or NULL */
-	char *host;		/* inet:HOST:PORT */
+	char *unix_path; /* unix:PATH, or NULL */
+	char *host;	 /* inet:HOST:PORT */
 	char *port;
 };
 

@@ -23,7 +23,7 @@ struct ctl {
 	struct conf *conf;
 	struct store *store;
 	bool json;
-	int argc;		/* arguments after the subcommand words */
+	int argc; /* arguments after the subcommand words */
 	char **argv;
 };
 

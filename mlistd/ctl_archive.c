@@ -34,7 +34,7 @@ import_one(void *arg, const char *raw, size_t len, time_t from_line_date)
 	struct msg *m = msg_parse(raw, len);
 	struct store_msg_in in;
 	char hash[65], *problems;
-	time_t date = m->has_date ? m->date
+	time_t date = m->has_date      ? m->date
 		      : from_line_date ? from_line_date
 				       : clock_now();
 	bool dup;
@@ -122,7 +122,8 @@ export_one(void *arg, const char *raw, size_t len, const char *from,
 			k++;
 		if (n - k >= 5 && memcmp(raw + i + k, "From ", 5) == 0)
 			buf_putc(out, '>');
-		buf_append(out, raw + i, n && raw[i + n - 1] == '\r' ? n - 1 : n);
+		buf_append(out, raw + i,
+			   n && raw[i + n - 1] == '\r' ? n - 1 : n);
 		buf_putc(out, '\n');
 		i += n + 1;
 	}
@@ -152,8 +153,8 @@ ctl_export_cmd(struct ctl *c)
 	if ((rc = ctl_club(c, c->argv[0], &club)) != 0)
 		return rc;
 	rc = store_msg_foreach_raw(c->store, club, member, export_one, &out);
-	if (rc == 0 && fwrite(out.data ? out.data : "", 1, out.len, stdout) !=
-			   out.len)
+	if (rc == 0 &&
+	    fwrite(out.data ? out.data : "", 1, out.len, stdout) != out.len)
 		rc = -1;
 	buf_free(&out);
 	if (rc < 0 || fflush(stdout) != 0)

@@ -47,7 +47,8 @@ club_create(struct ctl *c)
 	if (!addr_valid_club(c->argv[0]))
 		return ctl_usage("%s: a club name is 1-24 characters of a-z, "
 				 "0-9, '.', '_' and '-', starting with a "
-				 "letter or digit", c->argv[0]);
+				 "letter or digit",
+				 c->argv[0]);
 	if (store_begin(c->store) < 0)
 		return ctl_db_error(c, "begin");
 	rc = store_club_create(c->store, c->argv[0], clock_now(), &id);
@@ -61,7 +62,8 @@ club_create(struct ctl *c)
 		return ctl_db_error(c, "club create");
 	}
 	for (int i = 0; i < 3; i++)
-		if (vals[i] && (rc = put_setting(c, id, opts[i], vals[i])) != 0) {
+		if (vals[i] &&
+		    (rc = put_setting(c, id, opts[i], vals[i])) != 0) {
 			store_rollback(c->store);
 			return rc;
 		}
@@ -118,8 +120,8 @@ club_list(struct ctl *c)
 			buf_printf(&out, ",\"members\":%zu,\"created\":\"%s\"}",
 				   members, created);
 		} else
-			buf_printf(&out, "%s\t%zu\t%s\n", clubs[i].name, members,
-				   title);
+			buf_printf(&out, "%s\t%zu\t%s\n", clubs[i].name,
+				   members, title);
 		free(title);
 		free(lang);
 	}

@@ -63,8 +63,9 @@ member_add(struct ctl *c)
 		rc = store_member_add(c->store, club, addr, name, role,
 				      delivery, clock_now());
 		if (rc == STORE_EXISTS)
-			rc = ctl_fail(CTL_NOTFOUND, "%s: already a member of %s",
-				      addr, c->argv[0]);
+			rc =
+			    ctl_fail(CTL_NOTFOUND, "%s: already a member of %s",
+				     addr, c->argv[0]);
 		else if (rc != 0)
 			rc = ctl_db_error(c, "member add");
 	}
@@ -124,8 +125,8 @@ member_list(struct ctl *c)
 			buf_json_str(&out, m[i].role);
 			buf_puts(&out, ",\"delivery\":");
 			buf_json_str(&out, m[i].delivery);
-			buf_printf(&out, ",\"joined\":\"%s\",\"highlights\":",
-				   joined);
+			buf_printf(
+			    &out, ",\"joined\":\"%s\",\"highlights\":", joined);
 			buf_json_str(&out, m[i].highlights);
 			buf_printf(&out, ",\"paused\":%s,\"status\":",
 				   m[i].paused ? "true" : "false");
@@ -196,7 +197,8 @@ member_value(struct ctl *c, const char *key, const char *v, char **out_r)
 	} else
 		return ctl_usage("%s: unknown member setting (name, role, "
 				 "delivery, highlights, joined, tags, company, "
-				 "featured, paused, own_copy)", key);
+				 "featured, paused, own_copy)",
+				 key);
 	(void)c;
 	return 0;
 }

@@ -17,7 +17,8 @@ static void
 one_line(struct buf *out, const char *s)
 {
 	for (; s && *s; s++)
-		buf_putc(out, *s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s);
+		buf_putc(out,
+			 *s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s);
 }
 
 int
@@ -70,10 +71,11 @@ ctl_threads_cmd(struct ctl *c)
 		buf_printf(&out, "%s{\"key\":\"%s\",\"subject\":", i ? "," : "",
 			   t[i].key);
 		buf_json_str(&out, t[i].subject);
-		buf_printf(&out,
-			   ",\"messages\":%d,\"participants\":%d,\"first\":\"%s\","
-			   "\"last\":\"%s\",\"message_ids\":[",
-			   t[i].messages, t[i].participants, first, last);
+		buf_printf(
+		    &out,
+		    ",\"messages\":%d,\"participants\":%d,\"first\":\"%s\","
+		    "\"last\":\"%s\",\"message_ids\":[",
+		    t[i].messages, t[i].participants, first, last);
 		for (size_t j = 0; j < t[i].nmessage_ids; j++) {
 			if (j)
 				buf_putc(&out, ',');
@@ -102,8 +104,8 @@ ctl_postfix_cmd(struct ctl *c)
 		const struct conf_listen *l = &conf->listen[0];
 		const char *chroot = "/var/spool/postfix/";
 
-		if (l->unix_path && strncmp(l->unix_path, chroot,
-					    strlen(chroot)) == 0)
+		if (l->unix_path &&
+		    strncmp(l->unix_path, chroot, strlen(chroot)) == 0)
 			snprintf(buf, sizeof(buf), "unix:%s",
 				 l->unix_path + strlen(chroot));
 		else if (l->unix_path)

@@ -27,14 +27,14 @@
 #define DELIVER_READERS 8
 
 struct deliver_job {
-	char *raw;		/* owned until the committer is done */
+	char *raw; /* owned until the committer is done */
 	size_t len;
-	struct msg *msg;	/* parsed by the committer */
+	struct msg *msg; /* parsed by the committer */
 	char hash[65];
 	struct deliver_rcpt *rcpts; /* the submitter's */
 	size_t n;
 	int64_t arrival_ms;
-	void *owner;		/* handed back by deliver_reap */
+	void *owner; /* handed back by deliver_reap */
 	struct deliver_job *next;
 };
 
@@ -46,14 +46,14 @@ struct deliver {
 	pthread_t committer;
 	pthread_t checkpoint_thread;
 	pthread_mutex_t lock;
-	pthread_cond_t work;	/* committer waits for jobs */
+	pthread_cond_t work;	  /* committer waits for jobs */
 	pthread_cond_t work_done; /* the checkpointer sleeps on it */
 	struct deliver_job *head, *tail;
 	struct deliver_job *done_head, *done_tail; /* for deliver_reap */
-	int event_fd;		/* counts batches put on the done list */
+	int event_fd; /* counts batches put on the done list */
 	bool stopping;
 	struct store *readers[DELIVER_READERS];
-	size_t nreaders;	/* idle, opened readers */
+	size_t nreaders; /* idle, opened readers */
 	size_t opened;
 	pthread_cond_t reader_free;
 	int64_t last_arrival_ms; /* keeps arrival dates strictly ordered */
@@ -140,7 +140,8 @@ deliver_check_rcpt(struct deliver *d, const char *addr, struct deliver_rcpt *r)
 
 		if (token_check(d->key, r->form.club,
 				addr_role_name(r->form.role), r->form.arg,
-				clock_now(), arg, sizeof(arg)) == TOKEN_FORGED) {
+				clock_now(), arg,
+				sizeof(arg)) == TOKEN_FORGED) {
 			reply(r, 550, "5.1.1", "invalid token");
 			goto out;
 		}
@@ -160,7 +161,8 @@ deliver_check_rcpt(struct deliver *d, const char *addr, struct deliver_rcpt *r)
 	v = club_get(s, conf, r->club, r->form.club, "max_message_size");
 	r->max_size = strtoull(v, NULL, 10);
 	free(v);
-	r->club_tag = club_get(s, conf, r->club, r->form.club, "subject_prefix");
+	r->club_tag =
+	    club_get(s, conf, r->club, r->form.club, "subject_prefix");
 	reply(r, 250, "2.1.5", "ok");
 out:
 	reader_put(d, s);
@@ -351,7 +353,8 @@ committer(void *arg)
 					 store_error(d->writer));
 				store_rollback(d->writer);
 				for (j = batch; j; j = j->next)
-					fail_pending(j, "commit failed, try again");
+					fail_pending(
+					    j, "commit failed, try again");
 			}
 		}
 		for (j = batch; j; j = j->next)

@@ -26,21 +26,22 @@ struct store;
 struct store_msg_in;
 
 struct deliver_rcpt {
-	char *addr;		/* as given in RCPT TO, lower-cased, owned */
+	char *addr; /* as given in RCPT TO, lower-cased, owned */
 	struct addr_rcpt form;
 	int64_t club;
-	size_t max_size;	/* the club's max_message_size */
-	char *club_tag;		/* subject prefix, owned */
-	int64_t row;		/* messages row once stored (0: none) */
-	int code;		/* reply: 250, 550, 451, ... */
-	char enh[8];		/* "2.0.0" */
+	size_t max_size; /* the club's max_message_size */
+	char *club_tag;	 /* subject prefix, owned */
+	int64_t row;	 /* messages row once stored (0: none) */
+	int code;	 /* reply: 250, 550, 451, ... */
+	char enh[8];	 /* "2.0.0" */
 	char text[96];
 };
 
 struct deliver;
 
-int deliver_open(const struct conf *conf, const unsigned char key[TOKEN_KEY_LEN],
-		 struct deliver **d_r, char **error_r);
+int deliver_open(const struct conf *conf,
+		 const unsigned char key[TOKEN_KEY_LEN], struct deliver **d_r,
+		 char **error_r);
 /* deliver_close - stop the committer after the jobs it holds */
 void deliver_close(struct deliver **d);
 /* deliver_set_conf - use a reloaded configuration from now on */

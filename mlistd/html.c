@@ -197,7 +197,8 @@ walk(struct out *o, xmlNode *n, int depth)
 		if (strcasecmp(name, "img") == 0) {
 			/* nothing: an image's alt text is rarely prose */
 		}
-		if ((o->flags & HTML_TEXT_LINKS) && strcasecmp(name, "a") == 0) {
+		if ((o->flags & HTML_TEXT_LINKS) &&
+		    strcasecmp(name, "a") == 0) {
 			xmlChar *href = xmlGetProp(n, BAD_CAST "href");
 			size_t start = o->b.len;
 

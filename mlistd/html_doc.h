@@ -12,7 +12,7 @@
 #include <libxml/tree.h>
 
 /* html_doc_to_text flags */
-#define HTML_TEXT_LINKS 0x1	/* a link reads "text <url>", mailto: dropped */
+#define HTML_TEXT_LINKS 0x1 /* a link reads "text <url>", mailto: dropped */
 
 /* html_init - initialize libxml2 once per process; thread-safe */
 void html_init(void);

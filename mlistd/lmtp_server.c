@@ -59,12 +59,14 @@ bind_unix(const struct conf *conf, const char *path, char **error_r)
 			unlink(path);
 	}
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		*error_r = xasprintf("unix:%s: bind: %s", path, strerror(errno));
+		*error_r =
+		    xasprintf("unix:%s: bind: %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
 	if (chmod(path, conf->socket_mode) < 0) {
-		*error_r = xasprintf("unix:%s: chmod: %s", path, strerror(errno));
+		*error_r =
+		    xasprintf("unix:%s: chmod: %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -96,8 +98,8 @@ bind_inet(const char *host, const char *port, char **error_r)
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
 	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
-		*error_r = xasprintf("inet:%s:%s: %s", host, port,
-				     gai_strerror(rc));
+		*error_r =
+		    xasprintf("inet:%s:%s: %s", host, port, gai_strerror(rc));
 		return -1;
 	}
 	fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC,
@@ -117,8 +119,8 @@ bind_inet(const char *host, const char *port, char **error_r)
 }
 
 int
-lmtp_server_bind(const struct conf *conf, struct lmtp_listener *l,
-		 size_t *n_r, char **error_r)
+lmtp_server_bind(const struct conf *conf, struct lmtp_listener *l, size_t *n_r,
+		 char **error_r)
 {
 	size_t n = 0;
 
@@ -130,8 +132,8 @@ lmtp_server_bind(const struct conf *conf, struct lmtp_listener *l,
 
 		if (fd < 0 || listen(fd, 128) < 0) {
 			if (fd >= 0) {
-				*error_r = xasprintf("listen: %s",
-						     strerror(errno));
+				*error_r =
+				    xasprintf("listen: %s", strerror(errno));
 				close(fd);
 			}
 			lmtp_server_close(l, n);
@@ -164,11 +166,11 @@ lmtp_server_close(struct lmtp_listener *l, size_t n)
 enum {
 	TAG_SIGNAL,
 	TAG_DELIVER,
-	TAG_LISTENER,		/* + listener index */
+	TAG_LISTENER, /* + listener index */
 };
 
-#define READ_BUDGET 8		/* reads per connection per turn */
-#define ACCEPT_BUDGET 64	/* accepts per listener per turn */
+#define READ_BUDGET 8	 /* reads per connection per turn */
+#define ACCEPT_BUDGET 64 /* accepts per listener per turn */
 
 struct lmtp_loop;
 
@@ -176,14 +178,14 @@ struct lmtp_conn {
 	struct lmtp_loop *loop;
 	int fd;
 	struct lmtp_session *session;
-	char in[16384];		/* read, not yet consumed by the session */
+	char in[16384]; /* read, not yet consumed by the session */
 	size_t in_len;
-	size_t out_off;		/* bytes of the session's output written */
-	bool want_write;	/* EPOLLOUT registered: the peer is slow */
-	bool eof;		/* the peer closed its side */
-	bool broken;		/* a write failed: close when possible */
-	bool ready;		/* turn ended with input maybe left */
-	int64_t last_input;	/* monotonic ms */
+	size_t out_off;	    /* bytes of the session's output written */
+	bool want_write;    /* EPOLLOUT registered: the peer is slow */
+	bool eof;	    /* the peer closed its side */
+	bool broken;	    /* a write failed: close when possible */
+	bool ready;	    /* turn ended with input maybe left */
+	int64_t last_input; /* monotonic ms */
 	struct lmtp_conn *prev, *next;
 };
 
@@ -192,14 +194,14 @@ struct lmtp_loop {
 	const struct lmtp_server_ops *ops;
 	struct lmtp_listener *l;
 	size_t nl;
-	struct lmtp_conn *conns;	/* every open connection */
+	struct lmtp_conn *conns; /* every open connection */
 	size_t nconns;
 	size_t nready;
-	struct lmtp_conn *graveyard;	/* closed during this turn */
-	bool stopping;		/* SIGTERM seen */
-	bool stop_now;		/* the grace period is over */
+	struct lmtp_conn *graveyard; /* closed during this turn */
+	bool stopping;		     /* SIGTERM seen */
+	bool stop_now;		     /* the grace period is over */
 	int64_t stop_deadline;
-	int64_t now;		/* monotonic ms, once per turn */
+	int64_t now; /* monotonic ms, once per turn */
 };
 
 /* now_ms - monotonic milliseconds */
@@ -259,8 +261,8 @@ conn_flush(struct lmtp_conn *c)
 	struct buf *out = lmtp_session_output(c->session);
 
 	while (c->out_off < out->len) {
-		ssize_t n = write(c->fd, out->data + c->out_off,
-				  out->len - c->out_off);
+		ssize_t n =
+		    write(c->fd, out->data + c->out_off, out->len - c->out_off);
 
 		if (n > 0) {
 			c->out_off += (size_t)n;
@@ -299,8 +301,8 @@ conn_run(struct lmtp_conn *c, bool maybe_more)
 		ssize_t n;
 
 		if (c->in_len > 0) {
-			size_t k = lmtp_session_feed(c->session, c->in,
-						     c->in_len);
+			size_t k =
+			    lmtp_session_feed(c->session, c->in, c->in_len);
 
 			if (k > 0) {
 				memmove(c->in, c->in + k, c->in_len - k);
@@ -312,10 +314,10 @@ conn_run(struct lmtp_conn *c, bool maybe_more)
 		if (!c->broken && conn_flush(c) < 0)
 			c->broken = true;
 		if (st == LMTP_COMMITTING)
-			return;	/* the completion resumes it */
+			return; /* the completion resumes it */
 		if (c->broken || st == LMTP_CLOSING || c->eof) {
 			if (c->want_write && !c->broken)
-				return;	/* last words still to write */
+				return; /* last words still to write */
 			conn_close(c);
 			return;
 		}
@@ -405,8 +407,8 @@ accept_some(struct lmtp_loop *loop, size_t i)
 		c->loop = loop;
 		c->fd = fd;
 		c->last_input = loop->now;
-		c->session = lmtp_session_new(loop->ops->conf(),
-					      loop->ops->deliver, c);
+		c->session =
+		    lmtp_session_new(loop->ops->conf(), loop->ops->deliver, c);
 		ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
 		ev.data.ptr = c;
 		if (epoll_ctl(loop->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
@@ -478,7 +480,7 @@ sweep(struct lmtp_loop *loop)
 					     "later");
 		} else if (quiet >= (int64_t)lmtp_idle_timeout * 1000) {
 			if (st == LMTP_CLOSING)
-				conn_close(c);	/* the peer reads nothing */
+				conn_close(c); /* the peer reads nothing */
 			else
 				conn_shut(c, "4.4.2 idle timeout");
 		}

@@ -14,21 +14,21 @@ struct deliver;
 
 struct lmtp_listener {
 	int fd;
-	char *unix_path;	/* removed at close */
+	char *unix_path; /* removed at close */
 };
 
 /* lmtp_server_bind - one listener per conf->listen entry; -1 with
-   *error_r (caller frees) when any cannot be bound */
+ *error_r (caller frees) when any cannot be bound */
 int lmtp_server_bind(const struct conf *conf, struct lmtp_listener *l,
 		     size_t *n_r, char **error_r);
 void lmtp_server_close(struct lmtp_listener *l, size_t n);
 
-#define LMTP_MAX_SESSIONS 256	/* more are answered 421 and closed */
-#define LMTP_STOP_GRACE 30	/* seconds for open transactions at SIGTERM */
+#define LMTP_MAX_SESSIONS 256 /* more are answered 421 and closed */
+#define LMTP_STOP_GRACE 30    /* seconds for open transactions at SIGTERM */
 
 struct lmtp_server_ops {
 	struct deliver *deliver;
-	int sig_fd;		/* self-pipe: one byte per signal number */
+	int sig_fd; /* self-pipe: one byte per signal number */
 	/* the configuration for new sessions */
 	const struct conf *(*conf)(void);
 	/* SIGHUP: reload; sessions keep the configuration they began with */

@@ -47,15 +47,14 @@ struct lmtp_session {
 	/* DATA in progress */
 	bool in_data;
 	struct buf msg;
-	size_t limit;		/* bytes kept; the rest is read and dropped */
-	bool over;		/* some were dropped */
-	bool bol;		/* at the beginning of a line */
-	bool crlf;		/* the previous line ended in CRLF */
-	char last;		/* the last byte consumed */
+	size_t limit; /* bytes kept; the rest is read and dropped */
+	bool over;    /* some were dropped */
+	bool bol;     /* at the beginning of a line */
+	bool crlf;    /* the previous line ended in CRLF */
+	char last;    /* the last byte consumed */
 };
 
-static void
-say(struct lmtp_session *s, const char *fmt, ...)
+static void say(struct lmtp_session *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* say - buffer one reply line */
@@ -145,8 +144,10 @@ cmd_mail(struct lmtp_session *s, char *arg)
 				return;
 			}
 			if (n > s->conf->max_message_size) {
-				say(s, "552 5.3.4 message too big (limit %zu "
-				       "bytes)", s->conf->max_message_size);
+				say(s,
+				    "552 5.3.4 message too big (limit %zu "
+				    "bytes)",
+				    s->conf->max_message_size);
 				return;
 			}
 			s->size_hint = (size_t)n;

@@ -16,18 +16,18 @@ struct buf;
 struct conf;
 struct deliver;
 
-#define LMTP_LINE_MAX 512	/* command line incl. CRLF (RFC 5321) */
+#define LMTP_LINE_MAX 512 /* command line incl. CRLF (RFC 5321) */
 #define LMTP_MAX_RCPTS 1000
-#define LMTP_IDLE_TIMEOUT 300	/* seconds without input */
+#define LMTP_IDLE_TIMEOUT 300 /* seconds without input */
 
 /* Seconds of silence before a session is closed with 421 4.4.2; tests
    shorten it with MLISTD_IDLE_TIMEOUT. */
 extern int lmtp_idle_timeout;
 
 enum lmtp_state {
-	LMTP_OPEN,		/* reading commands or message data */
-	LMTP_COMMITTING,	/* DATA submitted: input waits for the commit */
-	LMTP_CLOSING,		/* write what is buffered, then close */
+	LMTP_OPEN,	 /* reading commands or message data */
+	LMTP_COMMITTING, /* DATA submitted: input waits for the commit */
+	LMTP_CLOSING,	 /* write what is buffered, then close */
 };
 
 struct lmtp_session;

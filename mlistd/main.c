@@ -71,15 +71,16 @@ reload(void)
 	char *err;
 
 	if (conf_load(path, &conf, &err) < 0) {
-		log_error("reload failed, keeping the running configuration: %s",
-			  err);
+		log_error(
+		    "reload failed, keeping the running configuration: %s",
+		    err);
 		free(err);
 		return;
 	}
 	if ((key = conf_restart_key(current_conf, conf)) != NULL) {
 		log_error("reload refused, keeping the running configuration: "
-			  "%s: %s changed; restart mlistd to apply it", path,
-			  key);
+			  "%s: %s changed; restart mlistd to apply it",
+			  path, key);
 		conf_free(&conf);
 		return;
 	}
@@ -93,11 +94,12 @@ reload(void)
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: mlistd [-c FILE] [-f] [-t] [-V] [-h]\n"
-		    "  -c FILE  configuration file (default %s)\n"
-		    "  -f       stay in the foreground and log to stderr\n"
-		    "  -t       check the configuration and exit\n"
-		    "  -V       print the version\n",
+	fprintf(fp,
+		"usage: mlistd [-c FILE] [-f] [-t] [-V] [-h]\n"
+		"  -c FILE  configuration file (default %s)\n"
+		"  -f       stay in the foreground and log to stderr\n"
+		"  -t       check the configuration and exit\n"
+		"  -V       print the version\n",
 		conf_default_path());
 }
 
@@ -202,10 +204,10 @@ main(int argc, char **argv)
 
 	{
 		struct lmtp_server_ops ops = {
-			.deliver = deliver,
-			.sig_fd = sig_pipe[0],
-			.conf = session_conf,
-			.reload = reload,
+		    .deliver = deliver,
+		    .sig_fd = sig_pipe[0],
+		    .conf = session_conf,
+		    .reload = reload,
 		};
 
 		/* returns after SIGTERM, once every session is done */

@@ -234,14 +234,15 @@ main(int argc, char **argv)
 	    strcmp(cmd, "threads") != 0 && strcmp(cmd, "import") != 0 &&
 	    strcmp(cmd, "export") != 0 && strcmp(cmd, "postfix") != 0 &&
 	    strcmp(cmd, "inspect") != 0) {
-		static const char *const later[] = {
-		    "held", "thread", "digest", "queue", "stats", NULL};
+		static const char *const later[] = {"held",  "thread", "digest",
+						    "queue", "stats",  NULL};
 
 		for (size_t k = 0; later[k]; k++)
 			if (strcmp(cmd, later[k]) == 0)
 				return ctl_fail(EX_UNAVAILABLE,
 						"%s: not available in this "
-						"version yet", cmd);
+						"version yet",
+						cmd);
 		return ctl_usage("unknown command %s", cmd);
 	}
 	/* inspect reads a file and nothing else: no configuration needed */

@@ -18,21 +18,21 @@
 #include "buf.h"
 
 struct msg {
-	char *message_id;	/* "<id@host>", with brackets; never NULL */
+	char *message_id;	   /* "<id@host>", with brackets; never NULL */
 	bool message_id_generated; /* derived from a hash of the raw bytes */
-	char *in_reply_to;	/* first id of In-Reply-To, or NULL */
-	char **refs;		/* References ids, in header order */
+	char *in_reply_to;	   /* first id of In-Reply-To, or NULL */
+	char **refs;		   /* References ids, in header order */
 	size_t nrefs;
-	char *from_addr;	/* lower-cased addr-spec of From, or NULL */
-	char *from_name;	/* decoded display name, or NULL */
-	char *subject;		/* decoded, or NULL when absent */
-	time_t date;		/* Date: header, valid when has_date */
+	char *from_addr; /* lower-cased addr-spec of From, or NULL */
+	char *from_name; /* decoded display name, or NULL */
+	char *subject;	 /* decoded, or NULL when absent */
+	time_t date;	 /* Date: header, valid when has_date */
 	bool has_date;
-	char *list_id;		/* the id inside List-Id's <...>, or NULL */
-	char *text;		/* body as UTF-8 text (HTML-only mail converted) */
-	bool is_auto;		/* auto-reply / auto-generated (SPEC 7, DIGEST 1.2) */
-	bool is_bounce;		/* looks like a delivery status notification */
-	char **problems;	/* short reasons ("nul-byte", "8bit-header", ...) */
+	char *list_id;	 /* the id inside List-Id's <...>, or NULL */
+	char *text;	 /* body as UTF-8 text (HTML-only mail converted) */
+	bool is_auto;	 /* auto-reply / auto-generated (SPEC 7, DIGEST 1.2) */
+	bool is_bounce;	 /* looks like a delivery status notification */
+	char **problems; /* short reasons ("nul-byte", "8bit-header", ...) */
 	size_t nproblems;
 };
 

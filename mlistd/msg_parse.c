@@ -1342,9 +1342,8 @@ parts_walk(struct parts_walk *pw, const struct mailmime *mime, int nest,
 size_t
 msg_parts(const char *raw, size_t len, struct msg_part **parts_r)
 {
-	struct parts_walk pw = {{xcalloc(1, sizeof(struct msg)), BUF_INIT,
-				 NULL},
-				NULL, 0};
+	struct parts_walk pw = {
+	    {xcalloc(1, sizeof(struct msg)), BUF_INIT, NULL}, NULL, 0};
 	struct mailmime *mime = NULL;
 	size_t wlen, idx = 0;
 	char *work;

@@ -30,10 +30,10 @@ privs_drop(const char *user, char **error_r)
 		*error_r = xasprintf("user %s: no such user", user);
 		return -1;
 	}
-	if (initgroups(pw->pw_name, pw->pw_gid) < 0 ||
-	    setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
-		*error_r = xasprintf("cannot become %s: %s", user,
-				     strerror(errno));
+	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
+	    setuid(pw->pw_uid) < 0) {
+		*error_r =
+		    xasprintf("cannot become %s: %s", user, strerror(errno));
 		return -1;
 	}
 	if (setuid(0) == 0) {

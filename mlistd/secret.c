@@ -32,8 +32,8 @@ secret_create(const char *path, char **error_r)
 	if (fd < 0) {
 		if (errno == EEXIST)
 			return 0;
-		*error_r = xasprintf("%s: cannot create: %s", path,
-				     strerror(errno));
+		*error_r =
+		    xasprintf("%s: cannot create: %s", path, strerror(errno));
 		return -1;
 	}
 	if (write(fd, hex, strlen(hex)) != (ssize_t)strlen(hex) ||
@@ -60,8 +60,8 @@ secret_load(const char *path, int create, unsigned char key[TOKEN_KEY_LEN],
 	    secret_create(path, error_r) < 0)
 		return -1;
 	if ((fp = fopen(path, "re")) == NULL) {
-		*error_r = xasprintf("%s: cannot open: %s", path,
-				     strerror(errno));
+		*error_r =
+		    xasprintf("%s: cannot open: %s", path, strerror(errno));
 		return -1;
 	}
 	n = fread(hex, 1, sizeof(hex) - 1, fp);
@@ -77,7 +77,8 @@ secret_load(const char *path, int create, unsigned char key[TOKEN_KEY_LEN],
 		unsigned v;
 
 		if (sscanf(hex + 2 * i, "%2x", &v) != 1) {
-			*error_r = xasprintf("%s: expected 64 hex digits", path);
+			*error_r =
+			    xasprintf("%s: expected 64 hex digits", path);
 			return -1;
 		}
 		key[i] = (unsigned char)v;

@@ -85,8 +85,7 @@ store_text(sqlite3_stmt *st, int col)
 }
 
 int
-store_open(const char *path, int flags, struct store **store_r,
-	   char **error_r)
+store_open(const char *path, int flags, struct store **store_r, char **error_r)
 {
 	struct store *s = xcalloc(1, sizeof(*s));
 	int oflags = SQLITE_OPEN_FULLMUTEX;
@@ -99,9 +98,9 @@ store_open(const char *path, int flags, struct store **store_r,
 		oflags |= SQLITE_OPEN_CREATE;
 	s->path = xstrdup(path);
 	if (sqlite3_open_v2(path, &s->db, oflags, NULL) != SQLITE_OK) {
-		*error_r = xasprintf("%s: %s", path,
-				     s->db ? sqlite3_errmsg(s->db)
-					   : "cannot open");
+		*error_r =
+		    xasprintf("%s: %s", path,
+			      s->db ? sqlite3_errmsg(s->db) : "cannot open");
 		store_close(&s);
 		return -1;
 	}

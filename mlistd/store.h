@@ -19,7 +19,7 @@
 #define STORE_NOTFOUND 1
 #define STORE_EXISTS 2
 
-#define STORE_CREATE 1		/* create and migrate if needed */
+#define STORE_CREATE 1 /* create and migrate if needed */
 #define STORE_READONLY 2
 
 struct store;
@@ -75,8 +75,7 @@ int store_club_create(struct store *s, const char *name, time_t now,
 int store_club_find(struct store *s, const char *name, int64_t *id_r);
 int store_club_delete(struct store *s, const char *name);
 /* store_club_list - every club by name; free with store_club_list_free */
-int store_club_list(struct store *s, struct store_club **clubs_r,
-		    size_t *n_r);
+int store_club_list(struct store *s, struct store_club **clubs_r, size_t *n_r);
 void store_club_list_free(struct store_club *clubs, size_t n);
 /* club settings are free-form key/value rows validated by club.c */
 int store_club_get(struct store *s, int64_t club, const char *key,
@@ -122,10 +121,10 @@ void store_member_list_free(struct store_member *members, size_t n);
 
 struct store_msg_in {
 	int64_t club;
-	const char *club_tag;	/* subject prefix, for subject fallback */
-	const char *rcpt;	/* lower-cased recipient address */
-	const char *role;	/* addr_role_name() */
-	const char *arg;	/* token or key, or NULL */
+	const char *club_tag; /* subject prefix, for subject fallback */
+	const char *rcpt;     /* lower-cased recipient address */
+	const char *role;     /* addr_role_name() */
+	const char *arg;      /* token or key, or NULL */
 	const char *raw;
 	size_t raw_len;
 	const char *body_sha256; /* hex, part of the duplicate key */
@@ -137,11 +136,11 @@ struct store_msg_in {
 	const char *from_name;
 	const char *subject;
 	const char *text;
-	const char *problems;	/* JSON array */
+	const char *problems; /* JSON array */
 	bool is_auto;
 	bool is_bounce;
-	bool thread;		/* posts are threaded; other forms stored */
-	int64_t date_ms;	/* arrival (LMTP) or Date: (import) */
+	bool thread;	 /* posts are threaded; other forms stored */
+	int64_t date_ms; /* arrival (LMTP) or Date: (import) */
 	time_t received;
 };
 
@@ -163,7 +162,7 @@ struct store_thread {
 	int participants;
 	time_t first;
 	time_t last;
-	char **message_ids;	/* in date order */
+	char **message_ids; /* in date order */
 	size_t nmessage_ids;
 };
 

@@ -23,11 +23,10 @@ step_done(struct store *s, sqlite3_stmt *st, const char *what)
 }
 
 int
-store_club_create(struct store *s, const char *name, time_t now,
-		  int64_t *id_r)
+store_club_create(struct store *s, const char *name, time_t now, int64_t *id_r)
 {
-	sqlite3_stmt *st = store_stmt(
-	    s, "INSERT INTO clubs(name, created) VALUES (?, ?)");
+	sqlite3_stmt *st =
+	    store_stmt(s, "INSERT INTO clubs(name, created) VALUES (?, ?)");
 	int rc;
 
 	if (st == NULL)
@@ -130,8 +129,9 @@ store_club_put(struct store *s, int64_t club, const char *key,
 	       const char *value)
 {
 	sqlite3_stmt *st = store_stmt(
-	    s, "INSERT INTO club_settings(club_id, key, value) VALUES (?,?,?) "
-	       "ON CONFLICT(club_id, key) DO UPDATE SET value = excluded.value");
+	    s,
+	    "INSERT INTO club_settings(club_id, key, value) VALUES (?,?,?) "
+	    "ON CONFLICT(club_id, key) DO UPDATE SET value = excluded.value");
 
 	if (st == NULL)
 		return -1;

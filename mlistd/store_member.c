@@ -54,12 +54,13 @@ static const struct {
 	const char *sql;
 } member_setters[] = {
 #define SETTER(col)                                                            \
-	{#col, "UPDATE members SET " #col                                      \
-	       " = ? WHERE club_id = ? AND address = ?"}
-	SETTER(name),	  SETTER(role),	    SETTER(delivery),
-	SETTER(highlights), SETTER(joined), SETTER(tags),
-	SETTER(company),  SETTER(featured), SETTER(paused),
-	SETTER(own_copy), SETTER(profile),  SETTER(status),
+	{                                                                      \
+#col, "UPDATE members SET " #col                               \
+		      " = ? WHERE club_id = ? AND address = ?"                 \
+	}
+    SETTER(name),   SETTER(role),     SETTER(delivery), SETTER(highlights),
+    SETTER(joined), SETTER(tags),     SETTER(company),	SETTER(featured),
+    SETTER(paused), SETTER(own_copy), SETTER(profile),	SETTER(status),
 #undef SETTER
 };
 
@@ -69,8 +70,8 @@ store_member_set(struct store *s, int64_t club, const char *address,
 {
 	sqlite3_stmt *st = NULL;
 
-	for (size_t i = 0; i < sizeof(member_setters) / sizeof(member_setters[0]);
-	     i++)
+	for (size_t i = 0;
+	     i < sizeof(member_setters) / sizeof(member_setters[0]); i++)
 		if (strcmp(member_setters[i].key, key) == 0)
 			st = store_stmt(s, member_setters[i].sql);
 	if (st == NULL)
@@ -88,7 +89,7 @@ store_member_set(struct store *s, int64_t club, const char *address,
 }
 
 #define MEMBER_COLS                                                            \
-	"id, address, name, role, delivery, highlights, joined, tags, "       \
+	"id, address, name, role, delivery, highlights, joined, tags, "        \
 	"company, featured, paused, own_copy, status"
 
 /* member_row - fill m from a row of MEMBER_COLS */

@@ -65,9 +65,9 @@ is_ancestor(struct store *s, int64_t anc, int64_t msg)
 static int64_t
 resolve_parent(struct store *s, int64_t club, int64_t msg)
 {
-	sqlite3_stmt *st = store_stmt(
-	    s, "SELECT ref FROM msg_refs WHERE msg_id = ? "
-	       "ORDER BY pos = 0 DESC, pos DESC");
+	sqlite3_stmt *st =
+	    store_stmt(s, "SELECT ref FROM msg_refs WHERE msg_id = ? "
+			  "ORDER BY pos = 0 DESC, pos DESC");
 	char **refs = NULL;
 	size_t n = 0;
 	int64_t parent = 0;
@@ -203,7 +203,8 @@ fix_root(struct store *s, int64_t club, int64_t thread)
 	mid = store_text(st, 1);
 	subject_thread_key(mid, key);
 	free(mid);
-	st = store_stmt(s, "UPDATE threads SET root_id = ?, key = ? WHERE id = ?");
+	st = store_stmt(s,
+			"UPDATE threads SET root_id = ?, key = ? WHERE id = ?");
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, root);
@@ -227,8 +228,8 @@ fix_root(struct store *s, int64_t club, int64_t thread)
 static int64_t
 new_thread(struct store *s, int64_t club)
 {
-	sqlite3_stmt *st = store_stmt(
-	    s, "INSERT INTO threads(club_id, key) VALUES (?, '')");
+	sqlite3_stmt *st =
+	    store_stmt(s, "INSERT INTO threads(club_id, key) VALUES (?, '')");
 
 	if (st == NULL)
 		return -1;
@@ -245,18 +246,17 @@ linked_threads(struct store *s, int64_t club, int64_t msg, int64_t **v,
 	       size_t *n)
 {
 	sqlite3_stmt *st = store_stmt(
-	    s,
-	    "SELECT DISTINCT thread_id FROM ("
-	    " SELECT m.thread_id FROM msg_refs r JOIN messages m "
-	    "  ON m.club_id = r.club_id AND m.message_id = r.ref "
-	    "  WHERE r.msg_id = ?1 "
-	    " UNION SELECT m.thread_id FROM msg_refs r JOIN msg_refs o "
-	    "  ON o.club_id = r.club_id AND o.ref = r.ref "
-	    "  JOIN messages m ON m.id = o.msg_id WHERE r.msg_id = ?1 "
-	    " UNION SELECT m.thread_id FROM messages me JOIN msg_refs o "
-	    "  ON o.club_id = me.club_id AND o.ref = me.message_id "
-	    "  JOIN messages m ON m.id = o.msg_id WHERE me.id = ?1"
-	    ") WHERE thread_id IS NOT NULL ORDER BY thread_id");
+	    s, "SELECT DISTINCT thread_id FROM ("
+	       " SELECT m.thread_id FROM msg_refs r JOIN messages m "
+	       "  ON m.club_id = r.club_id AND m.message_id = r.ref "
+	       "  WHERE r.msg_id = ?1 "
+	       " UNION SELECT m.thread_id FROM msg_refs r JOIN msg_refs o "
+	       "  ON o.club_id = r.club_id AND o.ref = r.ref "
+	       "  JOIN messages m ON m.id = o.msg_id WHERE r.msg_id = ?1 "
+	       " UNION SELECT m.thread_id FROM messages me JOIN msg_refs o "
+	       "  ON o.club_id = me.club_id AND o.ref = me.message_id "
+	       "  JOIN messages m ON m.id = o.msg_id WHERE me.id = ?1"
+	       ") WHERE thread_id IS NOT NULL ORDER BY thread_id");
 	int rc;
 
 	if (st == NULL)
@@ -377,8 +377,8 @@ relink_children(struct store *s, int64_t club, int64_t msg, const char *mid)
 /* relink_by_subject - a new root may be the better subject parent of
    later messages that have no references at all */
 static int
-relink_by_subject(struct store *s, int64_t club, int64_t msg,
-		  const char *norm, int64_t date)
+relink_by_subject(struct store *s, int64_t club, int64_t msg, const char *norm,
+		  int64_t date)
 {
 	sqlite3_stmt *st = store_stmt(
 	    s, "SELECT id FROM messages WHERE club_id = ? AND subject_norm = ? "
@@ -417,7 +417,8 @@ relink_by_subject(struct store *s, int64_t club, int64_t msg,
 		best = subject_root(s, club, norm, d, later[i]);
 		if (best < 0)
 			rc = -1;
-		else if (best > 0 && best != cur && !is_ancestor(s, later[i], best))
+		else if (best > 0 && best != cur &&
+			 !is_ancestor(s, later[i], best))
 			rc = relink(s, club, later[i], best, true);
 	}
 	free(later);
@@ -437,8 +438,8 @@ thread_message(struct store *s, const struct store_msg_in *in, int64_t msg,
 	parent = resolve_parent(s, in->club, msg);
 	if (parent < 0 || linked_threads(s, in->club, msg, &v, &n) < 0)
 		goto out;
-	if (parent == 0 && n == 0 && in->nrefs == 0 && in->in_reply_to == NULL &&
-	    *norm) {
+	if (parent == 0 && n == 0 && in->nrefs == 0 &&
+	    in->in_reply_to == NULL && *norm) {
 		parent = subject_root(s, in->club, norm, in->date_ms, msg);
 		if (parent < 0)
 			goto out;
@@ -484,9 +485,9 @@ out:
 static int
 insert_refs(struct store *s, const struct store_msg_in *in, int64_t msg)
 {
-	sqlite3_stmt *st = store_stmt(
-	    s, "INSERT INTO msg_refs(msg_id, club_id, ref, pos) "
-	       "VALUES (?, ?, ?, ?)");
+	sqlite3_stmt *st =
+	    store_stmt(s, "INSERT INTO msg_refs(msg_id, club_id, ref, pos) "
+			  "VALUES (?, ?, ?, ?)");
 
 	if (st == NULL)
 		return -1;
@@ -507,8 +508,8 @@ insert_refs(struct store *s, const struct store_msg_in *in, int64_t msg)
 }
 
 int
-store_msg_insert(struct store *s, const struct store_msg_in *in,
-		 int64_t *id_r, bool *dup_r)
+store_msg_insert(struct store *s, const struct store_msg_in *in, int64_t *id_r,
+		 bool *dup_r)
 {
 	sqlite3_stmt *st = store_stmt(
 	    s, "INSERT OR IGNORE INTO messages(club_id, rcpt, role, arg, "

@@ -17,7 +17,7 @@ struct store {
 	char err[512];
 	int last_rc;
 	struct {
-		const char *sql;	/* static string: compared by address */
+		const char *sql; /* static string: compared by address */
 		sqlite3_stmt *stmt;
 	} cache[STORE_NSTMT];
 	size_t ncache;

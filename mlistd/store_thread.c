@@ -13,7 +13,8 @@ store_thread_find(struct store *s, int64_t club, const char *key,
 		  int64_t *thread_r)
 {
 	sqlite3_stmt *st = store_stmt(
-	    s, "SELECT thread_id FROM thread_keys WHERE club_id = ? AND key = ?");
+	    s,
+	    "SELECT thread_id FROM thread_keys WHERE club_id = ? AND key = ?");
 	int rc;
 
 	if (st == NULL)
@@ -25,16 +26,17 @@ store_thread_find(struct store *s, int64_t club, const char *key,
 		*thread_r = sqlite3_column_int64(st, 0);
 		return 0;
 	}
-	return rc == SQLITE_DONE ? STORE_NOTFOUND : store_fail(s, "thread find");
+	return rc == SQLITE_DONE ? STORE_NOTFOUND
+				 : store_fail(s, "thread find");
 }
 
 /* message_ids - the thread's Message-IDs in date order */
 static int
 message_ids(struct store *s, struct store_thread *t, time_t at)
 {
-	sqlite3_stmt *st = store_stmt(
-	    s, "SELECT message_id FROM messages WHERE thread_id = ? "
-	       "AND (? = 0 OR date <= ? * 1000) ORDER BY date, id");
+	sqlite3_stmt *st =
+	    store_stmt(s, "SELECT message_id FROM messages WHERE thread_id = ? "
+			  "AND (? = 0 OR date <= ? * 1000) ORDER BY date, id");
 
 	if (st == NULL)
 		return -1;
@@ -42,8 +44,8 @@ message_ids(struct store *s, struct store_thread *t, time_t at)
 	sqlite3_bind_int64(st, 2, at);
 	sqlite3_bind_int64(st, 3, at);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		t->message_ids = xrealloc(t->message_ids,
-					  (t->nmessage_ids + 1) * sizeof(char *));
+		t->message_ids = xrealloc(
+		    t->message_ids, (t->nmessage_ids + 1) * sizeof(char *));
 		t->message_ids[t->nmessage_ids++] = store_text(st, 0);
 	}
 	return 0;
@@ -54,15 +56,14 @@ store_thread_list(struct store *s, int64_t club, time_t since, time_t at,
 		  struct store_thread **threads_r, size_t *n_r)
 {
 	sqlite3_stmt *st = store_stmt(
-	    s,
-	    "SELECT t.id, t.key, (SELECT subject FROM messages WHERE id = "
-	    "t.root_id), count(m.id), "
-	    "count(DISTINCT CASE WHEN m.is_auto = 0 THEN m.from_addr END), "
-	    "min(m.date), max(m.date) FROM threads t JOIN messages m "
-	    "ON m.thread_id = t.id WHERE t.club_id = ?1 "
-	    "AND (?3 = 0 OR m.date <= ?3 * 1000) GROUP BY t.id "
-	    "HAVING max(m.date) > ?2 * 1000 "
-	    "ORDER BY max(m.date) DESC, t.key");
+	    s, "SELECT t.id, t.key, (SELECT subject FROM messages WHERE id = "
+	       "t.root_id), count(m.id), "
+	       "count(DISTINCT CASE WHEN m.is_auto = 0 THEN m.from_addr END), "
+	       "min(m.date), max(m.date) FROM threads t JOIN messages m "
+	       "ON m.thread_id = t.id WHERE t.club_id = ?1 "
+	       "AND (?3 = 0 OR m.date <= ?3 * 1000) GROUP BY t.id "
+	       "HAVING max(m.date) > ?2 * 1000 "
+	       "ORDER BY max(m.date) DESC, t.key");
 	struct store_thread *v = NULL;
 	size_t n = 0;
 	int rc;
@@ -80,7 +81,8 @@ store_thread_list(struct store *s, int64_t club, time_t since, time_t at,
 		t = &v[n++];
 		memset(t, 0, sizeof(*t));
 		t->id = sqlite3_column_int64(st, 0);
-		snprintf(t->key, sizeof(t->key), "%s", key ? (const char *)key : "");
+		snprintf(t->key, sizeof(t->key), "%s",
+			 key ? (const char *)key : "");
 		t->subject = store_text(st, 2);
 		t->messages = sqlite3_column_int(st, 3);
 		t->participants = sqlite3_column_int(st, 4);

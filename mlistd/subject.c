@@ -39,7 +39,7 @@ static size_t
 strip_prefix(const char *p, const char *tag)
 {
 	static const char *const words[] = {"re", "ref", "tr", "fwd", "fw",
-					    "aw", "wg", "sv", "vs", NULL};
+					    "aw", "wg",	 "sv", "vs",  NULL};
 	size_t n;
 
 	if (tag && *tag && strncmp(p, tag, strlen(tag)) == 0)

@@ -58,7 +58,7 @@ struct tmpl_ctx {
 	xmlDoc *doc;
 	const char *path;
 	char *error;
-	size_t nodes;	/* copied by data-each so far */
+	size_t nodes; /* copied by data-each so far */
 };
 
 /* attributes data-NAME fills; the URL ones only with a safe scheme */
@@ -66,8 +66,8 @@ static const struct {
 	const char *data, *attr;
 	bool url;
 } tmpl_fills[] = {
-    {"data-href", "href", true},   {"data-src", "src", true},
-    {"data-alt", "alt", false},	   {"data-title", "title", false},
+    {"data-href", "href", true},    {"data-src", "src", true},
+    {"data-alt", "alt", false},	    {"data-title", "title", false},
     {"data-value", "value", false},
 };
 
@@ -601,14 +601,13 @@ tmpl_find(const struct tmpl_dirs *dirs, const char *lang, const char *name,
 					free(path);
 				return found > 0 ? 0 : -1;
 			}
-			buf_printf(&tried, "%s%s", tried.len ? ", " : "",
-				   path);
+			buf_printf(&tried, "%s%s", tried.len ? ", " : "", path);
 			free(path);
 		}
 	}
-	*error_r = xasprintf("template %s.html not found: %s", name,
-			     tried.len ? buf_cstr(&tried)
-				       : "no template directory");
+	*error_r =
+	    xasprintf("template %s.html not found: %s", name,
+		      tried.len ? buf_cstr(&tried) : "no template directory");
 	buf_free(&tried);
 	return -1;
 }
@@ -627,9 +626,9 @@ tmpl_serialize(xmlDoc *doc)
 	htmlDocContentDumpFormatOutput(out, doc, "UTF-8", 0);
 	xmlOutputBufferFlush(out);
 	content = xmlOutputBufferGetContent(out);
-	s = content ? xstrndup((const char *)content,
-			       xmlOutputBufferGetSize(out))
-		    : NULL;
+	s = content
+		? xstrndup((const char *)content, xmlOutputBufferGetSize(out))
+		: NULL;
 	xmlOutputBufferClose(out);
 	return s;
 }
@@ -660,7 +659,7 @@ tmpl_render(const struct tmpl_dirs *dirs, const char *lang, const char *name,
 		return -1;
 	}
 	if (tmpl_find(dirs, lang, name, &b, &path, error_r) < 0) {
-		buf_free(&b);	/* what a refused file left there */
+		buf_free(&b); /* what a refused file left there */
 		return -1;
 	}
 	c.path = path;

@@ -46,8 +46,8 @@
 
 /* where templates live; local may be NULL or "" (no overrides) */
 struct tmpl_dirs {
-	const char *local;	/* templates_local, searched first */
-	const char *shipped;	/* templates */
+	const char *local;   /* templates_local, searched first */
+	const char *shipped; /* templates */
 };
 
 struct tmpl_vars;
@@ -62,8 +62,8 @@ void tmpl_vars_free(struct tmpl_vars **v);
    value NULL unsets */
 void tmpl_vars_set(struct tmpl_vars *v, const char *name, const char *value);
 /* tmpl_vars_setf - name = printf(fmt, ...) */
-void tmpl_vars_setf(struct tmpl_vars *v, const char *name, const char *fmt,
-		    ...) __attribute__((format(printf, 3, 4)));
+void tmpl_vars_setf(struct tmpl_vars *v, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* tmpl_vars_get - the value of name in v itself, or NULL; borrowed until
    name is set again or v is freed */
 const char *tmpl_vars_get(const struct tmpl_vars *v, const char *name);

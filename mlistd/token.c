@@ -10,7 +10,7 @@
 #include "token.h"
 #include "xalloc.h"
 
-#define TOKEN_MAC_CHARS 12	/* 60 bits: forging means guessing online */
+#define TOKEN_MAC_CHARS 12 /* 60 bits: forging means guessing online */
 #define TOKEN_DAY 86400
 
 void
@@ -47,7 +47,9 @@ token_mac(const unsigned char key[TOKEN_KEY_LEN], const char *club,
 	for (int i = 0; i < 8; i++)
 		bits = (bits << 8) | d[i];
 	for (int i = 0; i < TOKEN_MAC_CHARS; i++)
-		out[i] = "abcdefghijklmnopqrstuvwxyz234567"[(bits >> (59 - 5 * i)) & 31];
+		out[i] =
+		    "abcdefghijklmnopqrstuvwxyz234567"[(bits >> (59 - 5 * i)) &
+						       31];
 	out[TOKEN_MAC_CHARS] = '\0';
 }
 
@@ -86,7 +88,9 @@ token_check(const unsigned char key[TOKEN_KEY_LEN], const char *club,
 	if (!str_const_eq(want, mac, TOKEN_MAC_CHARS))
 		return TOKEN_FORGED;
 	for (const char *p = exp; *p; p++)
-		day = day * 36 + (unsigned long long)(*p <= '9' ? *p - '0' : *p - 'a' + 10);
+		day =
+		    day * 36 +
+		    (unsigned long long)(*p <= '9' ? *p - '0' : *p - 'a' + 10);
 	if (strlen(copy) + 1 > argsz)
 		return TOKEN_FORGED;
 	strcpy(arg_r, copy);

@@ -45,8 +45,8 @@ tap_init(void)
 			 (g_ && w_ && strcmp(g_, w_) == 0);                    \
 		ok(e_, __VA_ARGS__);                                           \
 		if (!e_)                                                       \
-			printf("#   got '%s', want '%s'\n", g_ ? g_ : "(null)", \
-			       w_ ? w_ : "(null)");                            \
+			printf("#   got '%s', want '%s'\n",                    \
+			       g_ ? g_ : "(null)", w_ ? w_ : "(null)");        \
 	} while (0)
 
 #define tap_done()                                                             \

@@ -11,29 +11,29 @@ static const struct {
 	enum addr_role role;
 	const char *arg;
 } rcpts[] = {
-	{"acme@lists.example.org", 0, "acme", ADDR_POST, ""},
-	{"ACME@Lists.Example.ORG", 0, "acme", ADDR_POST, ""},
-	{"acme+subscribe@lists.example.org", 0, "acme", ADDR_SUBSCRIBE, ""},
-	{"acme+unsubscribe@lists.example.org", 0, "acme", ADDR_UNSUBSCRIBE, ""},
-	{"acme+help@lists.example.org", 0, "acme", ADDR_HELP, ""},
-	{"acme+owner@lists.example.org", 0, "acme", ADDR_OWNER, ""},
-	{"acme+request@lists.example.org", 0, "acme", ADDR_REQUEST, ""},
-	{"acme+confirm-ab1.c2.k3@lists.example.org", 0, "acme", ADDR_CONFIRM,
-	 "ab1.c2.k3"},
-	{"acme+mod-x.y.z@lists.example.org", 0, "acme", ADDR_MOD, "x.y.z"},
-	{"acme+bounce-1.2.3@lists.example.org", 0, "acme", ADDR_BOUNCE, "1.2.3"},
-	{"acme+r-1a2b3c4d@lists.example.org", 0, "acme", ADDR_REPLY, "1a2b3c4d"},
-	{"acme+unsub-q.w.e@lists.example.org", 0, "acme", ADDR_UNSUB, "q.w.e"},
-	{"my.club_2-x@lists.example.org", 0, "my.club_2-x", ADDR_POST, ""},
-	{"acme+nope@lists.example.org", -1, "", ADDR_POST, ""},
-	{"acme+help-x@lists.example.org", -1, "", ADDR_POST, ""},
-	{"acme+r-@lists.example.org", -1, "", ADDR_POST, ""},
-	{"acme+bounce-a/b@lists.example.org", -1, "", ADDR_POST, ""},
-	{"acme@other.example.org", -1, "", ADDR_POST, ""},
-	{"acme", -1, "", ADDR_POST, ""},
-	{"@lists.example.org", -1, "", ADDR_POST, ""},
-	{"-acme@lists.example.org", -1, "", ADDR_POST, ""},
-	{"abcdefghijklmnopqrstuvwxy@lists.example.org", -1, "", ADDR_POST, ""},
+    {"acme@lists.example.org", 0, "acme", ADDR_POST, ""},
+    {"ACME@Lists.Example.ORG", 0, "acme", ADDR_POST, ""},
+    {"acme+subscribe@lists.example.org", 0, "acme", ADDR_SUBSCRIBE, ""},
+    {"acme+unsubscribe@lists.example.org", 0, "acme", ADDR_UNSUBSCRIBE, ""},
+    {"acme+help@lists.example.org", 0, "acme", ADDR_HELP, ""},
+    {"acme+owner@lists.example.org", 0, "acme", ADDR_OWNER, ""},
+    {"acme+request@lists.example.org", 0, "acme", ADDR_REQUEST, ""},
+    {"acme+confirm-ab1.c2.k3@lists.example.org", 0, "acme", ADDR_CONFIRM,
+     "ab1.c2.k3"},
+    {"acme+mod-x.y.z@lists.example.org", 0, "acme", ADDR_MOD, "x.y.z"},
+    {"acme+bounce-1.2.3@lists.example.org", 0, "acme", ADDR_BOUNCE, "1.2.3"},
+    {"acme+r-1a2b3c4d@lists.example.org", 0, "acme", ADDR_REPLY, "1a2b3c4d"},
+    {"acme+unsub-q.w.e@lists.example.org", 0, "acme", ADDR_UNSUB, "q.w.e"},
+    {"my.club_2-x@lists.example.org", 0, "my.club_2-x", ADDR_POST, ""},
+    {"acme+nope@lists.example.org", -1, "", ADDR_POST, ""},
+    {"acme+help-x@lists.example.org", -1, "", ADDR_POST, ""},
+    {"acme+r-@lists.example.org", -1, "", ADDR_POST, ""},
+    {"acme+bounce-a/b@lists.example.org", -1, "", ADDR_POST, ""},
+    {"acme@other.example.org", -1, "", ADDR_POST, ""},
+    {"acme", -1, "", ADDR_POST, ""},
+    {"@lists.example.org", -1, "", ADDR_POST, ""},
+    {"-acme@lists.example.org", -1, "", ADDR_POST, ""},
+    {"abcdefghijklmnopqrstuvwxy@lists.example.org", -1, "", ADDR_POST, ""},
 };
 
 static const struct {
@@ -41,19 +41,19 @@ static const struct {
 	const char *addr;
 	const char *name;
 } lines[] = {
-	{"alice@example.com", "alice@example.com", NULL},
-	{"  Bob@Example.COM  ", "bob@example.com", NULL},
-	{"Alice Martin <alice@example.com>", "alice@example.com", "Alice Martin"},
-	{"\"Martin, Alice\" <alice@example.com>", "alice@example.com",
-	 "Martin, Alice"},
-	{"<carol@example.fr>", "carol@example.fr", NULL},
-	{"not an address", NULL, NULL},
-	{"a@b", NULL, NULL},
-	{"Alice <alice@example.com", NULL, NULL},
-	{"x y@example.com", NULL, NULL},
-	{"a@exa mple.com", NULL, NULL},
-	{"a@@example.com", NULL, NULL},
-	{"a@example..com", NULL, NULL},
+    {"alice@example.com", "alice@example.com", NULL},
+    {"  Bob@Example.COM  ", "bob@example.com", NULL},
+    {"Alice Martin <alice@example.com>", "alice@example.com", "Alice Martin"},
+    {"\"Martin, Alice\" <alice@example.com>", "alice@example.com",
+     "Martin, Alice"},
+    {"<carol@example.fr>", "carol@example.fr", NULL},
+    {"not an address", NULL, NULL},
+    {"a@b", NULL, NULL},
+    {"Alice <alice@example.com", NULL, NULL},
+    {"x y@example.com", NULL, NULL},
+    {"a@exa mple.com", NULL, NULL},
+    {"a@@example.com", NULL, NULL},
+    {"a@example..com", NULL, NULL},
 };
 
 int
@@ -62,8 +62,8 @@ main(void)
 	for (size_t i = 0; i < sizeof(rcpts) / sizeof(rcpts[0]); i++) {
 		struct addr_rcpt r;
 		const char *why = NULL;
-		int rc = addr_parse_rcpt(rcpts[i].addr, "lists.example.org", '+',
-					 &r, &why);
+		int rc = addr_parse_rcpt(rcpts[i].addr, "lists.example.org",
+					 '+', &r, &why);
 
 		is_int(rc, rcpts[i].rc, "rcpt %s", rcpts[i].addr);
 		if (rc == 0 && rcpts[i].rc == 0) {
@@ -80,7 +80,7 @@ main(void)
 
 		ok(addr_parse_rcpt("acme-help@lists.example.org",
 				   "lists.example.org", '-', &r, &why) == 0 &&
-			   r.role == ADDR_HELP,
+		       r.role == ADDR_HELP,
 		   "the delimiter is configurable");
 	}
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {

@@ -66,7 +66,6 @@ static size_t nexps;
 static int n_bounce, n_recog, n_addr, n_addr_ok, n_kind, n_kind_ok;
 static int n_none, n_none_ok, n_files;
 
-
 static struct expect *
 exp_find(const char *file, bool flufl)
 {

@@ -41,7 +41,6 @@ utf8_ok(const char *s)
 	return true;
 }
 
-
 /* json_subject - the "Text" value of the first subject header in a
    stalwart expectation file (a tiny reader: enough for that format) */
 static char *

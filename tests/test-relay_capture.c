@@ -418,8 +418,8 @@ test_errors(void)
 		if ((pid = fork()) == 0) {
 			if (setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
 				_exit(2);
-			r = relay_capture_send(dir, "a@x.org", rcpts, 1, "x\n", 2,
-					       &err);
+			r = relay_capture_send(dir, "a@x.org", rcpts, 1, "x\n",
+					       2, &err);
 			_exit(r == -1 && err && strstr(err, dir) ? 0 : 1);
 		}
 		waitpid(pid, &status, 0);

@@ -82,13 +82,13 @@ main(void)
 			int rc = store_open(path, 0, &s, &err);
 
 			ok(rc == 0 && store_migrate_to(s, v) == 0 &&
-				   store_user_version(s) == v,
+			       store_user_version(s) == v,
 			   "database at version %d", v);
 			store_club_create(s, "old", 0, &id);
 			store_close(&s);
 		}
 		ok(store_open(path, STORE_CREATE, &s, &err) == 0 &&
-			   store_user_version(s) == store_schema_version(),
+		       store_user_version(s) == store_schema_version(),
 		   "version %d migrates to %d", v, store_schema_version());
 		ok(store_club_find(s, "old", &id) == 0,
 		   "data from version %d kept", v);
@@ -102,7 +102,7 @@ main(void)
 	store_close(&s);
 	set_version(store_schema_version() + 1);
 	ok(store_open(path, STORE_CREATE, &s, &err) < 0 &&
-		   strstr(err, "newer") != NULL,
+	       strstr(err, "newer") != NULL,
 	   "a newer database is refused: %s", err ? err : "");
 	free(err);
 	tap_unlink_db(path);

@@ -13,18 +13,18 @@ static const struct {
 	size_t len;
 	size_t want;
 } seqs[] = {
-	{"a", 1, 1},
-	{"\xc3\xa9", 2, 2},		/* é */
-	{"\xe2\x82\xac", 3, 3},		/* € */
-	{"\xf0\x9f\x98\x80", 4, 4},	/* emoji */
-	{"\xc3", 1, 0},			/* truncated */
-	{"\xc0\xaf", 2, 0},		/* overlong */
-	{"\xe0\x80\xaf", 3, 0},		/* overlong */
-	{"\xed\xa0\x80", 3, 0},		/* surrogate */
-	{"\xf4\x90\x80\x80", 4, 0},	/* beyond U+10FFFF */
-	{"\xff", 1, 0},
-	{"\x80", 1, 0},			/* lone continuation */
-	{"\xe2\x82", 3, 0},		/* NUL inside */
+    {"a", 1, 1},
+    {"\xc3\xa9", 2, 2},		/* é */
+    {"\xe2\x82\xac", 3, 3},	/* € */
+    {"\xf0\x9f\x98\x80", 4, 4}, /* emoji */
+    {"\xc3", 1, 0},		/* truncated */
+    {"\xc0\xaf", 2, 0},		/* overlong */
+    {"\xe0\x80\xaf", 3, 0},	/* overlong */
+    {"\xed\xa0\x80", 3, 0},	/* surrogate */
+    {"\xf4\x90\x80\x80", 4, 0}, /* beyond U+10FFFF */
+    {"\xff", 1, 0},
+    {"\x80", 1, 0},	/* lone continuation */
+    {"\xe2\x82", 3, 0}, /* NUL inside */
 };
 
 int

@@ -19,7 +19,7 @@ struct tmsg {
 	const char *irt;
 	const char *refs[4];
 	const char *subject;
-	long long date;	/* ms */
+	long long date; /* ms */
 };
 
 static struct store *s;
@@ -127,8 +127,8 @@ struct tcase {
 	const char *name;
 	struct tmsg msgs[6];
 	size_t nmsgs;
-	const char *together[6][2];	/* pairs in one thread */
-	const char *apart[4][2];	/* pairs in different threads */
+	const char *together[6][2]; /* pairs in one thread */
+	const char *apart[4][2];    /* pairs in different threads */
 	size_t threads;
 };
 
@@ -136,47 +136,79 @@ static const struct tcase cases[] = {
     {"reply by In-Reply-To",
      {{"<a@x>", NULL, {NULL}, "Hello", 1 * DAY},
       {"<b@x>", "<a@x>", {"<a@x>"}, "Re: Hello", 2 * DAY}},
-     2, {{"<a@x>", "<b@x>"}}, {{NULL}}, 1},
+     2,
+     {{"<a@x>", "<b@x>"}},
+     {{NULL}},
+     1},
     {"child before parent",
      {{"<b@x>", "<a@x>", {"<a@x>"}, "Re: Hello", 2 * DAY},
       {"<a@x>", NULL, {NULL}, "Hello", 1 * DAY}},
-     2, {{"<a@x>", "<b@x>"}}, {{NULL}}, 1},
+     2,
+     {{"<a@x>", "<b@x>"}},
+     {{NULL}},
+     1},
     {"siblings of a missing parent grouped",
      {{"<b@x>", "<ghost@x>", {"<ghost@x>"}, "Re: lost", 2 * DAY},
       {"<c@x>", "<ghost@x>", {"<ghost@x>"}, "Re: lost", 3 * DAY}},
-     2, {{"<b@x>", "<c@x>"}}, {{NULL}}, 1},
+     2,
+     {{"<b@x>", "<c@x>"}},
+     {{NULL}},
+     1},
     {"late message joins two threads",
      {{"<b@x>", "<a@x>", {"<a@x>"}, "Re: T", 2 * DAY},
       {"<c@x>", "<z@x>", {"<z@x>"}, "Re: other", 3 * DAY},
       {"<a@x>", NULL, {"<z@x>"}, "T", 1 * DAY}},
-     3, {{"<a@x>", "<b@x>"}, {"<a@x>", "<c@x>"}}, {{NULL}}, 1},
+     3,
+     {{"<a@x>", "<b@x>"}, {"<a@x>", "<c@x>"}},
+     {{NULL}},
+     1},
     {"subject fallback with French and English prefixes",
      {{"<a@x>", NULL, {NULL}, "Recrutement alternant", 1 * DAY},
-      {"<b@x>", NULL, {NULL}, "RE : [acme] Réf : recrutement  ALTERNANT",
+      {"<b@x>",
+       NULL,
+       {NULL},
+       "RE : [acme] Réf : recrutement  ALTERNANT",
        2 * DAY},
-      {"<c@x>", NULL, {NULL}, "TR : Fwd: AW: Recrutement alternant",
-       3 * DAY}},
-     3, {{"<a@x>", "<b@x>"}, {"<a@x>", "<c@x>"}}, {{NULL}}, 1},
+      {"<c@x>", NULL, {NULL}, "TR : Fwd: AW: Recrutement alternant", 3 * DAY}},
+     3,
+     {{"<a@x>", "<b@x>"}, {"<a@x>", "<c@x>"}},
+     {{NULL}},
+     1},
     {"subject fallback only within 14 days",
      {{"<a@x>", NULL, {NULL}, "Weekly", 1 * DAY},
       {"<b@x>", NULL, {NULL}, "Re: Weekly", 16 * DAY}},
-     2, {{NULL}}, {{"<a@x>", "<b@x>"}}, 2},
+     2,
+     {{NULL}},
+     {{"<a@x>", "<b@x>"}},
+     2},
     {"subject fallback when the root arrives late",
      {{"<b@x>", NULL, {NULL}, "Re: Budget", 2 * DAY},
       {"<a@x>", NULL, {NULL}, "Budget", 1 * DAY}},
-     2, {{"<a@x>", "<b@x>"}}, {{NULL}}, 1},
+     2,
+     {{"<a@x>", "<b@x>"}},
+     {{NULL}},
+     1},
     {"empty subject never falls back",
      {{"<a@x>", NULL, {NULL}, "Re:", 1 * DAY},
       {"<b@x>", NULL, {NULL}, "", 2 * DAY}},
-     2, {{NULL}}, {{"<a@x>", "<b@x>"}}, 2},
+     2,
+     {{NULL}},
+     {{"<a@x>", "<b@x>"}},
+     2},
     {"a header link never split by a subject change",
      {{"<a@x>", NULL, {NULL}, "Original", 1 * DAY},
       {"<b@x>", "<a@x>", {"<a@x>"}, "Something else entirely", 2 * DAY}},
-     2, {{"<a@x>", "<b@x>"}}, {{NULL}}, 1},
+     2,
+     {{"<a@x>", "<b@x>"}},
+     {{NULL}},
+     1},
     {"references loop does not hang",
      {{"<l1@x>", "<l2@x>", {"<l2@x>"}, "loop", 1 * DAY},
       {"<l2@x>", "<l1@x>", {"<l1@x>"}, "loop", 2 * DAY}},
-     2, {{"<l1@x>", "<l2@x>"}}, {{NULL}}, 1},
+     2,
+     {{"<l1@x>", "<l2@x>"}},
+     {{NULL}},
+     1},
 };
 
 int
@@ -256,8 +288,7 @@ main(void)
 		   "a second recipient's copy is stored");
 		store_commit(s);
 		store_thread_list(s, club, 0, 0, &t, &n);
-		is_int(n == 1 ? t[0].messages : -1, 1,
-		       "but threaded once");
+		is_int(n == 1 ? t[0].messages : -1, 1, "but threaded once");
 		store_thread_list_free(t, n);
 	}
 	close_db();

@@ -32,9 +32,9 @@ skip_name(const char *n)
 {
 	const char *dot = strrchr(n, '.');
 
-	return n[0] == '.' || (dot && (!strcmp(dot, ".txt") ||
-				       !strcmp(dot, ".json") ||
-				       !strcmp(dot, ".tsv")));
+	return n[0] == '.' ||
+	       (dot && (!strcmp(dot, ".txt") || !strcmp(dot, ".json") ||
+			!strcmp(dot, ".tsv")));
 }
 
 static void
@@ -328,12 +328,12 @@ check_tree(struct store *s, int64_t club, FILE *fp, const char *label,
 				want = subject_to_id(subj[j]);
 				break;
 			}
-		if (id == NULL ||
-		    store_msg_parent(s, club, id, &got) != 0 ||
+		if (id == NULL || store_msg_parent(s, club, id, &got) != 0 ||
 		    !((got == NULL && want == NULL) ||
 		      (got && want && strcmp(got, want) == 0))) {
-			printf("# %s: '%s' parent %s, want %s\n", label, subj[i],
-			       got ? got : "none", want ? want : "none");
+			printf("# %s: '%s' parent %s, want %s\n", label,
+			       subj[i], got ? got : "none",
+			       want ? want : "none");
 			bad++;
 		}
 		free(got);
@@ -410,8 +410,10 @@ main(void)
 		 "%s/threads/notmuch/expected/default.search-threads.txt",
 		 corpus);
 	want = expected_signature(path);
-	ok(want != NULL && nfiles == 53, "default corpus: %zu messages, "
-	   "expected threads read", nfiles);
+	ok(want != NULL && nfiles == 53,
+	   "default corpus: %zu messages, "
+	   "expected threads read",
+	   nfiles);
 	order = xcalloc(nfiles, sizeof(*order));
 	for (unsigned seed = 0; seed < 6 && want; seed++) {
 		int64_t club;
@@ -438,6 +440,7 @@ main(void)
 
 	check_threading(corpus, "ghost-root", "reply to ghost (tree view)");
 	check_threading(corpus, "ghost-root", "reply to ghost (RT/tree view)");
-	check_threading(corpus, "parent-priority", "trusting reply-to (tree view)");
+	check_threading(corpus, "parent-priority",
+			"trusting reply-to (tree view)");
 	tap_done();
 }

@@ -92,8 +92,7 @@ free4(char *a, char *b, char *c, char *d)
 
 /* diag - show a rendering as TAP comments, for whoever reads the log */
 static void
-diag(const char *lang, const char *name, const char *subject,
-     const char *text)
+diag(const char *lang, const char *name, const char *subject, const char *text)
 {
 	printf("# --- %s/%s\n# Subject: %s\n# ", lang, name, subject);
 	for (const char *p = text; *p; p++)
@@ -113,7 +112,8 @@ case_vars(void)
 	tmpl_vars_set(v, "both", "' onmouseover='x' \"");
 	tmpl_vars_set(v, "url", "https://example.org/r?a=1&b=2");
 	tmpl_vars_set(v, "url_evil", "https://example.org/\"><img src=x>");
-	tmpl_vars_set(v, "mail", "mailto:acme+r-k@lists.example.org?subject=Re");
+	tmpl_vars_set(v, "mail",
+		      "mailto:acme+r-k@lists.example.org?subject=Re");
 	tmpl_vars_set(v, "bad", "javascript:alert(1)");
 	tmpl_vars_set(v, "empty", "");
 	tmpl_vars_set(v, "crlf", "a\r\nBcc: x@y");
@@ -169,8 +169,7 @@ test_cases(const struct tmpl_dirs *d)
 	    {"attribute quote escaped", "T", "<p data-title=\"quote\">x</p>",
 	     "title='\"&gt;&lt;img src=x onerror=alert(1)&gt;'", "<img", "x",
 	     "T"},
-	    {"url escaped", "T",
-	     "<a data-href=\"url_evil\" href=\"#\">x</a>",
+	    {"url escaped", "T", "<a data-href=\"url_evil\" href=\"#\">x</a>",
 	     "href=\"https://example.org/%22&gt;&lt;img%20src=x&gt;\"", "<img",
 	     NULL, "T"},
 	    {"url filled", "T",
@@ -213,7 +212,8 @@ test_cases(const struct tmpl_dirs *d)
 	     "<p>a</p><ul><li data-each=\"nolist\">x</li></ul>", NULL, "<li",
 	     "a", "T"},
 	    {"title filled and escaped", "[{{name}}] {{ evil }} {{nothing}}x",
-	     "<p>b</p>", "<title>[Alice] &lt;script&gt;alert(1)&lt;/script&gt; "
+	     "<p>b</p>",
+	     "<title>[Alice] &lt;script&gt;alert(1)&lt;/script&gt; "
 	     "x</title>",
 	     "{{", "b", "[Alice] <script>alert(1)</script> x"},
 	    {"subject on one line", "\n  Hi\t{{crlf}}\n", "<p>b</p>", NULL,
@@ -307,8 +307,7 @@ test_lookup(const struct tmpl_dirs *d)
 	ok(tmpl_render(d, "en", "a", NULL, NULL, NULL, NULL, &error) == 0,
 	   "all outputs NULL");
 
-	is_int(render(d, "fr", "missing", NULL, &html, &text, &subject,
-		      &error),
+	is_int(render(d, "fr", "missing", NULL, &html, &text, &subject, &error),
 	       -1, "missing template fails");
 	ok(html == NULL && text == NULL && subject == NULL,
 	   "missing: no output");
@@ -328,8 +327,7 @@ test_lookup(const struct tmpl_dirs *d)
 	free4(html, text, subject, error);
 
 	put("shipped/en/notitle.html", "<p>no title</p>", 15);
-	is_int(render(d, "en", "notitle", NULL, &html, &text, &subject,
-		      &error),
+	is_int(render(d, "en", "notitle", NULL, &html, &text, &subject, &error),
 	       -1, "no <title> is an error");
 	ok(error && strstr(error, "shipped/en/notitle.html") &&
 	       strstr(error, "title"),
@@ -348,8 +346,7 @@ test_lookup(const struct tmpl_dirs *d)
 	    {"en", ""},	       {"../x", "a"},	 {"en/../fr", "a"},
 	    {"-x", "a"},       {"en", "a.html"},
 	};
-	for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]);
-	     i++) {
+	for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++) {
 		is_int(render(d, bad_names[i][0], bad_names[i][1], NULL, &html,
 			      &text, &subject, &error),
 		       -1, "refused: lang '%s' name '%s'", bad_names[i][0],
@@ -362,8 +359,7 @@ static void
 test_shipped(void)
 {
 	static const char *const langs[] = {"en", "fr"};
-	static const char *const names[] = {"bounce-probe",
-					    "bounce-suspended"};
+	static const char *const names[] = {"bounce-probe", "bounce-suspended"};
 	struct tmpl_dirs d = {NULL, TEMPLATES_DIR};
 	struct tmpl_vars *full = tmpl_vars_new(), *min = tmpl_vars_new();
 	struct tmpl_vars *b;
@@ -422,15 +418,15 @@ test_shipped(void)
 			if (n == 0)
 				ok(strstr(text, "club+probe-tok@lists.test") &&
 				       strstr(text, "nope"),
-				   "%s/%s: reply address and error in text",
-				   L, N);
+				   "%s/%s: reply address and error in text", L,
+				   N);
 			else
 				ok(strstr(text, "mailbox full") &&
 				       strstr(text, "user unknown") &&
 				       strstr(text,
 					      "club+subscribe@lists.test"),
-				   "%s/%s: bounces and join address in text",
-				   L, N);
+				   "%s/%s: bounces and join address in text", L,
+				   N);
 			if (l == 1)
 				ok(strstr(html, "lang=\"fr\"") &&
 				       (n == 1 || strstr(subject, "\u202f?")),
@@ -440,8 +436,7 @@ test_shipped(void)
 
 			rc = render(&d, L, N, min, &html, &text, &subject,
 				    &error);
-			is_int(rc, 0, "%s/%s renders with few variables", L,
-			       N);
+			is_int(rc, 0, "%s/%s renders with few variables", L, N);
 			ok(rc == 0 && strstr(text, "zoe@member.test") &&
 			       strstr(text, "Alice") == NULL &&
 			       strstr(text, "2025") == NULL &&
@@ -462,27 +457,44 @@ test_hostile(const struct tmpl_dirs *d)
 		int rc; /* 0, -1, or 2: either */
 	} t[] = {
 	    {"garbage", "<<<>>>&&&;;<p<b<i data-var=", 2},
-	    {"unclosed", "<html><head><title>x<body><p data-each=\"items\">"
-			 "<p data-if=", 2},
-	    {"each on html", "<html data-each=\"items\"><title>t</title>"
-			     "<body>x</body></html>", 2},
-	    {"if removes html", "<html data-if=\"nothing\"><title>t</title>"
-				"</html>", -1},
-	    {"data-var on html", "<html data-var=\"name\"><title>t</title>"
-				 "</html>", -1},
-	    {"data-var in title", "<title>a<span data-var=\"evil\">b</span>"
-				  "</title>", 0},
+	    {"unclosed",
+	     "<html><head><title>x<body><p data-each=\"items\">"
+	     "<p data-if=",
+	     2},
+	    {"each on html",
+	     "<html data-each=\"items\"><title>t</title>"
+	     "<body>x</body></html>",
+	     2},
+	    {"if removes html",
+	     "<html data-if=\"nothing\"><title>t</title>"
+	     "</html>",
+	     -1},
+	    {"data-var on html",
+	     "<html data-var=\"name\"><title>t</title>"
+	     "</html>",
+	     -1},
+	    {"data-var in title",
+	     "<title>a<span data-var=\"evil\">b</span>"
+	     "</title>",
+	     0},
 	    {"title data-var", "<title data-var=\"evil\">b</title>", 0},
 	    {"each in each, same list",
 	     "<title>t</title><p data-each=\"items\"><b data-each=\"items\" "
-	     "data-var=\"item\">x</b></p>", 0},
-	    {"empty attributes", "<title>t</title><p data-var data-if "
-				 "data-each data-href>x</p>", 2},
-	    {"entities", "<!DOCTYPE x [<!ENTITY e \"boom\">]><title>&e;&e;"
-			 "</title>", 2},
+	     "data-var=\"item\">x</b></p>",
+	     0},
+	    {"empty attributes",
+	     "<title>t</title><p data-var data-if "
+	     "data-each data-href>x</p>",
+	     2},
+	    {"entities",
+	     "<!DOCTYPE x [<!ENTITY e \"boom\">]><title>&e;&e;"
+	     "</title>",
+	     2},
 	    {"NUL", "<title>t</title>\0<p>x</p>", 2},
-	    {"comments and cdata", "<title>t</title><!-- <p data-var=\"x\"> "
-				   "--><![CDATA[ x ]]><?pi x?>", 2},
+	    {"comments and cdata",
+	     "<title>t</title><!-- <p data-var=\"x\"> "
+	     "--><![CDATA[ x ]]><?pi x?>",
+	     2},
 	};
 	struct tmpl_vars *v = case_vars();
 	char *html, *text, *subject, *error;

@@ -56,10 +56,17 @@ main(void)
 		       TOKEN_FORGED, "an extended expiry is forged");
 		free(later);
 	}
-	static const char *const garbage[] = {"", ".", "..", "abc", "a.b",
-					      "a.b.c", "x.1.aaaaaaaaaaaa",
-					      "a.1234567.bbbbbbbbbbbb",
-					      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.1.aaaaaaaaaaaa"};
+	static const char *const garbage[] = {
+	    "",
+	    ".",
+	    "..",
+	    "abc",
+	    "a.b",
+	    "a.b.c",
+	    "x.1.aaaaaaaaaaaa",
+	    "a.1234567.bbbbbbbbbbbb",
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaa.1.aaaaaaaaaaaa"};
 	for (size_t i = 0; i < sizeof(garbage) / sizeof(garbage[0]); i++)
 		is_int(token_check(key, "acme", "bounce", garbage[i], now, arg,
 				   sizeof(arg)),
