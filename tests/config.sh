@@ -48,6 +48,10 @@ if [ "$(id -u)" = 0 ]; then
 	is "$(ps -o user= -p "$DAEMON" | tr -d ' ')" nobody "the daemon runs as that user"
 	stop_daemon
 	is "$DAEMON_RC" 0 "and stops with 0 on SIGTERM"
+	# mlistctl run as root switches to that user before opening the database
+	sed -i "s|^database = .*|database = $T_DIR/nb/ctl.db|" "$T_DIR/nobody.conf"
+	"$MLISTCTL" -c "$T_DIR/nobody.conf" club create viaroot >/dev/null
+	is "$(stat -c %U "$T_DIR/nb/ctl.db")" nobody "mlistctl as root creates the database as the configured user"
 fi
 
 # without -f mlistd detaches and keeps serving (threads start after the fork)
