@@ -293,6 +293,34 @@ subject_root(struct store *s, int64_t club, const char *norm, int64_t date,
 	return sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 }
 
+/* threads_linked - whether a message of one thread references a message
+   of the other, or both reference the same Message-ID; 1, 0 or -1 */
+static int
+threads_linked(struct store *s, int64_t t1, int64_t t2)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, "SELECT 1 FROM messages a JOIN msg_refs r ON r.msg_id = a.id "
+	       "JOIN messages b ON b.club_id = a.club_id "
+	       "AND b.message_id = r.ref "
+	       "WHERE a.thread_id IN (?1, ?2) AND b.thread_id IN (?1, ?2) "
+	       "AND a.thread_id != b.thread_id "
+	       "UNION ALL SELECT 1 FROM messages a "
+	       "JOIN msg_refs r1 ON r1.msg_id = a.id "
+	       "JOIN msg_refs r2 ON r2.club_id = r1.club_id AND r2.ref = r1.ref "
+	       "JOIN messages b ON b.id = r2.msg_id "
+	       "WHERE a.thread_id = ?1 AND b.thread_id = ?2 LIMIT 1");
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, t1);
+	sqlite3_bind_int64(st, 2, t2);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : store_fail(s, "threads linked");
+}
+
 /* relink - give msg a new parent, moving its subtree to the parent's
    thread; the thread it left gets a new root if needed */
 static int
@@ -310,8 +338,7 @@ relink(struct store *s, int64_t club, int64_t msg, int64_t parent,
 	{
 		sqlite3_stmt *st = store_stmt(
 		    s, "SELECT count(*) FROM messages WHERE thread_id = ?");
-		int64_t left = 0, *v = NULL;
-		size_t n = 0;
+		int64_t left = 0;
 		bool merge;
 
 		if (st == NULL)
@@ -320,18 +347,17 @@ relink(struct store *s, int64_t club, int64_t msg, int64_t parent,
 		if (sqlite3_step(st) == SQLITE_ROW)
 			left = sqlite3_column_int64(st, 0);
 		/* an emptied thread is merged, not dropped, so its keys stay
-		   valid as aliases; one still linked to msg by a shared
-		   reference is merged too.  XXX: links through other
-		   messages of the moved subtree are not checked. */
+		   valid as aliases; one still linked to the moved messages
+		   by a reference is merged too.  XXX: threads are merged,
+		   never split, so a message left behind that was linked only
+		   through the moved ones comes along. */
 		merge = left == 0;
 		if (!merge) {
-			if (linked_threads(s, club, msg, &v, &n) < 0) {
-				free(v);
+			int linked = threads_linked(s, from, to);
+
+			if (linked < 0)
 				return -1;
-			}
-			for (size_t i = 0; i < n; i++)
-				merge = merge || v[i] == from;
-			free(v);
+			merge = linked;
 		}
 		if (merge ? merge_into(s, to, from) < 0
 			  : fix_root(s, club, from) < 0)
