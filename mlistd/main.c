@@ -145,10 +145,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "mlistd: %s\n", cerr);
 		return EX_USAGE;
 	}
-	if (getenv("MLISTD_IDLE_TIMEOUT"))
-		lmtp_idle_timeout = atoi(getenv("MLISTD_IDLE_TIMEOUT")) > 0
-					? atoi(getenv("MLISTD_IDLE_TIMEOUT"))
-					: LMTP_IDLE_TIMEOUT;
+	/* tests shorten the idle timeout; anything but a positive number
+	   keeps the default */
+	if ((cerr = getenv("MLISTD_IDLE_TIMEOUT")) != NULL && atoi(cerr) > 0)
+		lmtp_idle_timeout = atoi(cerr);
 	if (conf_load(path, &conf, &err) < 0) {
 		fprintf(stderr, "mlistd: %s\n", err);
 		free(err);
