@@ -302,17 +302,19 @@ prepare_job(struct deliver_job *job)
 /* finish_job - log the intake outcome, one line per recipient in one
    format, and drop what only the committer needed */
 static void
-finish_job(struct deliver_job *job)
+finish_job(struct deliver_job *job, unsigned long long commit)
 {
 	for (size_t i = 0; i < job->n; i++) {
 		const struct deliver_rcpt *r = &job->rcpts[i];
 
+		/* commit= names the transaction: messages sharing one
+		   share its fsync (group commit) */
 		log_info("%s%lld: club=%s role=%s to=<%s> msgid=%s size=%zu "
-			 "dsn=%s status=%d (%s)",
+			 "commit=%llu dsn=%s status=%d (%s)",
 			 r->row ? "M" : "-", (long long)r->row, r->form.club,
 			 addr_role_name(r->form.role), r->addr,
-			 job->msg->message_id, job->len, r->enh, r->code,
-			 r->text);
+			 job->msg->message_id, job->len, commit, r->enh,
+			 r->code, r->text);
 	}
 	msg_free(&job->msg);
 	free(job->raw);
@@ -324,6 +326,7 @@ static void *
 committer(void *arg)
 {
 	struct deliver *d = arg;
+	unsigned long long commits = 0;
 
 	pthread_mutex_lock(&d->lock);
 	for (;;) {
@@ -357,8 +360,9 @@ committer(void *arg)
 					    j, "commit failed, try again");
 			}
 		}
+		commits++;
 		for (j = batch; j; j = j->next)
-			finish_job(j);
+			finish_job(j, commits);
 		pthread_mutex_lock(&d->lock);
 		/* one eventfd write per batch, and none while the loop has
 		   not yet reaped the previous one */

@@ -16,6 +16,9 @@ is "$rc" 0 "smtp-source -L: 400 messages over 20 sessions"
 is "$(sql "select count(*) from messages")" 400 "all 400 stored"
 is "$(sql "select count(distinct message_id) from messages")" 400 "with distinct Message-IDs"
 is "$(sql "select count(*) from threads")" 400 "each its own thread (no subject, no references)"
+commits=$(sed -n 's/.* commit=\([0-9]*\) .*/\1/p' "$T_DIR/mlistd.log" | sort -u | wc -l)
+[ "$commits" -gt 0 ] && [ "$commits" -lt 400 ]
+ok $? "concurrent sessions share commits: 400 messages in $commits transactions"
 
 # several recipients per transaction: smtp-source numbers them
 # (3acme@, 2acme@ and acme@), each gets its own reply after DATA; the

@@ -27,7 +27,7 @@ is "$(printf '%s\n' "$out" | grep -c '250 2.0.0 <acme')" 2 "one 250 per accepted
 like "$out" "250 2.0.0 <acme@lists.example.org>: stored" "the post is stored"
 like "$out" "250 2.0.0 <acme\+owner@lists.example.org>: stored" "the owner copy is stored"
 is "$(sql "select count(*) from messages where message_id='<s1@example.com>'")" 2 "two rows, one per recipient"
-like "$(cat "$T_DIR/mlistd.log")" "M[0-9]+: club=acme role=post to=<acme@lists.example.org> msgid=<s1@example.com> size=[0-9]+ dsn=2.0.0 status=250 \(stored\)" "each outcome is logged in one format with the row id"
+like "$(cat "$T_DIR/mlistd.log")" "M[0-9]+: club=acme role=post to=<acme@lists.example.org> msgid=<s1@example.com> size=[0-9]+ commit=[0-9]+ dsn=2.0.0 status=250 \(stored\)" "each outcome is logged in one format with the row id"
 is "$(sql "select role from messages where rcpt='acme+owner@lists.example.org'")" owner "the owner form is stored for later"
 is "$(sql "select subject from messages where rcpt='acme@lists.example.org'")" "Bonjour à tous" "the subject is decoded"
 
