@@ -53,5 +53,7 @@ int ctl_import_cmd(struct ctl *c);
 int ctl_export_cmd(struct ctl *c);
 int ctl_inspect_cmd(struct ctl *c, const char *what);
 int ctl_postfix_cmd(struct ctl *c);
+int ctl_held_cmd(struct ctl *c, const char *verb);
+int ctl_queue_cmd(struct ctl *c);
 
 #endif

@@ -131,7 +131,10 @@ member_list(struct ctl *c)
 			buf_printf(&out, ",\"paused\":%s,\"status\":",
 				   m[i].paused ? "true" : "false");
 			buf_json_str(&out, m[i].status);
-			buf_putc(&out, '}');
+			buf_printf(&out,
+				   ",\"moderated\":%s,\"bounce_score\":%g}",
+				   m[i].moderated ? "true" : "false",
+				   m[i].bounce_score);
 		} else
 			buf_printf(&out, "%s\t%s\t%s\t%s\t%s\n", m[i].address,
 				   m[i].role, m[i].delivery, joined,
@@ -190,14 +193,15 @@ member_value(struct ctl *c, const char *key, const char *v, char **out_r)
 		free(copy);
 		*out_r = buf_steal(&b);
 	} else if (strcmp(key, "featured") == 0 || strcmp(key, "paused") == 0 ||
-		   strcmp(key, "own_copy") == 0) {
+		   strcmp(key, "own_copy") == 0 ||
+		   strcmp(key, "moderated") == 0) {
 		if ((yn = yes_no(v)) == NULL)
 			return ctl_usage("%s: yes or no", key);
 		*out_r = xstrdup(yn);
 	} else
 		return ctl_usage("%s: unknown member setting (name, role, "
 				 "delivery, highlights, joined, tags, company, "
-				 "featured, paused, own_copy)",
+				 "featured, paused, own_copy, moderated)",
 				 key);
 	(void)c;
 	return 0;

@@ -13,13 +13,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bounce.h"
 #include "buf.h"
 #include "clock.h"
 #include "club.h"
 #include "conf.h"
 #include "deliver.h"
 #include "log.h"
+#include "member_bounce.h"
 #include "msg.h"
+#include "post_policy.h"
 #include "store.h"
 #include "strutil.h"
 #include "xalloc.h"
@@ -57,6 +60,8 @@ struct deliver {
 	size_t opened;
 	pthread_cond_t reader_free;
 	int64_t last_arrival_ms; /* keeps arrival dates strictly ordered */
+	void (*kick)(void *); /* new copies are queued */
+	void *kick_arg;
 };
 
 /* reader_get - a read connection from the pool, opened on demand */
@@ -254,9 +259,173 @@ fail_pending(struct deliver_job *job, const char *text)
 			reply(&job->rcpts[i], 451, "4.3.0", text);
 }
 
+/* post_facts - what post_policy needs to know about a post to club */
+static void
+post_facts(struct deliver *d, struct store *s, const struct msg *m,
+	   const struct deliver_rcpt *r, struct post_facts *f,
+	   char **moderation_r, char **nonmember_r)
+{
+	struct store_member mem;
+
+	memset(f, 0, sizeof(*f));
+	f->domain = d->conf->domain;
+	f->list_id = m->list_id;
+	f->is_auto = m->is_auto;
+	f->is_bounce = m->is_bounce;
+	if (m->from_addr &&
+	    store_member_get(s, r->club, m->from_addr, &mem) == 0) {
+		f->is_member = true;
+		f->is_animator = strcmp(mem.role, "animator") == 0;
+		f->is_moderated = mem.moderated;
+		store_member_clear(&mem);
+	}
+	*moderation_r =
+	    club_get(s, d->conf, r->club, r->form.club, "moderation");
+	*nonmember_r = club_get(s, d->conf, r->club, r->form.club, "nonmember");
+	f->moderation = *moderation_r;
+	f->nonmember = *nonmember_r;
+}
+
+/* store_post - a post to the club (acme@ or acme+r-KEY@): decide, store,
+   and queue its copies; 0, or -1 on a database error */
+static int
+store_post(struct deliver *d, struct deliver_job *job, struct deliver_rcpt *r,
+	   bool *queued_r)
+{
+	struct store *s = d->writer;
+	struct post_facts f;
+	struct post_decision dec;
+	struct store_msg_in in;
+	char *problems, *reasons, *moderation, *nonmember;
+	const char *status = "accepted";
+	bool dup;
+	int64_t id, n = 0;
+	int rc = -1;
+
+	post_facts(d, s, job->msg, r, &f, &moderation, &nonmember);
+	post_policy_decide(&f, &dec);
+	free(moderation);
+	free(nonmember);
+	if (dec.verdict == POST_REJECT) {
+		reply(r, 550, "5.7.1", "only members may post to this club");
+		return 0;
+	}
+	if (dec.verdict == POST_DISCARD) {
+		reply(r, 250, "2.0.0", "accepted");
+		snprintf(r->text, sizeof(r->text), "discarded (nonmember)");
+		return 0;
+	}
+	deliver_fill_in(&in, job->msg, job->raw, job->len, job->hash, r,
+			job->arrival_ms, &problems);
+	/* held and kept posts join a thread only once approved */
+	in.thread = dec.verdict == POST_RELAY;
+	if (store_msg_insert(s, &in, &id, &dup) < 0)
+		goto out;
+	r->row = dup ? 0 : id;
+	if (dup) {
+		reply(r, 250, "2.0.0", "already stored");
+		rc = 0;
+		goto out;
+	}
+	if ((dec.verdict == POST_RELAY || dec.verdict == POST_HOLD) &&
+	    store_msg_seen(s, r->club, job->msg->message_id, id) > 0) {
+		/* the same post through a second address of the club
+		   (acme@ and acme+r-KEY@): relayed once */
+		dec.verdict = POST_KEEP;
+		dec.reasons[0] = "duplicate";
+		dec.nreasons = 1;
+	}
+	reasons = dec.nreasons ? post_policy_reasons_json(&dec) : NULL;
+	if (dec.verdict == POST_HOLD)
+		status = "held";
+	else if (dec.verdict == POST_KEEP)
+		status = "kept";
+	rc = store_msg_status(s, id, status, reasons);
+	free(reasons);
+	if (rc == 0 && dec.verdict == POST_RELAY) {
+		rc = store_queue_fanout(s, r->club, id, job->msg->from_addr,
+					clock_now(), &n);
+		*queued_r |= n > 0;
+	}
+	if (rc == 0) {
+		reply(r, 250, "2.0.0", status);
+		if (dec.verdict == POST_RELAY)
+			snprintf(r->text, sizeof(r->text), "accepted, %lld "
+				 "copies queued", (long long)n);
+		else if (dec.nreasons)
+			snprintf(r->text, sizeof(r->text), "%s (%s)", status,
+				 dec.reasons[0]);
+	}
+out:
+	free(problems);
+	return rc < 0 ? -1 : 0;
+}
+
+/* bounce_in - a report to acme+bounce-TOKEN@: score it against the
+   member and message the token names */
+static int
+bounce_in(struct deliver *d, struct deliver_job *job, struct deliver_rcpt *r,
+	  int64_t row)
+{
+	struct member_bounce_in in;
+	struct bounce *b = NULL;
+	char arg[65], *err = NULL;
+	bool counted, suspended;
+	int64_t member, msg;
+	int rc;
+
+	/* the token was checked at RCPT; an expired one still names its
+	   member */
+	if (token_check(d->key, r->form.club, "bounce", r->form.arg,
+			clock_now(), arg, sizeof(arg)) == TOKEN_FORGED ||
+	    member_bounce_parse_arg(arg, &member, &msg) < 0)
+		return 0;
+	bounce_parse(job->raw, job->len, &b);
+	memset(&in, 0, sizeof(in));
+	in.member = member;
+	in.msg = msg;
+	in.kind = b->kind;
+	in.dmarc = b->dmarc;
+	if (b->nrcpts > 0) {
+		in.status = b->rcpts[0].status;
+		in.diagnostic = b->rcpts[0].diagnostic;
+	}
+	rc = member_bounce(d->writer, d->conf, d->key, &in, clock_now(),
+			   &counted, &suspended, &err);
+	if (rc < 0) {
+		log_warn("M%lld: bounce: %s", (long long)row, err);
+		free(err);
+	} else if (rc == 0)
+		snprintf(r->text, sizeof(r->text), "bounce %s%s%s",
+			 bounce_kind_name(b->kind),
+			 counted ? " counted" : " not counted",
+			 suspended ? ", member suspended" : "");
+	bounce_free(&b);
+	return rc < 0 ? -1 : 0;
+}
+
+/* confirm_in - acme+confirm-TOKEN@: a suspended member answering a
+   probe resumes; other confirmations are kept for the control module */
+static int
+confirm_in(struct deliver *d, struct deliver_rcpt *r)
+{
+	char arg[65];
+	int64_t member;
+	int rc;
+
+	if (token_check(d->key, r->form.club, "confirm", r->form.arg,
+			clock_now(), arg, sizeof(arg)) != TOKEN_OK ||
+	    (member = member_bounce_parse_probe(arg)) == 0)
+		return 0;
+	rc = store_bounce_resume(d->writer, member);
+	if (rc == 0)
+		snprintf(r->text, sizeof(r->text), "delivery resumed");
+	return rc < 0 ? -1 : 0;
+}
+
 /* commit_job - write one job's rows inside the open batch transaction */
 static void
-commit_job(struct deliver *d, struct deliver_job *job)
+commit_job(struct deliver *d, struct deliver_job *job, bool *queued_r)
 {
 	struct store *s = d->writer;
 
@@ -270,23 +439,43 @@ commit_job(struct deliver *d, struct deliver_job *job)
 		char *problems;
 		bool dup;
 		int64_t id;
+		int rc = 0;
 
 		if (r->code != 250)
 			continue;
+		if (r->form.role == ADDR_POST || r->form.role == ADDR_REPLY) {
+			if (store_post(d, job, r, queued_r) < 0)
+				goto fail;
+			continue;
+		}
 		deliver_fill_in(&in, job->msg, job->raw, job->len, job->hash, r,
 				job->arrival_ms, &problems);
-		if (store_msg_insert(s, &in, &id, &dup) < 0) {
-			log_warn("store: %s: %s", job->msg->message_id,
-				 store_error(s));
-			free(problems);
-			store_savepoint_rollback(s);
-			fail_pending(job, "database error, try again");
-			break;
-		}
+		rc = store_msg_insert(s, &in, &id, &dup);
 		free(problems);
+		if (rc < 0)
+			goto fail;
 		r->row = dup ? 0 : id;
 		reply(r, 250, "2.0.0", dup ? "already stored" : "stored");
+		if (dup)
+			continue;
+		if (r->form.role == ADDR_BOUNCE)
+			rc = bounce_in(d, job, r, id);
+		else if (r->form.role == ADDR_CONFIRM)
+			rc = confirm_in(d, r);
+		*queued_r = true; /* notices may have been queued */
+		if (rc < 0)
+			goto fail;
 	}
+	store_savepoint_release(s);
+	return;
+fail:
+	log_warn("store: %s: %s", job->msg->message_id, store_error(s));
+	store_savepoint_rollback(s);
+	fail_pending(job, "database error, try again");
+	/* what this job wrote is gone: its replies say so */
+	for (size_t i = 0; i < job->n; i++)
+		if (job->rcpts[i].code != 451 && job->rcpts[i].row)
+			job->rcpts[i].row = 0;
 	store_savepoint_release(s);
 }
 
@@ -331,7 +520,7 @@ committer(void *arg)
 	pthread_mutex_lock(&d->lock);
 	for (;;) {
 		struct deliver_job *batch, *last, *j;
-		bool wake;
+		bool wake, queued = false;
 
 		while (d->head == NULL && !d->stopping)
 			pthread_cond_wait(&d->work, &d->lock);
@@ -350,8 +539,9 @@ committer(void *arg)
 				fail_pending(j, "database busy, try again");
 		} else {
 			for (j = batch; j; j = j->next)
-				commit_job(d, j);
+				commit_job(d, j, &queued);
 			if (store_commit(d->writer) < 0) {
+				queued = false;
 				log_warn("store: commit: %s",
 					 store_error(d->writer));
 				store_rollback(d->writer);
@@ -361,6 +551,8 @@ committer(void *arg)
 			}
 		}
 		commits++;
+		if (queued && d->kick)
+			d->kick(d->kick_arg);
 		for (j = batch; j; j = j->next)
 			finish_job(j, commits);
 		pthread_mutex_lock(&d->lock);
@@ -507,6 +699,15 @@ deliver_open(const struct conf *conf, const unsigned char key[TOKEN_KEY_LEN],
 	}
 	*d_r = d;
 	return 0;
+}
+
+void
+deliver_set_kick(struct deliver *d, void (*kick)(void *), void *arg)
+{
+	pthread_mutex_lock(&d->lock);
+	d->kick = kick;
+	d->kick_arg = arg;
+	pthread_mutex_unlock(&d->lock);
 }
 
 void

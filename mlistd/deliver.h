@@ -47,6 +47,10 @@ void deliver_close(struct deliver **d);
 /* deliver_set_conf - use a reloaded configuration from now on */
 void deliver_set_conf(struct deliver *d, const struct conf *conf);
 
+/* deliver_set_kick - call kick(arg) from the committer after a commit
+   that queued copies (wakes the relay) */
+void deliver_set_kick(struct deliver *d, void (*kick)(void *), void *arg);
+
 /* deliver_check_rcpt - the RCPT TO decision for addr (SPEC.md 4, 5) */
 void deliver_check_rcpt(struct deliver *d, const char *addr,
 			struct deliver_rcpt *r);

@@ -10,7 +10,8 @@
  * and exits 0; SIGHUP rereads the configuration and keeps the old one
  * when the new one is invalid.  Every LMTP connection is served by the
  * event loop in this thread (lmtp_server_run); the store's committer
- * and checkpointer are the only other threads, started after daemon().
+ * and checkpointer and the relay's dispatcher and senders (relay.c) are
+ * the other threads, all started after daemon().
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +29,7 @@
 #include "lmtp_session.h"
 #include "log.h"
 #include "privs.h"
+#include "relay.h"
 #include "store.h"
 #include "secret.h"
 #include "xalloc.h"
@@ -36,6 +38,7 @@ static int sig_pipe[2] = {-1, -1};
 static const char *conf_path;
 static const struct conf *current_conf;
 static struct deliver *deliver;
+static struct relay *relay;
 
 static void
 on_signal(int sig)
@@ -88,6 +91,7 @@ reload(void)
 	retired[nretired++] = (struct conf *)current_conf;
 	current_conf = conf;
 	deliver_set_conf(deliver, conf);
+	relay_set_conf(relay, conf);
 	log_info("configuration reloaded from %s", path);
 }
 
@@ -200,6 +204,9 @@ main(int argc, char **argv)
 	}
 	if (deliver_open(conf, key, &deliver, &err) < 0)
 		log_fatal(EX_UNAVAILABLE, "database %s", err);
+	if (relay_open(conf, key, &relay, &err) < 0)
+		log_fatal(EX_UNAVAILABLE, "relay: %s", err);
+	deliver_set_kick(deliver, relay_kick, relay);
 	log_info("mlistd %s started, domain %s", PACKAGE_VERSION, conf->domain);
 
 	{
@@ -215,6 +222,7 @@ main(int argc, char **argv)
 	}
 	lmtp_server_close(listeners, nl);
 	deliver_close(&deliver);
+	relay_close(&relay);
 	log_info("stopped");
 	for (size_t i = 0; i < nretired; i++)
 		conf_free(&retired[i]);

@@ -33,6 +33,8 @@ static const char usage_text[] =
     "member set CLUB ADDR KEY VALUE\n"
     "  member import CLUB FILE [--delivery each|digest|none]\n"
     "  threads CLUB [--since DATETIME] [--at DATETIME]\n"
+    "  held list CLUB | held approve ID | held reject ID [--reason TEXT]\n"
+    "  queue [--retry]\n"
     "  import CLUB FILE.mbox | export CLUB [--member ADDR]\n"
     "  inspect message FILE | inspect bounce FILE\n"
     "  postfix\n"
@@ -218,7 +220,7 @@ main(int argc, char **argv)
 	c.json = ctl_flag(&c, "json");
 	cmd = c.argv[0];
 	if (strcmp(cmd, "club") == 0 || strcmp(cmd, "member") == 0 ||
-	    strcmp(cmd, "inspect") == 0) {
+	    strcmp(cmd, "inspect") == 0 || strcmp(cmd, "held") == 0) {
 		if (c.argc < 2)
 			return ctl_usage("%s needs a subcommand", cmd);
 		verb = c.argv[1];
@@ -233,9 +235,10 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "club") != 0 && strcmp(cmd, "member") != 0 &&
 	    strcmp(cmd, "threads") != 0 && strcmp(cmd, "import") != 0 &&
 	    strcmp(cmd, "export") != 0 && strcmp(cmd, "postfix") != 0 &&
-	    strcmp(cmd, "inspect") != 0) {
-		static const char *const later[] = {"held",  "thread", "digest",
-						    "queue", "stats",  NULL};
+	    strcmp(cmd, "inspect") != 0 && strcmp(cmd, "held") != 0 &&
+	    strcmp(cmd, "queue") != 0) {
+		static const char *const later[] = {"thread", "digest", "stats",
+						    NULL};
 
 		for (size_t k = 0; later[k]; k++)
 			if (strcmp(cmd, later[k]) == 0)
@@ -270,6 +273,10 @@ main(int argc, char **argv)
 		rc = ctl_threads_cmd(&c);
 	else if (strcmp(cmd, "import") == 0)
 		rc = ctl_import_cmd(&c);
+	else if (strcmp(cmd, "held") == 0)
+		rc = ctl_held_cmd(&c, verb);
+	else if (strcmp(cmd, "queue") == 0)
+		rc = ctl_queue_cmd(&c);
 	else
 		rc = ctl_export_cmd(&c);
 	store_close(&c.store);

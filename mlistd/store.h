@@ -98,7 +98,9 @@ struct store_member {
 	bool featured;
 	bool paused;
 	bool own_copy;
-	char *status;
+	char *status; /* active | suspended */
+	bool moderated; /* posts held under moderation = newcomers */
+	double bounce_score;
 };
 
 /* store_member_add - STORE_EXISTS when the address is already there */
@@ -186,5 +188,147 @@ int store_msg_parent(struct store *s, int64_t club, const char *message_id,
 
 /* store_msg_count - stored rows for a club (tests, stats) */
 int store_msg_count(struct store *s, int64_t club, int64_t *n_r);
+
+/* store_msg_status - set a message's status ('accepted', 'held',
+   'rejected', 'kept', ...) and, when reasons is not NULL, its reasons
+   (a JSON array) */
+int store_msg_status(struct store *s, int64_t msg, const char *status,
+		     const char *reasons);
+/* store_msg_seen - 1 when another row of club carries message_id and
+   was relayed or held, 0 if none, -1 on error */
+int store_msg_seen(struct store *s, int64_t club, const char *message_id,
+		   int64_t except);
+/* store_msg_raw - the raw bytes of a message (NUL-terminated copy) */
+int store_msg_raw(struct store *s, int64_t msg, char **raw_r, size_t *len_r);
+
+/* held posts ------------------------------------------------------- */
+
+struct store_held {
+	int64_t id; /* the message row: "mlistctl held approve ID" */
+	int64_t club_id;
+	char *club;
+	char *from;
+	char *subject;
+	char *reasons; /* JSON array */
+	char *status;  /* held, or what became of it */
+	time_t received;
+};
+
+/* store_held_list - the held posts of club (0: every club), oldest
+   first */
+int store_held_list(struct store *s, int64_t club, struct store_held **h_r,
+		    size_t *n_r);
+/* store_held_get - one post that is or was held; STORE_NOTFOUND when id
+   names no post that went through moderation */
+int store_held_get(struct store *s, int64_t id, struct store_held *h_r);
+void store_held_clear(struct store_held *h);
+void store_held_list_free(struct store_held *h, size_t n);
+/* store_held_approve - thread the held post, queue its copies and
+   unmoderate its author; inside a transaction.  *n_r: copies queued */
+int store_held_approve(struct store *s, int64_t id, time_t now, int64_t *n_r);
+/* store_held_expire - held posts received before `before` become
+   'expired'; *n_r: how many */
+int store_held_expire(struct store *s, time_t before, int64_t *n_r);
+
+/* delivery queue --------------------------------------------------- */
+
+struct store_queue_item {
+	int64_t id;
+	int64_t msg_id;
+	int64_t member_id; /* 0: not a member (notices to addresses) */
+	int64_t club_id;
+	char *club;
+	char *recipient;
+	char *message_id;
+	char *role; /* of the message: "post", "reply" or "notice" */
+	int attempts;
+	time_t first_try; /* 0: never tried */
+	time_t next_attempt;
+	char *last_error;
+};
+
+/* store_queue_fanout - queue msg for every member of club who gets
+   copies (active, not paused, delivery each; author only with own_copy) */
+int store_queue_fanout(struct store *s, int64_t club, int64_t msg,
+		       const char *author, time_t now, int64_t *n_r);
+/* store_queue_add - queue one copy of msg (a notice) for recipient */
+int store_queue_add(struct store *s, int64_t msg, int64_t member,
+		    const char *recipient, time_t now);
+/* store_queue_reset - rows a stopped relay left 'sending' are pending */
+int store_queue_reset(struct store *s);
+/* store_queue_claim - up to max rows due at now, marked 'sending' */
+int store_queue_claim(struct store *s, time_t now, size_t max,
+		      struct store_queue_item **items_r, size_t *n_r);
+/* store_queue_done - the copy was sent or bounced: forget the row */
+int store_queue_done(struct store *s, int64_t id);
+/* store_queue_defer - the copy failed for now: try again at next */
+int store_queue_defer(struct store *s, int64_t id, int attempts,
+		      time_t first_try, time_t next, const char *error);
+/* store_queue_list - every row, next attempt first */
+int store_queue_list(struct store *s, struct store_queue_item **items_r,
+		     size_t *n_r);
+/* store_queue_retry_now - every pending row due now */
+int store_queue_retry_now(struct store *s, time_t now, int64_t *n_r);
+/* store_queue_pending - rows in the queue */
+int store_queue_pending(struct store *s, int64_t *n_r);
+void store_queue_items_free(struct store_queue_item *items, size_t n);
+void store_queue_item_clear(struct store_queue_item *it);
+
+/* bounces ---------------------------------------------------------- */
+
+struct store_bounce_state {
+	double score;
+	long day; /* UTC day of the last counted bounce, -1: none */
+	bool hard;
+	time_t last; /* 0: never */
+	char status[16]; /* active | suspended */
+	int64_t club;
+	char *address; /* owned */
+	int probes;
+};
+
+/* store_bounce_get - a member's bounce state (free b->address) */
+int store_bounce_get(struct store *s, int64_t member,
+		     struct store_bounce_state *b);
+/* store_bounce_put - save it with the member's status; a status change
+   restarts the probes */
+int store_bounce_put(struct store *s, int64_t member,
+		     const struct store_bounce_state *b, const char *status);
+/* store_bounce_log - one row of the bounces table */
+int store_bounce_log(struct store *s, int64_t member, int64_t msg, time_t now,
+		     const char *kind, bool counted, const char *status,
+		     const char *diagnostic);
+
+struct store_probe {
+	int64_t member;
+	int64_t club;
+	char *club_name;
+	char *address;
+	char *name;
+	int probes; /* sent so far */
+	time_t bounce_last;
+};
+
+/* store_bounce_probes_due - suspended members last probed at or before
+   `before` (or never) */
+int store_bounce_probes_due(struct store *s, time_t before,
+			    struct store_probe **p_r, size_t *n_r);
+void store_probes_free(struct store_probe *p, size_t n);
+/* store_bounce_probed - one more probe sent at now */
+int store_bounce_probed(struct store *s, int64_t member, time_t now);
+/* store_bounce_resume - a suspended member answered: deliver again */
+int store_bounce_resume(struct store *s, int64_t member);
+/* store_member_delete_id - remove a member by row id */
+int store_member_delete_id(struct store *s, int64_t member);
+
+struct store_recipient {
+	int64_t member;
+	char *address;
+};
+
+/* store_animators - the active animators of club */
+int store_animators(struct store *s, int64_t club,
+		    struct store_recipient **r_r, size_t *n_r);
+void store_recipients_free(struct store_recipient *r, size_t n);
 
 #endif

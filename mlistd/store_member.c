@@ -61,6 +61,7 @@ static const struct {
     SETTER(name),   SETTER(role),     SETTER(delivery), SETTER(highlights),
     SETTER(joined), SETTER(tags),     SETTER(company),	SETTER(featured),
     SETTER(paused), SETTER(own_copy), SETTER(profile),	SETTER(status),
+    SETTER(moderated),
 #undef SETTER
 };
 
@@ -77,7 +78,8 @@ store_member_set(struct store *s, int64_t club, const char *address,
 	if (st == NULL)
 		return -1;
 	if (strcmp(key, "joined") == 0 || strcmp(key, "featured") == 0 ||
-	    strcmp(key, "paused") == 0 || strcmp(key, "own_copy") == 0)
+	    strcmp(key, "paused") == 0 || strcmp(key, "own_copy") == 0 ||
+	    strcmp(key, "moderated") == 0)
 		sqlite3_bind_int64(st, 1, strtoll(value, NULL, 10));
 	else
 		sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
@@ -90,7 +92,8 @@ store_member_set(struct store *s, int64_t club, const char *address,
 
 #define MEMBER_COLS                                                            \
 	"id, address, name, role, delivery, highlights, joined, tags, "        \
-	"company, featured, paused, own_copy, status"
+	"company, featured, paused, own_copy, status, moderated, "            \
+	"bounce_score"
 
 /* member_row - fill m from a row of MEMBER_COLS */
 static void
@@ -109,6 +112,8 @@ member_row(sqlite3_stmt *st, struct store_member *m)
 	m->paused = sqlite3_column_int(st, 10);
 	m->own_copy = sqlite3_column_int(st, 11);
 	m->status = store_text(st, 12);
+	m->moderated = sqlite3_column_int(st, 13);
+	m->bounce_score = sqlite3_column_double(st, 14);
 }
 
 int

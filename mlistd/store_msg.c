@@ -596,6 +596,87 @@ out:
 }
 
 int
+store_msg_thread_later(struct store *s, int64_t msg)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, "SELECT club_id, message_id, in_reply_to, subject_norm, date, "
+	       "(SELECT count(*) FROM msg_refs r WHERE r.msg_id = m.id "
+	       "AND r.pos > 0), thread_id FROM messages m WHERE id = ?");
+	struct store_msg_in in;
+	char *mid, *irt, *norm;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, msg);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? STORE_NOTFOUND
+					 : store_fail(s, "thread later");
+	if (sqlite3_column_type(st, 6) != SQLITE_NULL) {
+		sqlite3_reset(st);
+		return 0;
+	}
+	memset(&in, 0, sizeof(in));
+	in.club = sqlite3_column_int64(st, 0);
+	in.message_id = mid = store_text(st, 1);
+	in.in_reply_to = irt = store_text(st, 2);
+	norm = store_text(st, 3);
+	in.date_ms = sqlite3_column_int64(st, 4);
+	/* only the count matters to thread_message: refs are read back
+	   from msg_refs */
+	in.nrefs = (size_t)sqlite3_column_int64(st, 5);
+	sqlite3_reset(st);
+	/* the same Message-ID threaded meanwhile (a copy through r-KEY) */
+	rc = msg_by_id(s, in.club, mid) > 0
+		 ? 0
+		 : thread_message(s, &in, msg, norm ? norm : "");
+	free(mid);
+	free(irt);
+	free(norm);
+	return rc;
+}
+
+int
+store_msg_seen(struct store *s, int64_t club, const char *message_id,
+	       int64_t except)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, "SELECT 1 FROM messages WHERE club_id = ? AND message_id = ? "
+	       "AND id != ? AND status IN ('accepted', 'held') LIMIT 1");
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, club);
+	sqlite3_bind_text(st, 2, message_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, except);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : store_fail(s, "seen");
+}
+
+int
+store_msg_status(struct store *s, int64_t msg, const char *status,
+		 const char *reasons)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, "UPDATE messages SET status = ?, reasons = ifnull(?, reasons) "
+	       "WHERE id = ?");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, reasons, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, msg);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_fail(s, "message status");
+	return sqlite3_changes(s->db) ? 0 : STORE_NOTFOUND;
+}
+
+int
 store_msg_count(struct store *s, int64_t club, int64_t *n_r)
 {
 	sqlite3_stmt *st =

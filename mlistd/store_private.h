@@ -9,7 +9,7 @@
 
 #include "store.h"
 
-#define STORE_NSTMT 64
+#define STORE_NSTMT 128
 
 struct store {
 	sqlite3 *db;
@@ -31,6 +31,10 @@ int store_fail(struct store *s, const char *what);
 int store_exec(struct store *s, const char *sql);
 /* store_text - column as an owned string, or NULL */
 char *store_text(sqlite3_stmt *st, int col);
+
+/* store_msg_thread_later - thread a stored, unthreaded post (a held
+   post being approved) as if it had just arrived (store_msg.c) */
+int store_msg_thread_later(struct store *s, int64_t msg);
 
 /* store_schema_migrate - bring the database to target (store_schema.c) */
 int store_schema_migrate(struct store *s, int target);

@@ -113,6 +113,29 @@ static const char *const store_migrations[] = {
     "  attempted INTEGER NOT NULL,"
     "  sent INTEGER,"
     "  skip_reason TEXT);",
+
+    /* 3: posting policy, relay queue and bounce scoring */
+    "ALTER TABLE messages ADD COLUMN reasons TEXT;"
+    "CREATE INDEX messages_held ON messages(club_id, id)"
+    "  WHERE status = 'held';"
+    "ALTER TABLE members ADD COLUMN moderated INTEGER NOT NULL DEFAULT 1;"
+    "ALTER TABLE members ADD COLUMN bounce_score REAL NOT NULL DEFAULT 0;"
+    "ALTER TABLE members ADD COLUMN bounce_day INTEGER;"
+    "ALTER TABLE members ADD COLUMN bounce_hard INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE members ADD COLUMN bounce_last INTEGER;"
+    "ALTER TABLE members ADD COLUMN probes INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE members ADD COLUMN probe_last INTEGER;"
+    "ALTER TABLE queue ADD COLUMN first_try INTEGER;"
+    "CREATE TABLE bounces ("
+    "  id INTEGER PRIMARY KEY,"
+    "  member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,"
+    "  msg_id INTEGER,"
+    "  received INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  counted INTEGER NOT NULL,"
+    "  status TEXT,"
+    "  diagnostic TEXT);"
+    "CREATE INDEX bounces_member ON bounces(member_id, received);",
 };
 #define STORE_NMIGRATIONS                                                      \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))

@@ -1,0 +1,234 @@
+/*
+ * ctl_queue - "mlistctl held ..." and "mlistctl queue": what waits for an
+ * animator, and what waits for the relay.
+ *
+ * held approve/reject change the database only; a running mlistd picks
+ * the approved post's copies up within a second (its relay polls the
+ * queue).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "clock.h"
+#include "ctl.h"
+#include "store.h"
+#include "xalloc.h"
+
+/* parse_id - a held post's number */
+static int
+parse_id(const char *s, int64_t *id_r)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0' || v <= 0)
+		return -1;
+	*id_r = v;
+	return 0;
+}
+
+static void
+one_line(struct buf *out, const char *s)
+{
+	for (; s && *s; s++)
+		buf_putc(out, (*s == '\t' || *s == '\n' || *s == '\r') ? ' '
+								       : *s);
+}
+
+static int
+held_list(struct ctl *c)
+{
+	struct store_held *h;
+	struct buf out = BUF_INIT;
+	int64_t club = 0;
+	size_t n;
+	int rc;
+
+	if (c->argc != 1)
+		return ctl_usage("held list needs CLUB");
+	if ((rc = ctl_club(c, c->argv[0], &club)) != 0)
+		return rc;
+	if (store_held_list(c->store, club, &h, &n) < 0)
+		return ctl_db_error(c, "held list");
+	if (c->json)
+		buf_putc(&out, '[');
+	for (size_t i = 0; i < n; i++) {
+		char when[21];
+
+		clock_format(h[i].received, when);
+		if (c->json) {
+			buf_printf(&out, "%s{\"id\":\"%lld\",\"from\":",
+				   i ? "," : "", (long long)h[i].id);
+			buf_json_str(&out, h[i].from);
+			buf_puts(&out, ",\"subject\":");
+			buf_json_str(&out, h[i].subject);
+			/* reasons are stored as a JSON array already */
+			buf_printf(&out, ",\"reasons\":%s,\"received\":\"%s\"}",
+				   h[i].reasons, when);
+		} else {
+			buf_printf(&out, "%lld\t%s\t", (long long)h[i].id,
+				   when);
+			one_line(&out, h[i].from ? h[i].from : "<>");
+			buf_putc(&out, '\t');
+			one_line(&out, h[i].reasons);
+			buf_putc(&out, '\t');
+			one_line(&out, h[i].subject);
+			buf_putc(&out, '\n');
+		}
+	}
+	if (c->json)
+		buf_puts(&out, "]\n");
+	fputs(buf_cstr(&out), stdout);
+	buf_free(&out);
+	store_held_list_free(h, n);
+	return 0;
+}
+
+/* held_decide - approve or reject held post argv[0] */
+static int
+held_decide(struct ctl *c, bool approve)
+{
+	const char *reason = NULL;
+	struct store_held h;
+	int64_t id, n = 0;
+	int rc;
+
+	if (ctl_opt(c, "reason", &reason) < 0)
+		return ctl_usage("--reason needs a text");
+	if ((rc = ctl_leftover(c)) != 0)
+		return rc;
+	if (c->argc != 1 || parse_id(c->argv[0], &id) < 0)
+		return ctl_usage("held %s needs the ID that held list shows",
+				 approve ? "approve" : "reject");
+	if (!approve && reason && strchr(reason, '\n'))
+		return ctl_usage("--reason: one line expected");
+	if (store_begin(c->store) < 0)
+		return ctl_db_error(c, "held");
+	rc = store_held_get(c->store, id, &h);
+	if (rc == 0 && strcmp(h.status, "held") != 0) {
+		/* the first decision wins */
+		rc = ctl_fail(CTL_NOTFOUND, "%lld: no longer held (%s)",
+			      (long long)id, h.status);
+		store_held_clear(&h);
+		store_rollback(c->store);
+		return rc;
+	}
+	if (rc == STORE_NOTFOUND) {
+		store_rollback(c->store);
+		return ctl_fail(CTL_NOTFOUND, "%lld: no such held post",
+				(long long)id);
+	}
+	if (rc < 0)
+		goto dberr;
+	if (approve)
+		rc = store_held_approve(c->store, id, clock_now(), &n);
+	else {
+		char *json = NULL;
+
+		if (reason) {
+			/* the reasons array keeps the animator's word */
+			struct buf b = BUF_INIT;
+			char *r = xasprintf("rejected: %s", reason);
+			size_t len = strlen(h.reasons);
+
+			buf_append(&b, h.reasons, len - 1); /* no "]" */
+			if (len > 2)
+				buf_putc(&b, ',');
+			buf_json_str(&b, r);
+			buf_putc(&b, ']');
+			free(r);
+			json = buf_steal(&b);
+		}
+		rc = store_msg_status(c->store, id, "rejected", json);
+		free(json);
+	}
+	store_held_clear(&h);
+	if (rc != 0 || store_commit(c->store) < 0)
+		goto dberr;
+	if (approve)
+		printf("%lld approved: %lld copies queued\n", (long long)id,
+		       (long long)n);
+	else
+		printf("%lld rejected%s%s\n", (long long)id,
+		       reason ? ": " : "", reason ? reason : "");
+	return 0;
+dberr:
+	store_rollback(c->store);
+	return ctl_db_error(c, "held");
+}
+
+int
+ctl_held_cmd(struct ctl *c, const char *verb)
+{
+	if (strcmp(verb, "list") == 0)
+		return held_list(c);
+	if (strcmp(verb, "approve") == 0)
+		return held_decide(c, true);
+	if (strcmp(verb, "reject") == 0)
+		return held_decide(c, false);
+	return ctl_usage("held: list, approve or reject");
+}
+
+int
+ctl_queue_cmd(struct ctl *c)
+{
+	struct store_queue_item *q;
+	struct buf out = BUF_INIT;
+	bool retry = ctl_flag(c, "retry");
+	size_t n;
+	int rc;
+
+	if ((rc = ctl_leftover(c)) != 0)
+		return rc;
+	if (c->argc != 0)
+		return ctl_usage("queue takes no arguments");
+	if (retry) {
+		int64_t moved = 0;
+
+		if (store_begin(c->store) < 0 ||
+		    store_queue_retry_now(c->store, clock_now(), &moved) < 0 ||
+		    store_commit(c->store) < 0) {
+			store_rollback(c->store);
+			return ctl_db_error(c, "queue");
+		}
+		if (!c->json)
+			printf("%lld copies due now\n", (long long)moved);
+	}
+	if (store_queue_list(c->store, &q, &n) < 0)
+		return ctl_db_error(c, "queue");
+	if (c->json)
+		buf_putc(&out, '[');
+	for (size_t i = 0; i < n; i++) {
+		char next[21];
+
+		clock_format(q[i].next_attempt, next);
+		if (c->json) {
+			buf_puts(&out, i ? ",{\"message_id\":" : "{\"message_id\":");
+			buf_json_str(&out, q[i].message_id);
+			buf_puts(&out, ",\"recipient\":");
+			buf_json_str(&out, q[i].recipient);
+			buf_printf(&out,
+				   ",\"attempts\":%d,\"next_attempt\":\"%s\","
+				   "\"last_error\":",
+				   q[i].attempts, next);
+			buf_json_str(&out, q[i].last_error);
+			buf_puts(&out, ",\"club\":");
+			buf_json_str(&out, q[i].club);
+			buf_putc(&out, '}');
+		} else {
+			buf_printf(&out, "%s\t%s\t%s\t%d\t%s\t", q[i].club,
+				   q[i].message_id, q[i].recipient,
+				   q[i].attempts, next);
+			one_line(&out, q[i].last_error ? q[i].last_error : "-");
+			buf_putc(&out, '\n');
+		}
+	}
+	if (c->json)
+		buf_puts(&out, "]\n");
+	fputs(buf_cstr(&out), stdout);
+	buf_free(&out);
+	store_queue_items_free(q, n);
+	return 0;
+}

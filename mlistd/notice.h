@@ -1,0 +1,42 @@
+/*
+ * notice - mail that mlistd writes itself (probes, animators' notices).
+ *
+ * A notice is a template (tmpl.c) rendered in the club's language into a
+ * multipart/alternative message (text/plain and text/html, both UTF-8,
+ * base64), marked Auto-Submitted: auto-generated and with the club's
+ * List-Id, so that it is never answered automatically nor relayed back
+ * into a club if it returns (post_policy.c).  Each recipient's copy is
+ * stored as a message of role "notice" and queued in the caller's open
+ * transaction; the relay sends it as it is.
+ */
+#ifndef MLISTD_NOTICE_H
+#define MLISTD_NOTICE_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "buf.h"
+
+struct conf;
+struct store;
+struct tmpl_vars;
+
+struct notice_to {
+	int64_t member; /* 0: not a member */
+	const char *address;
+	const char *reply_to; /* Reply-To address, or NULL */
+};
+
+/* notice_queue - render template name for club (id, name) with v (the
+   club's title is set as club_title when v lacks it) and queue one copy
+   per recipient.  Returns 0, or -1 with *error_r (caller frees). */
+int notice_queue(struct store *s, const struct conf *conf, int64_t club,
+		 const char *club_name, const char *name, struct tmpl_vars *v,
+		 const struct notice_to *to, size_t nto, time_t now,
+		 char **error_r);
+
+/* notice_header_encode - a header value as RFC 2047 encoded words when
+   it is not plain printable ASCII, appended to out */
+void notice_header_encode(struct buf *out, const char *value);
+
+#endif

@@ -1,0 +1,677 @@
+/*
+ * relay - the relay worker (see relay.h).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "clock.h"
+#include "club.h"
+#include "conf.h"
+#include "log.h"
+#include "member_bounce.h"
+#include "msg_rewrite.h"
+#include "relay.h"
+#include "relay_capture.h"
+#include "relay_policy.h"
+#include "relay_smtp.h"
+#include "store.h"
+#include "bounce_score.h"
+#include "xalloc.h"
+
+#define RELAY_BATCH 512	    /* rows claimed at once */
+#define RELAY_LOW 256	    /* claim more when fewer are in flight */
+#define RELAY_MAINTAIN 60   /* seconds between probe/expiry passes */
+#define RELAY_BOUNCE_LIFE (30 * 86400)
+#define RELAY_UNSUB_LIFE (365 * 86400)
+#define RELAY_HELD_LIFE (14 * 86400) /* SPEC 4: moderation tokens */
+
+/* the part of a message's copies common to every recipient */
+struct relay_copy {
+	int64_t msg_id;
+	int refs; /* items pointing here, under the relay's lock */
+	bool personal; /* a post: List-Unsubscribe goes at personal_at */
+	char *club;
+	struct buf data;
+	size_t personal_at;
+	struct relay_copy *next;
+};
+
+struct relay_item {
+	struct store_queue_item q;
+	struct relay_copy *copy;
+	struct relay_result res;
+	time_t tried;
+	struct relay_item *next;
+};
+
+struct relay {
+	const struct conf *conf;
+	unsigned char key[TOKEN_KEY_LEN];
+	struct store *store;
+	pthread_t dispatcher;
+	pthread_t *senders;
+	int nsenders;
+	pthread_mutex_t lock;
+	pthread_cond_t work; /* senders wait for items */
+	pthread_cond_t wake; /* the dispatcher waits for results or kicks */
+	struct relay_item *todo, *todo_tail;
+	struct relay_item *done;
+	struct relay_copy *copies;
+	int inflight; /* claimed and not yet recorded */
+	bool kicked;
+	bool stopping;
+	char relay_name[128];
+};
+
+static void
+relay_name(const char *url, char *out, size_t size)
+{
+	const char *p = strstr(url, "://");
+
+	snprintf(out, size, "%s", p ? p + 3 : url);
+	out[strcspn(out, "/")] = '\0';
+}
+
+char *
+relay_envelope_from(const struct conf *conf,
+		    const unsigned char key[TOKEN_KEY_LEN], const char *club,
+		    int64_t member, int64_t msg, time_t now)
+{
+	char arg[32], *tok, *from;
+
+	member_bounce_token_arg(member, msg, arg);
+	tok = token_make(key, club, "bounce", arg, now + RELAY_BOUNCE_LIFE);
+	from = xasprintf("%s%cbounce-%s@%s", club, conf->delimiter, tok,
+			 conf->domain);
+	free(tok);
+	return from;
+}
+
+void
+relay_personal_headers(struct buf *out, const struct conf *conf,
+		       const unsigned char key[TOKEN_KEY_LEN], const char *club,
+		       int64_t member, time_t now)
+{
+	char arg[14], *tok;
+
+	token_b36((unsigned long long)member, arg);
+	tok = token_make(key, club, "unsub", arg, now + RELAY_UNSUB_LIFE);
+	buf_printf(out, "List-Unsubscribe: <mailto:%s%cunsub-%s@%s>", club,
+		   conf->delimiter, tok, conf->domain);
+	if (conf->unsubscribe_url && *conf->unsubscribe_url) {
+		size_t n = strlen(conf->unsubscribe_url);
+
+		buf_printf(out, ",\r\n <%s%s%s>", conf->unsubscribe_url,
+			   n && conf->unsubscribe_url[n - 1] == '/' ? "" : "/",
+			   tok);
+		buf_puts(out, "\r\nList-Unsubscribe-Post: "
+			      "List-Unsubscribe=One-Click");
+	}
+	buf_puts(out, "\r\n");
+	free(tok);
+}
+
+/* setting - a club setting as a rewrite enum */
+static int
+setting_is(struct store *s, const struct conf *conf, int64_t club,
+	   const char *name, const char *key, const char *value)
+{
+	char *v = club_get(s, conf, club, name, key);
+	int eq = v && strcmp(v, value) == 0;
+
+	free(v);
+	return eq;
+}
+
+/* copy_build - the common part of msg's copies */
+static struct relay_copy *
+copy_build(struct relay *r, const struct store_queue_item *q)
+{
+	struct relay_copy *c = xcalloc(1, sizeof(*c));
+	struct msg_rewrite_opts o;
+	char *raw = NULL, *title, *prefix, *footer, *err = NULL;
+	size_t len;
+
+	c->msg_id = q->msg_id;
+	c->club = xstrdup(q->club);
+	if (store_msg_raw(r->store, q->msg_id, &raw, &len) != 0) {
+		log_warn("M%lld: cannot read the message: %s",
+			 (long long)q->msg_id, store_error(r->store));
+		free(c->club);
+		free(c);
+		return NULL;
+	}
+	if (strcmp(q->role, "notice") == 0) {
+		/* our own notices go as they were written */
+		buf_append(&c->data, raw, len);
+		free(raw);
+		return c;
+	}
+	c->personal = true;
+	title = club_get(r->store, r->conf, q->club_id, q->club, "title");
+	prefix =
+	    club_get(r->store, r->conf, q->club_id, q->club, "subject_prefix");
+	footer = club_get(r->store, r->conf, q->club_id, q->club, "footer");
+	memset(&o, 0, sizeof(o));
+	o.club = q->club;
+	o.domain = r->conf->domain;
+	o.delim = r->conf->delimiter;
+	o.title = title ? title : "";
+	o.prefix = prefix ? prefix : "";
+	o.footer = footer;
+	o.reply_to = setting_is(r->store, r->conf, q->club_id, q->club,
+				"reply_to", "author")
+			 ? MSG_REWRITE_REPLY_AUTHOR
+			 : MSG_REWRITE_REPLY_LIST;
+	o.dmarc = setting_is(r->store, r->conf, q->club_id, q->club, "dmarc",
+			     "wrap")
+		      ? MSG_REWRITE_DMARC_WRAP
+		  : setting_is(r->store, r->conf, q->club_id, q->club,
+			       "dmarc", "none")
+		      ? MSG_REWRITE_DMARC_NONE
+		      : MSG_REWRITE_DMARC_MUNGE;
+	if (msg_rewrite(raw, len, &o, &c->data, &c->personal_at, &err) < 0) {
+		/* XXX: relay it unchanged rather than lose it */
+		log_warn("M%lld: rewrite: %s; relayed as received",
+			 (long long)q->msg_id, err);
+		free(err);
+		buf_reset(&c->data);
+		buf_append(&c->data, raw, len);
+		c->personal = false;
+	}
+	store_release(r->store);
+	free(title);
+	free(prefix);
+	free(footer);
+	free(raw);
+	return c;
+}
+
+/* copy_get - the copy of q's message, built once; under no lock (only
+   the dispatcher builds) */
+static struct relay_copy *
+copy_get(struct relay *r, const struct store_queue_item *q)
+{
+	struct relay_copy *c;
+
+	pthread_mutex_lock(&r->lock);
+	for (c = r->copies; c; c = c->next)
+		if (c->msg_id == q->msg_id) {
+			c->refs++;
+			pthread_mutex_unlock(&r->lock);
+			return c;
+		}
+	pthread_mutex_unlock(&r->lock);
+	if ((c = copy_build(r, q)) == NULL)
+		return NULL;
+	pthread_mutex_lock(&r->lock);
+	c->refs = 1;
+	c->next = r->copies;
+	r->copies = c;
+	pthread_mutex_unlock(&r->lock);
+	return c;
+}
+
+/* copy_put - drop a reference; under the relay's lock */
+static void
+copy_put(struct relay *r, struct relay_copy *c)
+{
+	struct relay_copy **pp;
+
+	if (c == NULL || --c->refs > 0)
+		return;
+	for (pp = &r->copies; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	buf_free(&c->data);
+	free(c->club);
+	free(c);
+}
+
+/* backend - a sender's connection */
+struct backend {
+	struct relay_smtp *smtp; /* NULL with capture: */
+	const char *capture_dir;
+};
+
+static void
+backend_send(struct relay *r, struct backend *b, struct relay_item *it)
+{
+	const struct conf *conf = r->conf;
+	struct relay_copy *c = it->copy;
+	struct buf msg = BUF_INIT;
+	char *from, *err = NULL;
+	time_t now = clock_now();
+
+	from = relay_envelope_from(conf, r->key, c->club, it->q.member_id,
+				   it->q.msg_id, now);
+	if (c->personal) {
+		buf_reserve(&msg, c->data.len + 256);
+		buf_append(&msg, c->data.data, c->personal_at);
+		relay_personal_headers(&msg, conf, r->key, c->club,
+				       it->q.member_id, now);
+		buf_append(&msg, c->data.data + c->personal_at,
+			   c->data.len - c->personal_at);
+	}
+	memset(&it->res, 0, sizeof(it->res));
+	it->tried = now;
+	if (b->smtp)
+		relay_smtp_send(b->smtp, from, it->q.recipient,
+				c->personal ? msg.data : c->data.data,
+				c->personal ? msg.len : c->data.len, &it->res);
+	else {
+		const char *rcpt = it->q.recipient;
+
+		if (relay_capture_send(b->capture_dir, from, &rcpt, 1,
+				       c->personal ? msg.data : c->data.data,
+				       c->personal ? msg.len : c->data.len,
+				       &err) < 0) {
+			it->res.transport = RELAY_TRANSPORT_OTHER;
+			snprintf(it->res.reply, sizeof(it->res.reply), "%s",
+				 err);
+			free(err);
+		} else {
+			it->res.code = 250;
+			snprintf(it->res.enhanced, sizeof(it->res.enhanced),
+				 "2.0.0");
+			snprintf(it->res.reply, sizeof(it->res.reply),
+				 "250 2.0.0 captured");
+		}
+	}
+	buf_free(&msg);
+	free(from);
+}
+
+/* backend_open - NULL smtp with capture; on failure every send of this
+   sender reports the error */
+static int
+backend_open(struct relay *r, struct backend *b, char **error_r)
+{
+	const struct conf *conf = r->conf;
+	struct relay_smtp_opts o;
+	char *password = NULL;
+	int rc;
+
+	memset(b, 0, sizeof(*b));
+	if (strncmp(conf->relay, "capture:", 8) == 0) {
+		b->capture_dir = conf->relay + 8;
+		return 0;
+	}
+	memset(&o, 0, sizeof(o));
+	o.url = conf->relay;
+	o.tls = conf->relay_tls;
+	o.ca_file = conf->relay_ca_file;
+	o.user = conf->relay_user;
+	o.helo = conf->domain;
+	if (conf->relay_password_file && *conf->relay_password_file) {
+		FILE *f = fopen(conf->relay_password_file, "r");
+		char line[512];
+
+		if (f == NULL) {
+			*error_r = xasprintf("relay_password_file %s: %s",
+					     conf->relay_password_file,
+					     strerror(errno));
+			return -1;
+		}
+		if (fgets(line, sizeof(line), f) == NULL)
+			line[0] = '\0';
+		fclose(f);
+		line[strcspn(line, "\r\n")] = '\0';
+		password = xstrdup(line);
+	}
+	o.password = password;
+	rc = relay_smtp_open(&o, &b->smtp, error_r);
+	free(password);
+	return rc;
+}
+
+static void *
+sender(void *arg)
+{
+	struct relay *r = arg;
+	struct backend b;
+	char *err = NULL;
+	bool usable = backend_open(r, &b, &err) == 0;
+
+	if (!usable)
+		log_error("relay: %s", err);
+	pthread_mutex_lock(&r->lock);
+	for (;;) {
+		struct relay_item *it;
+
+		while (r->todo == NULL && !r->stopping)
+			pthread_cond_wait(&r->work, &r->lock);
+		if (r->stopping)
+			break;
+		it = r->todo;
+		r->todo = it->next;
+		if (r->todo == NULL)
+			r->todo_tail = NULL;
+		pthread_mutex_unlock(&r->lock);
+		if (usable)
+			backend_send(r, &b, it);
+		else {
+			memset(&it->res, 0, sizeof(it->res));
+			it->tried = clock_now();
+			it->res.transport = RELAY_TRANSPORT_OTHER;
+			snprintf(it->res.reply, sizeof(it->res.reply), "%s",
+				 err);
+		}
+		pthread_mutex_lock(&r->lock);
+		it->next = r->done;
+		r->done = it;
+		pthread_cond_signal(&r->wake);
+	}
+	pthread_mutex_unlock(&r->lock);
+	if (b.smtp)
+		relay_smtp_close(&b.smtp);
+	free(err);
+	return NULL;
+}
+
+/* record_bounce - a copy refused for good, or expired */
+static void
+record_bounce(struct relay *r, struct relay_item *it, enum bounce_kind kind,
+	      const char *status, const char *diag)
+{
+	struct member_bounce_in in = {it->q.member_id, it->q.msg_id, kind,
+				      false, status, diag};
+	bool counted, suspended;
+	char *err = NULL;
+
+	if (it->q.member_id == 0)
+		return;
+	if (member_bounce(r->store, r->conf, r->key, &in, it->tried, &counted,
+			  &suspended, &err) < 0) {
+		log_warn("M%lld: bounce of <%s>: %s", (long long)it->q.msg_id,
+			 it->q.recipient, err);
+		free(err);
+	} else if (suspended)
+		log_info("M%lld: club=%s member <%s> suspended (bounces)",
+			 (long long)it->q.msg_id, it->q.club, it->q.recipient);
+}
+
+/* record_one - judge, log and write one outcome; inside a transaction */
+static int
+record_one(struct relay *r, struct relay_item *it)
+{
+	const struct relay_result *res = &it->res;
+	enum relay_verdict v = relay_policy_classify(
+	    res->code, res->enhanced[0] ? res->enhanced : NULL,
+	    res->transport);
+	struct buf line = BUF_INIT;
+	char id[32];
+	const char *status = relay_policy_verdict_name(v);
+	int rc = 0;
+
+	if (v == RELAY_RETRY) {
+		time_t first = it->q.first_try ? it->q.first_try : it->tried;
+		bool expired;
+		time_t next = relay_policy_next_attempt(
+		    first, it->q.attempts + 1, it->tried, &expired);
+
+		if (expired) {
+			status = "expired";
+			record_bounce(r, it, BOUNCE_SOFT, "4.4.7",
+				      res->reply);
+			rc = store_queue_done(r->store, it->q.id);
+		} else
+			rc = store_queue_defer(r->store, it->q.id,
+					       it->q.attempts + 1, first, next,
+					       res->reply);
+	} else {
+		if (v == RELAY_BOUNCE)
+			record_bounce(r, it,
+				      bounce_score_kind_for(res->enhanced),
+				      res->enhanced[0] ? res->enhanced : NULL,
+				      res->reply);
+		rc = store_queue_done(r->store, it->q.id);
+	}
+	snprintf(id, sizeof(id), "M%lld", (long long)it->q.msg_id);
+	relay_policy_log_line(&line, id, it->q.club, it->q.recipient,
+			      r->relay_name,
+			      res->enhanced[0] ? res->enhanced : NULL, status,
+			      res->reply);
+	log_info("%s", buf_cstr(&line));
+	buf_free(&line);
+	return rc;
+}
+
+/* record - write a list of outcomes in one transaction */
+static void
+record(struct relay *r, struct relay_item *list)
+{
+	struct relay_item *it, *next;
+	int n = 0;
+
+	if (list == NULL)
+		return;
+	if (store_begin(r->store) < 0) {
+		/* the rows stay 'sending' and are retried after a restart;
+		   XXX: until then they are stuck */
+		log_warn("relay: store: %s", store_error(r->store));
+	} else {
+		for (it = list; it; it = it->next)
+			if (record_one(r, it) < 0)
+				log_warn("relay: store: %s",
+					 store_error(r->store));
+		if (store_commit(r->store) < 0) {
+			log_warn("relay: commit: %s", store_error(r->store));
+			store_rollback(r->store);
+		}
+	}
+	pthread_mutex_lock(&r->lock);
+	for (it = list; it; it = next) {
+		next = it->next;
+		copy_put(r, it->copy);
+		store_queue_item_clear(&it->q);
+		free(it);
+		n++;
+	}
+	r->inflight -= n;
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* claim - queue rows due now go to the senders */
+static void
+claim(struct relay *r)
+{
+	struct store_queue_item *q = NULL;
+	size_t n = 0;
+
+	if (store_queue_claim(r->store, clock_now(), RELAY_BATCH, &q, &n) < 0) {
+		log_warn("relay: claim: %s", store_error(r->store));
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct relay_item *it = xcalloc(1, sizeof(*it));
+
+		it->q = q[i];
+		it->copy = copy_get(r, &it->q);
+		pthread_mutex_lock(&r->lock);
+		r->inflight++;
+		if (it->copy == NULL) {
+			/* unreadable message: judged as a transport error */
+			it->tried = clock_now();
+			it->res.transport = RELAY_TRANSPORT_OTHER;
+			snprintf(it->res.reply, sizeof(it->res.reply),
+				 "message unreadable");
+			it->next = r->done;
+			r->done = it;
+		} else {
+			if (r->todo_tail)
+				r->todo_tail->next = it;
+			else
+				r->todo = it;
+			r->todo_tail = it;
+			pthread_cond_signal(&r->work);
+		}
+		pthread_mutex_unlock(&r->lock);
+	}
+	free(q); /* the strings now belong to the items */
+}
+
+/* maintain - probes, removals, held posts' expiry */
+static void
+maintain(struct relay *r)
+{
+	time_t now = clock_now();
+	int probed = 0, removed = 0;
+	int64_t expired = 0;
+	char *err = NULL;
+
+	if (store_begin(r->store) < 0) {
+		log_warn("relay: maintenance: %s", store_error(r->store));
+		return;
+	}
+	if (member_bounce_probes(r->store, r->conf, r->key, now, &probed,
+				 &removed, &err) < 0 ||
+	    store_held_expire(r->store, now - RELAY_HELD_LIFE, &expired) < 0) {
+		log_warn("relay: maintenance: %s",
+			 err ? err : store_error(r->store));
+		free(err);
+		store_rollback(r->store);
+		return;
+	}
+	if (store_commit(r->store) < 0) {
+		log_warn("relay: maintenance: %s", store_error(r->store));
+		store_rollback(r->store);
+		return;
+	}
+	if (probed || removed || expired)
+		log_info("maintenance: probes=%d removed=%d held_expired=%lld",
+			 probed, removed, (long long)expired);
+}
+
+static void *
+dispatcher(void *arg)
+{
+	struct relay *r = arg;
+	time_t last_maintain = 0;
+
+	pthread_mutex_lock(&r->lock);
+	for (;;) {
+		struct relay_item *done;
+		struct timespec until;
+		bool want;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 1;
+		while (r->done == NULL && !r->kicked && !r->stopping)
+			if (pthread_cond_timedwait(&r->wake, &r->lock,
+						   &until) == ETIMEDOUT)
+				break;
+		done = r->done;
+		r->done = NULL;
+		r->kicked = false;
+		want = !r->stopping && r->inflight < RELAY_LOW;
+		pthread_mutex_unlock(&r->lock);
+		record(r, done);
+		if (want)
+			claim(r);
+		if (!r->stopping && clock_now() - last_maintain >= RELAY_MAINTAIN) {
+			last_maintain = clock_now();
+			maintain(r);
+		}
+		pthread_mutex_lock(&r->lock);
+		if (r->stopping && r->done == NULL)
+			break;
+	}
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+int
+relay_open(const struct conf *conf, const unsigned char key[TOKEN_KEY_LEN],
+	   struct relay **r_r, char **error_r)
+{
+	struct relay *r = xcalloc(1, sizeof(*r));
+
+	r->conf = conf;
+	memcpy(r->key, key, TOKEN_KEY_LEN);
+	if (store_open(conf->database, STORE_CREATE, &r->store, error_r) < 0) {
+		free(r);
+		return -1;
+	}
+	if (store_queue_reset(r->store) < 0) {
+		*error_r = xasprintf("queue: %s", store_error(r->store));
+		store_close(&r->store);
+		free(r);
+		return -1;
+	}
+	relay_name(conf->relay, r->relay_name, sizeof(r->relay_name));
+	relay_smtp_global_init();
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->work, NULL);
+	pthread_cond_init(&r->wake, NULL);
+	r->nsenders = conf->relay_concurrency > 0 ? conf->relay_concurrency : 1;
+	r->senders = xcalloc((size_t)r->nsenders, sizeof(*r->senders));
+	for (int i = 0; i < r->nsenders; i++)
+		if (pthread_create(&r->senders[i], NULL, sender, r) != 0)
+			log_fatal(71, "relay: cannot start a sender thread");
+	if (pthread_create(&r->dispatcher, NULL, dispatcher, r) != 0)
+		log_fatal(71, "relay: cannot start the dispatcher");
+	*r_r = r;
+	return 0;
+}
+
+void
+relay_kick(void *arg)
+{
+	struct relay *r = arg;
+
+	pthread_mutex_lock(&r->lock);
+	r->kicked = true;
+	pthread_cond_signal(&r->wake);
+	pthread_mutex_unlock(&r->lock);
+}
+
+void
+relay_set_conf(struct relay *r, const struct conf *conf)
+{
+	pthread_mutex_lock(&r->lock);
+	r->conf = conf;
+	pthread_mutex_unlock(&r->lock);
+}
+
+void
+relay_close(struct relay **rp)
+{
+	struct relay *r = *rp;
+	struct relay_item *it, *next;
+
+	if (r == NULL)
+		return;
+	pthread_mutex_lock(&r->lock);
+	r->stopping = true;
+	pthread_cond_broadcast(&r->work);
+	pthread_mutex_unlock(&r->lock);
+	for (int i = 0; i < r->nsenders; i++)
+		pthread_join(r->senders[i], NULL);
+	/* the senders' last outcomes are in r->done: the dispatcher
+	   records them before it returns */
+	relay_kick(r);
+	pthread_join(r->dispatcher, NULL);
+	record(r, r->done);
+	r->done = NULL;
+	for (it = r->todo; it; it = next) {
+		next = it->next;
+		copy_put(r, it->copy);
+		store_queue_item_clear(&it->q);
+		free(it);
+	}
+	/* what was claimed but never sent is due again */
+	if (store_queue_reset(r->store) < 0)
+		log_warn("relay: %s", store_error(r->store));
+	store_close(&r->store);
+	free(r->senders);
+	free(r);
+	*rp = NULL;
+}

@@ -1,0 +1,225 @@
+/*
+ * store_bounce - members' bounce state and the bounces log (SPEC.md 8).
+ * The arithmetic is bounce_score.c's; this file only reads and writes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_private.h"
+#include "xalloc.h"
+
+int
+store_bounce_get(struct store *s, int64_t member, struct store_bounce_state *b)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, "SELECT bounce_score, ifnull(bounce_day, -1), bounce_hard, "
+	       "ifnull(bounce_last, 0), status, club_id, address, probes "
+	       "FROM members WHERE id = ?");
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, member);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? STORE_NOTFOUND
+					 : store_fail(s, "bounce state");
+	b->score = sqlite3_column_double(st, 0);
+	b->day = (long)sqlite3_column_int64(st, 1);
+	b->hard = sqlite3_column_int(st, 2);
+	b->last = sqlite3_column_int64(st, 3);
+	snprintf(b->status, sizeof(b->status), "%s",
+		 (const char *)sqlite3_column_text(st, 4));
+	b->club = sqlite3_column_int64(st, 5);
+	b->address = store_text(st, 6);
+	b->probes = sqlite3_column_int(st, 7);
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+store_bounce_put(struct store *s, int64_t member,
+		 const struct store_bounce_state *b, const char *status)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, "UPDATE members SET bounce_score = ?, bounce_day = ?, "
+	       "bounce_hard = ?, bounce_last = ?, status = ?, "
+	       "probes = CASE WHEN ?5 = status THEN probes ELSE 0 END, "
+	       "probe_last = CASE WHEN ?5 = status THEN probe_last END "
+	       "WHERE id = ?6");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_double(st, 1, b->score);
+	if (b->day >= 0)
+		sqlite3_bind_int64(st, 2, b->day);
+	else
+		sqlite3_bind_null(st, 2);
+	sqlite3_bind_int(st, 3, b->hard);
+	if (b->last > 0)
+		sqlite3_bind_int64(st, 4, b->last);
+	else
+		sqlite3_bind_null(st, 4);
+	sqlite3_bind_text(st, 5, status, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, member);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_fail(s, "bounce put");
+	return 0;
+}
+
+int
+store_bounce_log(struct store *s, int64_t member, int64_t msg, time_t now,
+		 const char *kind, bool counted, const char *status,
+		 const char *diagnostic)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, "INSERT INTO bounces(member_id, msg_id, received, kind, "
+	       "counted, status, diagnostic) VALUES (?, ?, ?, ?, ?, ?, ?)");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, member);
+	if (msg > 0)
+		sqlite3_bind_int64(st, 2, msg);
+	else
+		sqlite3_bind_null(st, 2);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_text(st, 4, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, counted);
+	sqlite3_bind_text(st, 6, status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, diagnostic, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_fail(s, "bounce log");
+	return 0;
+}
+
+int
+store_bounce_probes_due(struct store *s, time_t before,
+			struct store_probe **p_r, size_t *n_r)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, "SELECT m.id, m.club_id, c.name, m.address, m.name, m.probes, "
+	       "ifnull(m.bounce_last, 0) FROM members m JOIN clubs c ON "
+	       "c.id = m.club_id WHERE m.status = 'suspended' AND "
+	       "ifnull(m.probe_last, 0) <= ? ORDER BY m.id LIMIT 1000");
+	struct store_probe *v = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, before);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v = xrealloc(v, (n + 1) * sizeof(*v));
+		v[n].member = sqlite3_column_int64(st, 0);
+		v[n].club = sqlite3_column_int64(st, 1);
+		v[n].club_name = store_text(st, 2);
+		v[n].address = store_text(st, 3);
+		v[n].name = store_text(st, 4);
+		v[n].probes = sqlite3_column_int(st, 5);
+		v[n].bounce_last = sqlite3_column_int64(st, 6);
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		store_probes_free(v, n);
+		return store_fail(s, "probes due");
+	}
+	*p_r = v;
+	*n_r = n;
+	return 0;
+}
+
+int
+store_bounce_probed(struct store *s, int64_t member, time_t now)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, "UPDATE members SET probes = probes + 1, probe_last = ? "
+	       "WHERE id = ?");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, member);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_fail(s, "probed");
+	return 0;
+}
+
+int
+store_bounce_resume(struct store *s, int64_t member)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, "UPDATE members SET status = 'active', bounce_score = 0, "
+	       "bounce_day = NULL, bounce_hard = 0, probes = 0, "
+	       "probe_last = NULL WHERE id = ? AND status = 'suspended'");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, member);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_fail(s, "resume");
+	return sqlite3_changes(s->db) ? 0 : STORE_NOTFOUND;
+}
+
+int
+store_member_delete_id(struct store *s, int64_t member)
+{
+	sqlite3_stmt *st =
+	    store_stmt(s, "DELETE FROM members WHERE id = ?");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, member);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_fail(s, "member delete");
+	return 0;
+}
+
+int
+store_animators(struct store *s, int64_t club, struct store_recipient **r_r,
+		size_t *n_r)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, "SELECT id, address FROM members WHERE club_id = ? AND "
+	       "role = 'animator' AND status = 'active' ORDER BY id");
+	struct store_recipient *v = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, club);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v = xrealloc(v, (n + 1) * sizeof(*v));
+		v[n].member = sqlite3_column_int64(st, 0);
+		v[n].address = store_text(st, 1);
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		store_recipients_free(v, n);
+		return store_fail(s, "animators");
+	}
+	*r_r = v;
+	*n_r = n;
+	return 0;
+}
+
+void
+store_recipients_free(struct store_recipient *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(r[i].address);
+	free(r);
+}
+
+void
+store_probes_free(struct store_probe *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(p[i].club_name);
+		free(p[i].address);
+		free(p[i].name);
+	}
+	free(p);
+}

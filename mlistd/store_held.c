@@ -1,0 +1,147 @@
+/*
+ * store_held - posts waiting for an animator (SPEC.md 7, section 6).
+ *
+ * A held post is a messages row with status 'held', its reasons in
+ * `reasons`, and no thread: it joins its thread only when approved, so
+ * listings and digests never show what the club has not seen.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_private.h"
+#include "xalloc.h"
+
+#define HELD_COLS                                                              \
+	"m.id, m.club_id, c.name, m.from_addr, m.subject, "                    \
+	"ifnull(m.reasons, '[]'), m.status, m.received"
+
+static void
+held_row(sqlite3_stmt *st, struct store_held *h)
+{
+	h->id = sqlite3_column_int64(st, 0);
+	h->club_id = sqlite3_column_int64(st, 1);
+	h->club = store_text(st, 2);
+	h->from = store_text(st, 3);
+	h->subject = store_text(st, 4);
+	h->reasons = store_text(st, 5);
+	h->status = store_text(st, 6);
+	h->received = sqlite3_column_int64(st, 7);
+}
+
+int
+store_held_list(struct store *s, int64_t club, struct store_held **h_r,
+		size_t *n_r)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, "SELECT " HELD_COLS " FROM messages m JOIN clubs c ON "
+	       "c.id = m.club_id WHERE m.status = 'held' AND "
+	       "(?1 = 0 OR m.club_id = ?1) ORDER BY m.id");
+	struct store_held *v = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, club);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v = xrealloc(v, (n + 1) * sizeof(*v));
+		held_row(st, &v[n++]);
+	}
+	if (rc != SQLITE_DONE) {
+		store_held_list_free(v, n);
+		return store_fail(s, "held list");
+	}
+	*h_r = v;
+	*n_r = n;
+	return 0;
+}
+
+int
+store_held_get(struct store *s, int64_t id, struct store_held *h_r)
+{
+	/* reasons are set only on posts that went through moderation */
+	sqlite3_stmt *st = store_stmt(
+	    s, "SELECT " HELD_COLS " FROM messages m JOIN clubs c ON "
+	       "c.id = m.club_id WHERE m.id = ? AND m.reasons IS NOT NULL "
+	       "AND m.status IN ('held', 'accepted', 'rejected', 'expired')");
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		held_row(st, h_r);
+		sqlite3_reset(st);
+		return 0;
+	}
+	return rc == SQLITE_DONE ? STORE_NOTFOUND : store_fail(s, "held get");
+}
+
+int
+store_held_approve(struct store *s, int64_t id, time_t now, int64_t *n_r)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, "UPDATE members SET moderated = 0 WHERE club_id = "
+	       "(SELECT club_id FROM messages WHERE id = ?1) AND address = "
+	       "(SELECT from_addr FROM messages WHERE id = ?1)");
+	struct store_held h;
+	int rc;
+
+	if ((rc = store_held_get(s, id, &h)) != 0)
+		return rc;
+	if (strcmp(h.status, "held") != 0) {
+		store_held_clear(&h);
+		return STORE_NOTFOUND;
+	}
+	rc = -1;
+	if (st == NULL || store_msg_thread_later(s, id) != 0 ||
+	    store_msg_status(s, id, "accepted", NULL) != 0 ||
+	    store_queue_fanout(s, h.club_id, id, h.from, now, n_r) < 0)
+		goto out;
+	/* SPEC 6: approving a newcomer's first post unmoderates them */
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		store_fail(s, "unmoderate");
+		goto out;
+	}
+	rc = 0;
+out:
+	store_held_clear(&h);
+	return rc;
+}
+
+int
+store_held_expire(struct store *s, time_t before, int64_t *n_r)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, "UPDATE messages SET status = 'expired' WHERE status = 'held' "
+	       "AND received < ?");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, before);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_fail(s, "held expire");
+	*n_r = sqlite3_changes(s->db);
+	return 0;
+}
+
+void
+store_held_clear(struct store_held *h)
+{
+	free(h->club);
+	free(h->from);
+	free(h->subject);
+	free(h->reasons);
+	free(h->status);
+	memset(h, 0, sizeof(*h));
+}
+
+void
+store_held_list_free(struct store_held *h, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		store_held_clear(&h[i]);
+	free(h);
+}

@@ -1,0 +1,284 @@
+/*
+ * store_queue - the delivery queue: one row per (message, recipient).
+ *
+ * Rows are written in the transaction that accepts a post (fan-out), so
+ * an acknowledged post is a promise on disk.  The relay worker claims due
+ * rows (status 'sending'), and reports each outcome: a sent or bounced
+ * copy's row is deleted (the outcome is in the log, a bounce in the
+ * bounces table), a deferred one gets its next attempt.  Rows left
+ * 'sending' by a stop or crash go back to 'pending' at start, so a copy
+ * is sent again only if mlistd died between the relay's reply and the
+ * row's update.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_private.h"
+#include "xalloc.h"
+
+int
+store_queue_fanout(struct store *s, int64_t club, int64_t msg,
+		   const char *author, time_t now, int64_t *n_r)
+{
+	/* members who get copies: active, not paused, delivery each; the
+	   author only with own_copy */
+	sqlite3_stmt *st = store_stmt(
+	    s, "INSERT INTO queue(msg_id, member_id, recipient, next_attempt) "
+	       "SELECT ?1, id, address, ?3 FROM members WHERE club_id = ?2 "
+	       "AND status = 'active' AND paused = 0 AND delivery = 'each' "
+	       "AND (own_copy = 1 OR address != ifnull(?4, '')) ORDER BY id");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, msg);
+	sqlite3_bind_int64(st, 2, club);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_text(st, 4, author, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_fail(s, "queue fan-out");
+	if (n_r)
+		*n_r = sqlite3_changes(s->db);
+	return 0;
+}
+
+int
+store_queue_add(struct store *s, int64_t msg, int64_t member,
+		const char *recipient, time_t now)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, "INSERT INTO queue(msg_id, member_id, recipient, next_attempt) "
+	       "VALUES (?, ?, ?, ?)");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, msg);
+	if (member > 0)
+		sqlite3_bind_int64(st, 2, member);
+	else
+		sqlite3_bind_null(st, 2);
+	sqlite3_bind_text(st, 3, recipient, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_fail(s, "queue add");
+	return 0;
+}
+
+int
+store_queue_reset(struct store *s)
+{
+	return store_exec(s, "UPDATE queue SET status = 'pending' "
+			     "WHERE status = 'sending'");
+}
+
+#define QUEUE_COLS                                                             \
+	"q.id, q.msg_id, ifnull(q.member_id, 0), q.recipient, q.attempts, "   \
+	"ifnull(q.first_try, 0), q.next_attempt, q.last_error, m.club_id, "   \
+	"c.name, m.message_id, m.role"
+
+static void
+item_row(sqlite3_stmt *st, struct store_queue_item *it)
+{
+	it->id = sqlite3_column_int64(st, 0);
+	it->msg_id = sqlite3_column_int64(st, 1);
+	it->member_id = sqlite3_column_int64(st, 2);
+	it->recipient = store_text(st, 3);
+	it->attempts = sqlite3_column_int(st, 4);
+	it->first_try = sqlite3_column_int64(st, 5);
+	it->next_attempt = sqlite3_column_int64(st, 6);
+	it->last_error = store_text(st, 7);
+	it->club_id = sqlite3_column_int64(st, 8);
+	it->club = store_text(st, 9);
+	it->message_id = store_text(st, 10);
+	it->role = store_text(st, 11);
+}
+
+/* collect - every row of st into a new array */
+static int
+collect(struct store *s, sqlite3_stmt *st, struct store_queue_item **items_r,
+	size_t *n_r, const char *what)
+{
+	struct store_queue_item *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
+		item_row(st, &v[n++]);
+	}
+	if (rc != SQLITE_DONE) {
+		store_queue_items_free(v, n);
+		return store_fail(s, what);
+	}
+	*items_r = v;
+	*n_r = n;
+	return 0;
+}
+
+int
+store_queue_claim(struct store *s, time_t now, size_t max,
+		  struct store_queue_item **items_r, size_t *n_r)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, "SELECT " QUEUE_COLS " FROM queue q "
+	       "JOIN messages m ON m.id = q.msg_id "
+	       "JOIN clubs c ON c.id = m.club_id "
+	       "WHERE q.status = 'pending' AND q.next_attempt <= ?1 "
+	       "ORDER BY q.next_attempt, q.id LIMIT ?2");
+	sqlite3_stmt *up =
+	    store_stmt(s, "UPDATE queue SET status = 'sending' WHERE id = ?");
+
+	*items_r = NULL;
+	*n_r = 0;
+	if (st == NULL || up == NULL || store_begin(s) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	if (collect(s, st, items_r, n_r, "queue claim") < 0)
+		goto fail;
+	for (size_t i = 0; i < *n_r; i++) {
+		sqlite3_reset(up);
+		sqlite3_bind_int64(up, 1, (*items_r)[i].id);
+		if (sqlite3_step(up) != SQLITE_DONE) {
+			store_fail(s, "queue claim");
+			goto fail;
+		}
+	}
+	if (*n_r == 0) {
+		store_rollback(s);
+		return 0;
+	}
+	if (store_commit(s) == 0)
+		return 0;
+fail:
+	store_rollback(s);
+	store_queue_items_free(*items_r, *n_r);
+	*items_r = NULL;
+	*n_r = 0;
+	return -1;
+}
+
+int
+store_queue_done(struct store *s, int64_t id)
+{
+	sqlite3_stmt *st = store_stmt(s, "DELETE FROM queue WHERE id = ?");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_fail(s, "queue done");
+	return 0;
+}
+
+int
+store_queue_defer(struct store *s, int64_t id, int attempts, time_t first_try,
+		  time_t next, const char *error)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, "UPDATE queue SET status = 'pending', attempts = ?, "
+	       "first_try = ?, next_attempt = ?, last_error = ? WHERE id = ?");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, attempts);
+	sqlite3_bind_int64(st, 2, first_try);
+	sqlite3_bind_int64(st, 3, next);
+	sqlite3_bind_text(st, 4, error, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, id);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_fail(s, "queue defer");
+	return 0;
+}
+
+int
+store_queue_list(struct store *s, struct store_queue_item **items_r,
+		 size_t *n_r)
+{
+	sqlite3_stmt *st =
+	    store_stmt(s, "SELECT " QUEUE_COLS " FROM queue q "
+			  "JOIN messages m ON m.id = q.msg_id "
+			  "JOIN clubs c ON c.id = m.club_id "
+			  "ORDER BY q.next_attempt, q.id");
+
+	if (st == NULL)
+		return -1;
+	return collect(s, st, items_r, n_r, "queue list");
+}
+
+int
+store_queue_retry_now(struct store *s, time_t now, int64_t *n_r)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, "UPDATE queue SET next_attempt = ? WHERE status = 'pending' "
+	       "AND next_attempt > ?");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, now);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_fail(s, "queue retry");
+	*n_r = sqlite3_changes(s->db);
+	return 0;
+}
+
+int
+store_queue_pending(struct store *s, int64_t *n_r)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT count(*) FROM queue");
+
+	if (st == NULL)
+		return -1;
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return store_fail(s, "queue count");
+	*n_r = sqlite3_column_int64(st, 0);
+	return 0;
+}
+
+void
+store_queue_item_clear(struct store_queue_item *it)
+{
+	free(it->recipient);
+	free(it->last_error);
+	free(it->club);
+	free(it->message_id);
+	free(it->role);
+	memset(it, 0, sizeof(*it));
+}
+
+void
+store_queue_items_free(struct store_queue_item *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		store_queue_item_clear(&items[i]);
+	free(items);
+}
+
+int
+store_msg_raw(struct store *s, int64_t msg, char **raw_r, size_t *len_r)
+{
+	sqlite3_stmt *st =
+	    store_stmt(s, "SELECT raw FROM messages WHERE id = ?");
+	size_t n;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, msg);
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		n = (size_t)sqlite3_column_bytes(st, 0);
+		*raw_r = xmalloc(n + 1);
+		memcpy(*raw_r, sqlite3_column_blob(st, 0), n);
+		(*raw_r)[n] = '\0';
+		*len_r = n;
+		sqlite3_reset(st);
+		return 0;
+	case SQLITE_DONE:
+		return STORE_NOTFOUND;
+	default:
+		return store_fail(s, "message raw");
+	}
+}
