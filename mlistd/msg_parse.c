@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "html.h"
 #include "msg.h"
+#include "msg_private.h"
 #include "strutil.h"
 #include "msg_text.h"
 #include "xalloc.h"
@@ -1377,4 +1378,44 @@ msg_parts_free(struct msg_part **parts, size_t n)
 	}
 	free(*parts);
 	*parts = NULL;
+}
+
+/* shared with the message layer (msg_private.h) -------------------------- */
+
+char *
+msg_normalise(const char *raw, size_t len, size_t *len_r)
+{
+	struct msg *m = xcalloc(1, sizeof(*m));
+	char *w = normalise(m, raw ? raw : "", raw ? len : 0, len_r);
+
+	msg_free(&m);
+	return w;
+}
+
+char *
+msg_charset_to_utf8(const char *s, size_t n, const char *charset)
+{
+	struct msg *m = xcalloc(1, sizeof(*m));
+	char *u = to_utf8(m, s, n, charset);
+
+	msg_free(&m);
+	return u;
+}
+
+void
+msg_mime_type(const struct mailmime_content *ct, char *out, size_t outsz)
+{
+	mime_type(ct, out, outsz);
+}
+
+bool
+msg_mime_is_attachment(const struct mailmime *mime)
+{
+	return is_attachment(mime);
+}
+
+bool
+msg_mime_boundary_ok(const struct mailmime *mime)
+{
+	return boundary_ok(mime);
 }

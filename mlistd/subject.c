@@ -34,13 +34,19 @@ fold(const char *s)
 	}
 }
 
-/* strip_prefix - length of one reply/forward prefix at p, or 0 */
+/* strip_prefix - length of one reply/forward prefix at p (folded), or 0;
+   *fwd_r tells a forward marker from a reply one */
 static size_t
-strip_prefix(const char *p, const char *tag)
+strip_prefix(const char *p, const char *tag, bool *fwd_r)
 {
 	static const char *const words[] = {"re", "ref", "tr", "fwd", "fw",
 					    "aw", "wg",	 "sv", "vs",  NULL};
+	/* Transféré, Forward, Weitergeleitet */
+	static const bool fwd[] = {false, false, true,	true, true,
+				   false, true,	 false, false};
 	size_t n;
+
+	*fwd_r = false;
 
 	if (tag && *tag && strncmp(p, tag, strlen(tag)) == 0)
 		return strlen(tag);
@@ -59,8 +65,10 @@ strip_prefix(const char *p, const char *tag)
 		}
 		while (p[n] == ' ')
 			n++;
-		if (p[n] == ':')
+		if (p[n] == ':') {
+			*fwd_r = fwd[i];
 			return n + 1;
+		}
 	}
 	return 0;
 }
@@ -71,6 +79,7 @@ subject_normalize(const char *subject, const char *tag)
 	char *f, *ftag = NULL, *p;
 	struct buf out = BUF_INIT;
 	size_t n;
+	bool fwd;
 
 	if (subject == NULL)
 		return xstrdup("");
@@ -85,7 +94,7 @@ subject_normalize(const char *subject, const char *tag)
 	for (;;) {
 		while (*p == ' ')
 			p++;
-		if ((n = strip_prefix(p, ftag)) == 0)
+		if ((n = strip_prefix(p, ftag, &fwd)) == 0)
 			break;
 		p += n;
 	}
@@ -97,6 +106,38 @@ subject_normalize(const char *subject, const char *tag)
 	free(f);
 	free(ftag);
 	return buf_steal(&out);
+}
+
+size_t
+subject_markers(const char *s, bool *reply_r, bool *fwd_r)
+{
+	size_t p = 0;
+
+	*reply_r = *fwd_r = false;
+	for (;;) {
+		size_t q = p, k, n;
+		char *tok, *f;
+		bool fwd;
+
+		while (s[q] == ' ' || s[q] == '\t')
+			q++;
+		/* a marker is a short word and its colon: fold just that */
+		for (k = q; s[k] && s[k] != ':' && k - q < 16; k++)
+			;
+		if (s[k] != ':')
+			return p;
+		tok = xstrndup(s + q, k + 1 - q);
+		f = fold(tok);
+		free(tok);
+		n = strip_prefix(f, NULL, &fwd);
+		if (n == 0 || n != strlen(f)) {
+			free(f);
+			return p;
+		}
+		free(f);
+		*(fwd ? fwd_r : reply_r) = true;
+		p = k + 1;
+	}
 }
 
 void
