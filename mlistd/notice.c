@@ -17,10 +17,22 @@
 #include "tmpl.h"
 #include "xalloc.h"
 
-/* b64_lines - base64 of data in lines of 76 characters */
+/* b64_lines - base64 of text (LF line ends made CRLF, the canonical
+   form of RFC 2045) in lines of 76 characters */
 static void
-b64_lines(struct buf *out, const char *data, size_t len)
+b64_lines(struct buf *out, const char *text, size_t tlen)
 {
+	struct buf crlf = BUF_INIT;
+	const char *data;
+	size_t len;
+
+	for (size_t i = 0; i < tlen; i++) {
+		if (text[i] == '\n' && (i == 0 || text[i - 1] != '\r'))
+			buf_putc(&crlf, '\r');
+		buf_putc(&crlf, text[i]);
+	}
+	data = crlf.data ? crlf.data : "";
+	len = crlf.len;
 	for (size_t off = 0; off < len; off += 57) {
 		size_t n = len - off < 57 ? len - off : 57;
 		char line[BASE64_ENCODE_RAW_LENGTH(57) + 1];
@@ -29,10 +41,11 @@ b64_lines(struct buf *out, const char *data, size_t len)
 		buf_append(out, line, BASE64_ENCODE_RAW_LENGTH(n));
 		buf_puts(out, "\r\n");
 	}
+	buf_free(&crlf);
 }
 
 void
-notice_header_encode(struct buf *out, const char *value)
+notice_header_encode(struct buf *out, const char *value, bool phrase)
 {
 	size_t len = strlen(value), off = 0;
 	bool plain = true;
@@ -41,8 +54,19 @@ notice_header_encode(struct buf *out, const char *value)
 		if ((unsigned char)value[i] < 0x20 ||
 		    (unsigned char)value[i] > 0x7e)
 			plain = false;
-	if (plain && strstr(value, "=?") == NULL) {
+	if (plain && strstr(value, "=?") == NULL && !phrase) {
 		buf_puts(out, value);
+		return;
+	}
+	if (plain && strstr(value, "=?") == NULL) {
+		/* a quoted-string, so specials in a title stay a name */
+		buf_putc(out, '"');
+		for (const char *p = value; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				buf_putc(out, '\\');
+			buf_putc(out, *p);
+		}
+		buf_putc(out, '"');
 		return;
 	}
 	/* encoded words of at most 45 bytes of UTF-8, cut between
@@ -88,11 +112,11 @@ build(struct buf *m, const struct conf *conf, const char *club_name,
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
 	snprintf(boundary, sizeof(boundary), "=_mlistd_%llx", r);
 	buf_puts(m, "From: ");
-	notice_header_encode(m, title);
+	notice_header_encode(m, title, true);
 	buf_printf(m, " <%s%cowner@%s>\r\n", club_name, conf->delimiter,
 		   conf->domain);
 	buf_printf(m, "To: <%s>\r\nSubject: ", to->address);
-	notice_header_encode(m, subject);
+	notice_header_encode(m, subject, false);
 	buf_printf(m, "\r\nDate: %s\r\n", date);
 	*mid_r = xasprintf("<notice.%llx.%s@%s>", r, club_name, conf->domain);
 	buf_printf(m, "Message-ID: %s\r\n", *mid_r);

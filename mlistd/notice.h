@@ -36,7 +36,8 @@ int notice_queue(struct store *s, const struct conf *conf, int64_t club,
 		 char **error_r);
 
 /* notice_header_encode - a header value as RFC 2047 encoded words when
-   it is not plain printable ASCII, appended to out */
-void notice_header_encode(struct buf *out, const char *value);
+   it is not plain printable ASCII, appended to out; a phrase (display
+   name) in plain ASCII is quoted */
+void notice_header_encode(struct buf *out, const char *value, bool phrase);
 
 #endif

@@ -73,6 +73,10 @@ relay_name(const char *url, char *out, size_t size)
 {
 	const char *p = strstr(url, "://");
 
+	if (strncmp(url, "capture:", 8) == 0) {
+		snprintf(out, size, "capture");
+		return;
+	}
 	snprintf(out, size, "%s", p ? p + 3 : url);
 	out[strcspn(out, "/")] = '\0';
 }

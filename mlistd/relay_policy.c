@@ -197,7 +197,7 @@ relay_policy_log_line(struct buf *out, const char *store_id, const char *club,
 		      const char *status, const char *reply)
 {
 	policy_put_field(out, store_id);
-	buf_puts(out, ": list=");
+	buf_puts(out, ": club=");
 	policy_put_field(out, club);
 	buf_puts(out, " to=<");
 	policy_put_field(out, rcpt);

@@ -94,7 +94,7 @@ time_t relay_policy_next_attempt(time_t first_try, int attempts_done,
 				 time_t now, bool *expired_r);
 
 /* relay_policy_log_line - append the delivery-outcome line (STYLE 7.7):
-   "M1F3A: list=dev to=<a@example.org> relay=[10.0.0.5]:25 dsn=2.0.0
+   "M1F3A: club=dev to=<a@example.org> relay=[10.0.0.5]:25 dsn=2.0.0
    status=sent (250 ok)".  reply is made one line (controls and runs of
    white space become one space, invalid UTF-8 becomes '?', cut to 300
    bytes with "..."); the other fields get controls replaced by '?'.  A

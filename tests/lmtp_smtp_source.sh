@@ -8,6 +8,9 @@ need sqlite3
 
 write_conf
 ctl club create acme >/dev/null
+# a member past moderation, so every post is threaded and relayed
+ctl member add acme poster@example.com >/dev/null
+ctl member set acme poster@example.com moderated no
 start_daemon || { ok 1 "mlistd starts"; done_testing; }
 
 out=$(timeout 120 smtp-source -L -s 20 -m 400 -l 2048 -f poster@example.com \

@@ -8,6 +8,8 @@ need sqlite3
 write_conf
 ctl club create acme >/dev/null
 ctl member add acme alice@example.com >/dev/null
+# a known member: her posts go straight to the club
+ctl member set acme alice@example.com moderated no
 start_daemon || { ok 1 "mlistd starts"; done_testing; }
 
 swaks_lmtp() {
@@ -24,10 +26,10 @@ like "$out" "250 SIZE 10485760" "and SIZE with the limit"
 like "$out" "<\*\* *550 5.1.1 <nobody@lists.example.org>" "an unknown club is refused at RCPT with 550 5.1.1"
 like "$out" "<\*\* *550 5.1.1 <acme@elsewhere.org>" "another domain too"
 is "$(printf '%s\n' "$out" | grep -c '250 2.0.0 <acme')" 2 "one 250 per accepted recipient after DATA"
-like "$out" "250 2.0.0 <acme@lists.example.org>: stored" "the post is stored"
+like "$out" "250 2.0.0 <acme@lists.example.org>: accepted, 1 copies queued" "the post is stored and its copies queued"
 like "$out" "250 2.0.0 <acme\+owner@lists.example.org>: stored" "the owner copy is stored"
 is "$(sql "select count(*) from messages where message_id='<s1@example.com>'")" 2 "two rows, one per recipient"
-like "$(cat "$T_DIR/mlistd.log")" "M[0-9]+: club=acme role=post to=<acme@lists.example.org> msgid=<s1@example.com> size=[0-9]+ commit=[0-9]+ dsn=2.0.0 status=250 \(stored\)" "each outcome is logged in one format with the row id"
+like "$(cat "$T_DIR/mlistd.log")" "M[0-9]+: club=acme role=post to=<acme@lists.example.org> msgid=<s1@example.com> size=[0-9]+ commit=[0-9]+ dsn=2.0.0 status=250 \(accepted, 1 copies queued\)" "each outcome is logged in one format with the row id"
 is "$(sql "select role from messages where rcpt='acme+owner@lists.example.org'")" owner "the owner form is stored for later"
 is "$(sql "select subject from messages where rcpt='acme@lists.example.org'")" "Bonjour à tous" "the subject is decoded"
 
@@ -40,7 +42,7 @@ is "$(sql "select count(*) from messages where message_id='<s1@example.com>' and
 key=$(ctl threads acme | cut -f1)
 out=$(swaks_lmtp --to "acme+r-$key@lists.example.org" --header "Subject: Re: Bonjour" \
 	--header "Message-Id: <s2@example.com>" --header "In-Reply-To: <s1@example.com>" --body "Réponse")
-like "$out" "250 2.0.0 <acme\+r-$key@lists.example.org>: stored" "r-KEY of a thread is accepted"
+like "$out" "250 2.0.0 <acme\+r-$key@lists.example.org>: accepted" "r-KEY of a thread is accepted"
 is "$(ctl threads acme | cut -f3)" 2 "and the reply joins the thread"
 out=$(swaks_lmtp --to acme+r-ffffffff@lists.example.org --body x)
 like "$out" "550 5.1.1 <acme\+r-ffffffff@lists.example.org>: no such thread" "r-KEY naming no thread: 550 5.1.1"

@@ -145,23 +145,23 @@ static const struct lcase {
 } lcases[] = {
     {{"M1F3A", "dev", "a@example.org", "[10.0.0.5]:25", "2.0.0", "sent",
       "250 ok"},
-     "M1F3A: list=dev to=<a@example.org> relay=[10.0.0.5]:25 dsn=2.0.0 "
+     "M1F3A: club=dev to=<a@example.org> relay=[10.0.0.5]:25 dsn=2.0.0 "
      "status=sent (250 ok)"},
     {{"M1F3A", "dev", "b@example.org", "[10.0.0.5]:25", "5.1.1", "bounced",
       "550-5.1.1 The email account\r\n550-5.1.1 does not\t "
       "exist.\r\n"},
-     "M1F3A: list=dev to=<b@example.org> relay=[10.0.0.5]:25 dsn=5.1.1 "
+     "M1F3A: club=dev to=<b@example.org> relay=[10.0.0.5]:25 dsn=5.1.1 "
      "status=bounced (550-5.1.1 The email account 550-5.1.1 does not "
      "exist.)"},
     {{"M2", "dev", "c@example.org", NULL, "4.4.1", "deferred", NULL},
-     "M2: list=dev to=<c@example.org> relay=none dsn=4.4.1 "
+     "M2: club=dev to=<c@example.org> relay=none dsn=4.4.1 "
      "status=deferred (none)"},
     {{"M3", "dev", "d\r\n@x.org", "", "4.4.1", "deferred", "  \r\n "},
-     "M3: list=dev to=<d??@x.org> relay=none dsn=4.4.1 status=deferred "
+     "M3: club=dev to=<d??@x.org> relay=none dsn=4.4.1 status=deferred "
      "(none)"},
     {{"M4", "dev", "e@x.org", "h:25", "4.0.0", "deferred",
       "451 caf\xc3\xa9 \xff\xfe\x01ok\x7f"},
-     "M4: list=dev to=<e@x.org> relay=h:25 dsn=4.0.0 status=deferred "
+     "M4: club=dev to=<e@x.org> relay=h:25 dsn=4.0.0 status=deferred "
      "(451 caf\xc3\xa9 ?? ok)"},
 };
 
