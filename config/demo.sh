@@ -52,10 +52,24 @@ post alice@example.com "<r2@demo.example>" "<r1@demo.example>" \
 	"Re: Qui connaît un bon expert-comptable à Lyon ?" \
 	"Merci Chloé ! Bruno, tu nous diras ?"
 
+echo "== mlistctl held list demo (first posts of new members wait for an animator)"
+ctl held list demo
+for id in $(ctl held list demo | cut -f1); do ctl held approve "$id"; done
 echo "== mlistctl threads demo"
 ctl threads demo
-echo "== outbox ($dir/outbox): $(ls "$dir/outbox" | wc -l) files"
-echo "   (relaying to subscribers and digests arrive with their own issues)"
+# the relay polls its queue: wait until it is empty (10 s at most)
+i=0
+while [ -n "$(ctl queue)" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+echo "== outbox ($dir/outbox): one personalized copy per member in 'each' delivery"
+for j in "$dir"/outbox/*.json; do
+	[ -e "$j" ] || continue
+	rcpt=$(sed 's/.*"rcpt_to":\["\([^"]*\)".*/\1/' "$j")
+	subj=$(ctl inspect message "${j%.json}.eml" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["subject"])')
+	echo "   $(basename "${j%.json}") to $rcpt: $subj"
+done
+echo "== one copy as it went out: ${j%.json}.eml"
+sed -n '1,/^\r*$/p' "${j%.json}.eml" | tr -d '\r' | grep -E '^(From|Reply-To|Cc|Subject|List-Id|List-Unsubscribe|Precedence):'
 kill -TERM $pid
 wait $pid || true
 trap - EXIT
