@@ -45,8 +45,8 @@ struct relay_result {
 
 struct relay_smtp;
 
-/* relay_smtp_global_init - the library's process-wide setup; call once
-   before threads start (relay_smtp_open also does it, once) */
+/* relay_smtp_global_init - libcurl's process-wide setup, done once
+   whatever the number of calls or threads; relay_smtp_open calls it */
 void relay_smtp_global_init(void);
 
 /* relay_smtp_open - a handle for the relay in o (its strings are copied,
