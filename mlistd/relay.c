@@ -286,7 +286,7 @@ backend_send(struct relay *r, struct backend *b, struct relay_item *it)
 			snprintf(it->res.enhanced, sizeof(it->res.enhanced),
 				 "2.0.0");
 			snprintf(it->res.reply, sizeof(it->res.reply),
-				 "250 2.0.0 captured");
+				 "captured");
 		}
 	}
 	buf_free(&msg);
@@ -411,9 +411,17 @@ record_one(struct relay *r, struct relay_item *it)
 	    res->code, res->enhanced[0] ? res->enhanced : NULL,
 	    res->transport);
 	struct buf line = BUF_INIT;
-	char id[32];
+	char id[32], reply[sizeof(res->reply) + 32];
 	const char *status = relay_policy_verdict_name(v);
 	int rc = 0;
+
+	/* the server's words with their codes; a transport error alone */
+	if (res->code > 0)
+		snprintf(reply, sizeof(reply), "%d%s%s %s", res->code,
+			 res->enhanced[0] ? " " : "", res->enhanced,
+			 res->reply);
+	else
+		snprintf(reply, sizeof(reply), "%s", res->reply);
 
 	if (v == RELAY_RETRY) {
 		time_t first = it->q.first_try ? it->q.first_try : it->tried;
@@ -423,26 +431,25 @@ record_one(struct relay *r, struct relay_item *it)
 
 		if (expired) {
 			status = "expired";
-			record_bounce(r, it, BOUNCE_SOFT, "4.4.7",
-				      res->reply);
+			record_bounce(r, it, BOUNCE_SOFT, "4.4.7", reply);
 			rc = store_queue_done(r->store, it->q.id);
 		} else
 			rc = store_queue_defer(r->store, it->q.id,
 					       it->q.attempts + 1, first, next,
-					       res->reply);
+					       reply);
 	} else {
 		if (v == RELAY_BOUNCE)
 			record_bounce(r, it,
 				      bounce_score_kind_for(res->enhanced),
 				      res->enhanced[0] ? res->enhanced : NULL,
-				      res->reply);
+				      reply);
 		rc = store_queue_done(r->store, it->q.id);
 	}
 	snprintf(id, sizeof(id), "M%lld", (long long)it->q.msg_id);
 	relay_policy_log_line(&line, id, it->q.club, it->q.recipient,
 			      r->relay_name,
 			      res->enhanced[0] ? res->enhanced : NULL, status,
-			      res->reply);
+			      reply);
 	log_info("%s", buf_cstr(&line));
 	buf_free(&line);
 	return rc;

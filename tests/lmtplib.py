@@ -24,6 +24,7 @@ default this file's directory).
 """
 
 import atexit
+import json
 import os
 import re
 import shutil
@@ -111,10 +112,15 @@ def _short(v, n=300):
 
 # ---------------------------------------------------- cleanup registry
 
-_state = {"daemons": [], "dirs": [], "tap": None}
+_state = {"daemons": [], "sinks": [], "dirs": [], "tap": None}
 
 
 def _cleanup():
+    for k in list(_state["sinks"]):
+        try:
+            k.stop()
+        except Exception:
+            pass
     for d in list(_state["daemons"]):
         try:
             d.stop()
@@ -201,6 +207,9 @@ class Daemon:
             "user = root",
             "log = stderr",
         ] + list(extra)
+        # an extra "relay =" replaces the capture relay
+        if any(re.match(r"relay\s*=", e) for e in extra):
+            lines = [x for x in lines if not x.startswith("relay = capture")]
         with open(self.conf, "w") as f:
             f.write("\n".join(lines) + "\n")
         _state["daemons"].append(self)
@@ -321,6 +330,140 @@ class Daemon:
 
 
 # ------------------------------------------------------- LMTP client
+
+    # -- relay
+    def wait_queue_empty(self, timeout=30):
+        """Wait until the delivery queue has no row; True if it did."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.sql1("SELECT count(*) FROM queue") == 0:
+                return True
+            time.sleep(0.05)
+        return False
+
+    def wait_queue(self, cond, timeout=30):
+        """Wait until cond(rows of the queue as dicts) holds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            r = self.ctl("queue", "--json")
+            if r.returncode == 0 and cond(json.loads(r.stdout)):
+                return True
+            time.sleep(0.1)
+        return False
+
+    def outbox_pairs(self):
+        """The capture relay's complete pairs: [(envelope dict, bytes)]."""
+        out = []
+        if not os.path.isdir(self.outbox):
+            return out
+        for n in sorted(os.listdir(self.outbox)):
+            if not re.match(r"^[0-9]{8}\.json$", n):
+                continue
+            with open(os.path.join(self.outbox, n)) as f:
+                env = json.load(f)
+            with open(os.path.join(self.outbox, n[:-5] + ".eml"), "rb") as f:
+                out.append((env, f.read()))
+        return out
+
+
+class Sink:
+    """Postfix's smtp-sink on 127.0.0.1, one dump file per transaction.
+
+    opts are extra smtp-sink options (fault injection: -r/-f/-q/-Q
+    COMMANDS, -B reply, -W CMD:DELAY).  Stopped by its PID at exit."""
+
+    def __init__(self, opts=(), port=None, tap=None):
+        self.port = port or free_port()
+        self.dir = mkdtemp()
+        os.chmod(self.dir, 0o777)   # smtp-sink runs as nobody when root
+        exe = shutil.which("smtp-sink") or "/usr/sbin/smtp-sink"
+        argv = [exe]
+        if os.geteuid() == 0:
+            argv += ["-u", "nobody"]
+        argv += ["-d", os.path.join(self.dir, "m.")] + list(opts)
+        argv += ["127.0.0.1:%d" % self.port, "100"]
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        _state["sinks"].append(self)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port),
+                                         0.5).close()
+                return
+            except OSError:
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.05)
+        raise RuntimeError("smtp-sink did not start on %d" % self.port)
+
+    def stop(self):
+        p = self.proc
+        if p is not None and p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(10)
+        self.proc = None
+
+    def messages(self):
+        """[(mail_from, [rcpts], message bytes)] of complete dumps."""
+        out = []
+        for n in sorted(os.listdir(self.dir)):
+            with open(os.path.join(self.dir, n), "rb") as f:
+                data = f.read()
+            head, sep, msg = data.partition(b"\n\n")
+            if not sep:
+                continue
+            mail, rcpts = None, []
+            lines = head.split(b"\n")
+            i = 0
+            # the sink's own records end with its three-line Received:
+            while i < len(lines) and not lines[i].startswith(b"Received:"):
+                ln = lines[i].decode("utf-8", "replace")
+                if ln.startswith("X-Mail-Args: "):
+                    mail = ln[13:].split()[0] if ln[13:].strip() else ""
+                    mail = mail.strip("<>")
+                elif ln.startswith("X-Rcpt-Args: "):
+                    rcpts.append(ln[13:].split()[0].strip("<>"))
+                i += 1
+            body = b"\n".join(lines[i + 3:]) + b"\n\n" + msg
+            out.append((mail, rcpts, body))
+        return out
+
+    def wait_count(self, n, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(self.messages()) >= n:
+                return True
+            time.sleep(0.05)
+        return False
+
+
+def b36(n):
+    """n in base 36, as mlistd's tokens write ids."""
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    s = ""
+    while True:
+        n, r = divmod(n, 36)
+        s = digits[r] + s
+        if n == 0:
+            return s
+
+
+def header(msg, name):
+    """The unfolded value of header NAME in MSG (bytes) or None."""
+    head = msg.split(b"\n\n", 1)[0].replace(b"\r\n", b"\n")
+    head = re.sub(rb"\n[ \t]+", b" ", head)
+    for ln in head.split(b"\n"):
+        k, _, v = ln.partition(b":")
+        if k.strip().lower() == name.lower().encode():
+            return v.strip().decode("utf-8", "replace")
+    return None
+
 
 class Reply:
     """One (possibly multi-line) reply."""
