@@ -82,7 +82,8 @@ free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# write_conf [EXTRA LINES...]: $T_DIR/mlistd.conf listening on $PORT
+# write_conf [EXTRA LINES...]: $T_DIR/mlistd.conf listening on $PORT,
+# relaying to $RELAY (default: the capture directory $T_DIR/outbox)
 write_conf() {
 	PORT=$(free_port)
 	CONF="$T_DIR/mlistd.conf"
@@ -90,7 +91,7 @@ write_conf() {
 		echo "domain = lists.example.org"
 		echo "database = $T_DIR/mlistd.db"
 		echo "listen = inet:127.0.0.1:$PORT"
-		echo "relay = capture:$T_DIR/outbox"
+		echo "relay = ${RELAY:-capture:$T_DIR/outbox}"
 		echo "secret_file = $T_DIR/secret"
 		echo "user = root"
 		echo "log = stderr"

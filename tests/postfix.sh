@@ -1,11 +1,14 @@
 #!/bin/bash
-# postfix.sh - the whole path with a real Postfix: SMTP in, LMTP to mlistd.
+# postfix.sh - the whole path with a real Postfix: SMTP in, LMTP to mlistd,
+# SMTP out through the same Postfix to smtp-sink.
 #
 # Starts a private Postfix instance (its own config_directory,
 # queue_directory, data_directory and maillog_file, all under the test's
 # temporary directory; the system Postfix in /etc/postfix and its queue are
 # never used), routes lists.example.org to mlistd over LMTP through
-# transport_maps, and sends mail to it over SMTP with swaks.
+# transport_maps, and sends mail to it over SMTP with swaks.  mlistd
+# relays its copies back into that Postfix (relay = smtp://, as on a real
+# installation), which routes the members' domain to Postfix's smtp-sink.
 #
 # Unknown recipients: smtpd uses reject_unverified_recipient, so Postfix
 # probes mlistd (verify(8) -> lmtp, MAIL/RCPT only) and mlistd's
@@ -66,12 +69,25 @@ diag_file() { [ -f "$1" ] && sed 's/^/# /' "$1" | tail -"${2:-40}"; }
 
 # --- mlistd ----------------------------------------------------------------
 
-write_conf
+SMTP_PORT=$(free_port)
+SINK_PORT=$(free_port)
+RELAY="smtp://127.0.0.1:$SMTP_PORT" write_conf "relay_tls = off"
 start_daemon || pf_fail "mlistd did not start"
 ctl club create acme >/dev/null
 ok $? "club acme created"
 ctl member add acme alice@example.com --name Alice >/dev/null
 ok $? "member alice added"
+ctl member set acme alice@example.com moderated no
+ctl member add acme bob@example.com --name Bob >/dev/null
+
+# the members' mailboxes: smtp-sink, one dump file a message
+SINK_DIR="$T_DIR/sink"
+mkdir -p "$SINK_DIR" && chmod 777 "$SINK_DIR"
+need smtp-sink
+smtp-sink -u nobody -d "$SINK_DIR/m." "127.0.0.1:$SINK_PORT" 100 \
+	>"$T_DIR/sink.log" 2>&1 &
+SINK=$!
+T_PIDS="$T_PIDS $SINK"
 
 PFOUT=$(ctl postfix)
 ok $? "mlistctl postfix runs"
@@ -102,10 +118,12 @@ done
 mkdir -p "$PF/postfix-files.d" "$PF/dynamicmaps.cf.d"
 : >"$PFLOG"
 
-SMTP_PORT=$(free_port)
-# the transport map is the one mlistctl printed (texthash: needs no postmap)
-printf '%s\n' "${TRANSPORT_LINE:-lists.example.org lmtp:inet:127.0.0.1:$PORT}" \
-	>"$PF/mlistd_transport"
+# the transport map is the one mlistctl printed (texthash: needs no
+# postmap), plus the members' domain routed to the sink
+{
+	printf '%s\n' "${TRANSPORT_LINE:-lists.example.org lmtp:inet:127.0.0.1:$PORT}"
+	printf 'example.com smtp:[127.0.0.1]:%s\n' "$SINK_PORT"
+} >"$PF/mlistd_transport"
 
 cat >"$PF/main.cf" <<EOF
 compatibility_level = 3.6
@@ -143,6 +161,7 @@ biff = no
 smtpd_peername_lookup = no
 smtpd_banner = \$myhostname ESMTP
 smtpd_relay_restrictions = permit_mynetworks, defer_unauth_destination
+smtp_tls_security_level = none
 smtpd_recipient_restrictions = reject_unverified_recipient
 address_verify_map =
 unverified_recipient_reject_code = 550
@@ -271,6 +290,25 @@ like "$(sql "SELECT rcpt || ' ' || role FROM messages WHERE message_id = '<pf-ow
 	"^acme\+owner@lists\.example\.org owner" "owner mail stored with role owner"
 is "$(count '<pf-unknown-1@example.com>')" 0 "mail to unknown@ not stored"
 is "$(sql "SELECT count(*) FROM messages")" 2 "nothing else stored"
+
+# --- SMTP out: mlistd's copies, through Postfix, in the sink ---------------
+
+i=0
+while [ "$(ls "$SINK_DIR" | wc -l)" -lt 2 ] && [ $i -lt 300 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+is "$(ls "$SINK_DIR" | wc -l)" 2 "two copies reached the sink (alice and bob)"
+for who in alice bob; do
+	f=$(grep -l "^X-Rcpt-Args: <$who@example.com>" "$SINK_DIR"/m.* 2>/dev/null | head -1)
+	ok $([ -n "$f" ]; echo $?) "$who's copy arrived"
+	[ -n "$f" ] || continue
+	like "$(grep -m1 '^X-Mail-Args:' "$f")" "<acme\+bounce-[a-z0-9.]+@lists\.example\.org>" \
+		"$who's copy: VERP envelope sender"
+	like "$(cat "$f")" "List-Id: .*<acme\.lists\.example\.org>" "$who's copy: List-Id"
+	like "$(cat "$f")" "Subject: \[acme\] First post" "$who's copy: subject prefix"
+	like "$(cat "$f")" "Received: from lists\.example\.org \(unknown \[127\.0\.0\.1\]\)" \
+		"$who's copy went through the private Postfix"
+done
 like "$(sql "SELECT raw FROM messages WHERE message_id = '<pf-post-1@example.com>'")" \
 	"Received: from client\.test\.invalid" "stored copy went through Postfix"
 
@@ -288,6 +326,10 @@ is "$(printf '%s\n' "$LOG" | grep -c 'postfix/lmtp.*to=<acme@lists.example.org>.
 	"Postfix log: acme@ delivered once over LMTP"
 is "$(printf '%s\n' "$LOG" | grep -c 'postfix/lmtp.*to=<acme+owner@lists.example.org>.*status=sent')" 1 \
 	"Postfix log: acme+owner@ delivered once over LMTP"
+is "$(printf '%s\n' "$LOG" | grep -c 'postfix/smtp\[.*to=<alice@example.com>.*status=sent')" 1 \
+	"Postfix log: alice's copy relayed once to the sink"
+like "$(cat "$T_DIR/mlistd.log")" "club=acme to=<bob@example\.com> relay=127\.0\.0\.1:$SMTP_PORT dsn=2\.0\.0 status=sent" \
+	"mlistd log: bob's copy accepted by Postfix"
 like "$(printf '%s\n' "$LOG" | grep 'unknown@lists.example.org' | head -5)" \
 	"reject: RCPT from .*550 5\.1\.1 <unknown@lists\.example\.org>" \
 	"Postfix log: unknown@ rejected at RCPT"
