@@ -392,10 +392,11 @@ bounce_in(struct deliver *d, struct deliver_job *job, struct deliver_rcpt *r,
 	}
 	rc = member_bounce(d->writer, d->conf, d->key, &in, clock_now(),
 			   &counted, &suspended, &err);
-	if (rc < 0) {
+	if (err) {
 		log_warn("M%lld: bounce: %s", (long long)row, err);
 		free(err);
-	} else if (rc == 0)
+	}
+	if (rc == 0)
 		snprintf(r->text, sizeof(r->text), "bounce %s%s%s",
 			 bounce_kind_name(b->kind),
 			 counted ? " counted" : " not counted",

@@ -191,11 +191,13 @@ member_bounce(struct store *s, const struct conf *conf,
 			for (size_t i = 0; i < nclubs; i++)
 				if (clubs[i].id == b.club)
 					name = clubs[i].name;
-			if (name)
-				rc = notify_animators(s, conf, &b, in->member,
-						      name,
-						      *reason ? reason : NULL,
-						      now, error_r);
+			/* a notice that cannot be rendered is reported
+			   (*error_r) but does not undo the suspension */
+			if (name &&
+			    notify_animators(s, conf, &b, in->member, name,
+					     *reason ? reason : NULL, now,
+					     error_r) < 0)
+				rc = -1;
 			store_club_list_free(clubs, nclubs);
 		}
 	}
@@ -267,8 +269,19 @@ member_bounce_probes(struct store *s, const struct conf *conf,
 				(*removed_r)++;
 			continue;
 		}
-		if ((rc = probe(s, conf, key, &p[i], now, error_r)) == 0)
-			(*probed_r)++;
+		{
+			char *e = NULL;
+
+			rc = probe(s, conf, key, &p[i], now, &e);
+			if (rc == 0)
+				(*probed_r)++;
+			if (e) { /* the last error is reported */
+				free(*error_r);
+				*error_r = e;
+			}
+			if (rc > 0)
+				rc = 0; /* not probed: tried again next pass */
+		}
 	}
 	store_probes_free(p, n);
 	return rc;

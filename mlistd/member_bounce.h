@@ -29,14 +29,18 @@ struct member_bounce_in {
 };
 
 /* member_bounce - log and score one bounce; *counted_r whether it
-   counted, *suspended_r whether it suspended the member now */
+   counted, *suspended_r whether it suspended the member now.  Returns 0
+   (with *error_r set when the animators' notice could not be rendered:
+   log it), or -1 with *error_r on a database error. */
 int member_bounce(struct store *s, const struct conf *conf,
 		  const unsigned char key[TOKEN_KEY_LEN],
 		  const struct member_bounce_in *in, time_t now,
 		  bool *counted_r, bool *suspended_r, char **error_r);
 
 /* member_bounce_probes - send the weekly probes that are due and remove
-   the members whose last probe went unanswered for a week */
+   the members whose last probe went unanswered for a week.  Returns 0
+   (with *error_r set when a probe could not be rendered: that member is
+   tried again next time), or -1 on a database error. */
 int member_bounce_probes(struct store *s, const struct conf *conf,
 			 const unsigned char key[TOKEN_KEY_LEN], time_t now,
 			 int *probed_r, int *removed_r, char **error_r);

@@ -162,8 +162,10 @@ notice_queue(struct store *s, const struct conf *conf, int64_t club,
 	if (tmpl_vars_get(v, "club") == NULL)
 		tmpl_vars_set(v, "club", club_name);
 	if (tmpl_render(&dirs, lang, name, v, &html, &text, &subject,
-			error_r) < 0)
+			error_r) < 0) {
+		rc = 1; /* nothing written: the caller goes on without it */
 		goto out;
+	}
 	for (size_t i = 0; i < nto; i++) {
 		struct buf m = BUF_INIT;
 		struct store_msg_in in;

@@ -29,7 +29,10 @@ struct notice_to {
 
 /* notice_queue - render template name for club (id, name) with v (the
    club's title is set as club_title when v lacks it) and queue one copy
-   per recipient.  Returns 0, or -1 with *error_r (caller frees). */
+   per recipient.  Returns 0; 1 with *error_r (caller frees) when the
+   template cannot be rendered (nothing was written: a broken template
+   must not stop what caused the notice); -1 with *error_r on a database
+   error. */
 int notice_queue(struct store *s, const struct conf *conf, int64_t club,
 		 const char *club_name, const char *name, struct tmpl_vars *v,
 		 const struct notice_to *to, size_t nto, time_t now,

@@ -393,11 +393,13 @@ record_bounce(struct relay *r, struct relay_item *it, enum bounce_kind kind,
 	if (it->q.member_id == 0)
 		return;
 	if (member_bounce(r->store, r->conf, r->key, &in, it->tried, &counted,
-			  &suspended, &err) < 0) {
+			  &suspended, &err) < 0 ||
+	    err) {
 		log_warn("M%lld: bounce of <%s>: %s", (long long)it->q.msg_id,
 			 it->q.recipient, err);
 		free(err);
-	} else if (suspended)
+	}
+	if (suspended)
 		log_info("M%lld: club=%s member <%s> suspended (bounces)",
 			 (long long)it->q.msg_id, it->q.club, it->q.recipient);
 }
@@ -550,6 +552,10 @@ maintain(struct relay *r)
 		free(err);
 		store_rollback(r->store);
 		return;
+	}
+	if (err) {
+		log_warn("relay: maintenance: %s", err);
+		free(err);
 	}
 	if (store_commit(r->store) < 0) {
 		log_warn("relay: maintenance: %s", store_error(r->store));

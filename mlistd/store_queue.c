@@ -130,9 +130,24 @@ store_queue_claim(struct store *s, time_t now, size_t max,
 	sqlite3_stmt *up =
 	    store_stmt(s, "UPDATE queue SET status = 'sending' WHERE id = ?");
 
+	sqlite3_stmt *due = store_stmt(
+	    s, "SELECT 1 FROM queue WHERE status = 'pending' AND "
+	       "next_attempt <= ? LIMIT 1");
+	int rc;
+
 	*items_r = NULL;
 	*n_r = 0;
-	if (st == NULL || up == NULL || store_begin(s) < 0)
+	if (st == NULL || up == NULL || due == NULL)
+		return -1;
+	/* an idle queue costs a read, not the write lock */
+	sqlite3_bind_int64(due, 1, now);
+	rc = sqlite3_step(due);
+	store_release(s);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return store_fail(s, "queue due");
+	if (store_begin(s) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
