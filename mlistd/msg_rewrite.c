@@ -798,6 +798,7 @@ foot_part(struct rw *r, const struct mailmime *mime, const char *type)
 	int enc = part_cte(mime);
 	size_t body, len, hs, he;
 	bool to_utf8 = false, qp = enc == MAILMIME_MECHANISM_QUOTED_PRINTABLE;
+	bool mime_fields = false;
 	struct buf b = BUF_INIT;
 
 	if (d == NULL || d->dt_type != MAILMIME_DATA_TEXT ||
@@ -855,11 +856,17 @@ foot_part(struct rw *r, const struct mailmime *mime, const char *type)
 		insert_footer(&b, data, len, foot, html, qp);
 	}
 	if ((enc == -1 || enc == MAILMIME_MECHANISM_7BIT) &&
-	    !is_ascii(b.data, b.len))
+	    !is_ascii(b.data, b.len)) {
 		set_field(r, hs, he, "Content-Transfer-Encoding", "8bit");
+		mime_fields = true;
+	}
 	add_edit(r, body, len, buf_steal(&b));
 	if (to_utf8)
 		set_utf8(r, hs, he, type);
+	/* MIME fields at the top of a plain RFC 5322 message need this */
+	if (hs == 0 && (mime_fields || to_utf8) &&
+	    !field_find(r->w, hs, he, "MIME-Version", &(struct field){0}))
+		add_edit(r, he, 0, xstrdup("MIME-Version: 1.0\r\n"));
 	free(conv);
 }
 
