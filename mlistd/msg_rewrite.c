@@ -58,7 +58,9 @@
  *   8-bit bytes).  The boundary is derived from SHA-256 of the post and
  *   checked not to occur in it.
  * - Added headers go at the end of the header block; *personal_at_r is
- *   right after them.  Duplicate Subject/From fields are dropped.
+ *   right after them.  Duplicate Subject/From fields are dropped.  A post
+ *   without Message-ID gets msg_generated_id() of its raw bytes, the id
+ *   the store files it under (SPEC 5), so replies thread.
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -743,10 +745,13 @@ insert_footer(struct buf *b, const char *t, size_t n, const char *foot,
 
 	if (at) {
 		buf_append(b, t, (size_t)(at - t));
+		/* on a line of its own, so no line we make grows past 998 */
 		if (qp) {
-			buf_puts(b, "=\r\n"); /* start on a line of its own */
+			buf_puts(b, "=\r\n");
 			put_qp(b, foot, strlen(foot));
 		} else {
+			if (at > t && at[-1] != '\n')
+				buf_puts(b, "\r\n");
 			buf_puts(b, foot);
 		}
 		buf_append(b, at, n - (size_t)(at - t));
@@ -1099,7 +1104,8 @@ struct hdr_state {
 	const struct msg *m;
 	const struct author *a;
 	bool modified;
-	bool subject_done, from_done, reply_to_done, cc_done;
+	bool subject_done, from_done, reply_to_done, cc_done, id_seen;
+	char *gen_id; /* the id the store gave a post without Message-ID */
 };
 
 /* subject_field - the prefixed Subject */
@@ -1123,6 +1129,8 @@ one_field(struct buf *b, const char *w, const struct field *f,
 
 	if (dropped(w, f, h->modified))
 		return;
+	if (field_is(w, f, "Message-ID"))
+		h->id_seen = true;
 	if (*o->prefix && field_is(w, f, "Subject")) {
 		if (!h->subject_done)
 			subject_field(b, h);
@@ -1155,6 +1163,9 @@ policy_fields(struct buf *b, struct hdr_state *h)
 	bool munge = o->dmarc != MSG_REWRITE_DMARC_NONE;
 	bool list = o->reply_to == MSG_REWRITE_REPLY_LIST;
 
+	/* replies to the copy must thread with what the store holds */
+	if (!h->id_seen)
+		buf_printf(b, "Message-ID: %s\r\n", h->gen_id);
 	if (*o->prefix && !h->subject_done)
 		subject_field(b, h);
 	if (munge && !h->from_done)
@@ -1225,6 +1236,8 @@ wrap_top(const char *w, size_t wlen, struct hdr_state *h, struct buf *out,
 	for (int i = 0; kept[i]; i++) {
 		if (!field_find(w, 0, hend, kept[i], &f))
 			continue;
+		if (strcmp(kept[i], "Message-ID") == 0)
+			h->id_seen = true;
 		if (list && h->a->addr && strcmp(kept[i], "Cc") == 0) {
 			put_cc(out, w, &f, h->a);
 			h->cc_done = true;
@@ -1303,6 +1316,7 @@ msg_rewrite(const char *raw, size_t len, const struct msg_rewrite_opts *o,
 	m = msg_parse(r.w, r.wlen);
 	author_init(&a, m, &opts);
 	h = (struct hdr_state){.o = &opts, .m = m, .a = &a};
+	h.gen_id = msg_generated_id(raw ? raw : "", raw ? len : 0);
 	if (opts.dmarc == MSG_REWRITE_DMARC_WRAP) {
 		wrap_top(r.w, r.wlen, &h, out, personal_at_r);
 	} else {
@@ -1323,6 +1337,7 @@ msg_rewrite(const char *raw, size_t len, const struct msg_rewrite_opts *o,
 	free((char *)r.w);
 	free(a.via);
 	free(a.list);
+	free(h.gen_id);
 	msg_free(&m);
 	return 0;
 }

@@ -162,13 +162,15 @@ tap_walk(const char *dir, void (*file)(void *ctx, const char *path), void *ctx)
 	if (d == NULL)
 		return;
 	while ((e = readdir(d)) != NULL) {
+		size_t n = strlen(dir) + strlen(e->d_name) + 2;
+
 		if (e->d_name[0] == '.' &&
 		    (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
 			continue;
-		if ((names = realloc(names, (nn + 1) * sizeof(*names))) ==
-			NULL ||
-		    asprintf(&names[nn], "%s/%s", dir, e->d_name) < 0)
+		names = realloc(names, (nn + 1) * sizeof(*names));
+		if (names == NULL || (names[nn] = malloc(n)) == NULL)
 			abort();
+		snprintf(names[nn], n, "%s/%s", dir, e->d_name);
 		nn++;
 	}
 	closedir(d);
@@ -176,7 +178,9 @@ tap_walk(const char *dir, void (*file)(void *ctx, const char *path), void *ctx)
 		struct stat st;
 		const char *base = strrchr(names[i], '/') + 1;
 
-		if (lstat(names[i], &st) == 0 && S_ISDIR(st.st_mode))
+		if (lstat(names[i], &st) != 0)
+			;
+		else if (S_ISDIR(st.st_mode))
 			tap_walk(names[i], file, ctx);
 		else if (S_ISREG(st.st_mode) && !tap_skipped_name(base))
 			file(ctx, names[i]);

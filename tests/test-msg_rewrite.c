@@ -563,7 +563,7 @@ static const struct fcase fcases[] = {
     {"HTML: escaped footer before </body>",
      HTML_UTF8 "\r\n<html><BODY><p>Hi there</p></BODY></html>\r\n",
      "a <b> & \"c\"\nline 2", NULL, NULL,
-     "<p>Hi there</p><hr><p>a &lt;b&gt; &amp; &quot;c&quot;"
+     "<p>Hi there</p>\r\n<hr><p>a &lt;b&gt; &amp; &quot;c&quot;"
      "<br>\r\nline 2</p>\r\n</BODY></html>",
      "line 2"},
     {"HTML QP: footer inserted encoded",
@@ -648,7 +648,7 @@ test_footer_multipart(void)
 	is_int(count(out, FOOT), 2, "alternative: footer in both versions");
 	ok(strstr(out, "plain text\r\n-- \r\n" FOOT "\r\n\r\n--AA") != NULL,
 	   "alternative: text version");
-	ok(strstr(out, "html text<hr><p>" FOOT "</p>\r\n</body>") != NULL,
+	ok(strstr(out, "html text\r\n<hr><p>" FOOT "</p>\r\n</body>") != NULL,
 	   "alternative: HTML version");
 	ok(strstr(m->text, "plain text\n-- \n" FOOT) != NULL,
 	   "alternative parses");
@@ -817,6 +817,24 @@ test_hostile(void)
 	buf_free(&b);
 }
 
+static void
+test_generated_id(void)
+{
+	const char *raw = "From: a@example.com\nSubject: x\n\nno id\n";
+	char *id = msg_generated_id(raw, strlen(raw));
+	struct msg_rewrite_opts o = opts();
+
+	hdr_is(raw, &o, "Message-ID", id,
+	       "munge: store's id for a post "
+	       "without Message-ID");
+	o.dmarc = MSG_REWRITE_DMARC_WRAP;
+	hdr_is(raw, &o, "Message-ID", id, "wrap: the same id");
+	o.dmarc = MSG_REWRITE_DMARC_NONE;
+	hdr_is(post, &o, "Message-ID", "<m1@example.com>",
+	       "an existing Message-ID is kept");
+	free(id);
+}
+
 int
 main(void)
 {
@@ -825,6 +843,7 @@ main(void)
 	test_headers();
 	test_policies();
 	test_wrap();
+	test_generated_id();
 	test_footer_cases();
 	test_footer_multipart();
 	test_malformed();
