@@ -47,6 +47,7 @@
  *   every character survives the round trip; otherwise (us-ascii, an
  *   undeclared charset, UTF-16...) the part is converted to UTF-8 (read
  *   as msg_parse() reads it) and its charset parameter says utf-8.
+ *   XXX an HTML part's <meta charset> is not rewritten then.
  * - Malformed MIME anywhere outside attached messages (a multipart
  *   without boundary or close delimiter, an unknown transfer encoding on
  *   a part we would change, nesting over MAX_DEPTH): the headers are still
@@ -690,14 +691,46 @@ set_field(struct rw *r, size_t hs, size_t he, const char *name, const char *v)
 		add_edit(r, he, 0, xasprintf("%s: %s\r\n", name, v));
 }
 
+/* charset_value - where the charset parameter's value lies in the n
+   bytes of field v: [*start, *end); false when there is none */
+static bool
+charset_value(const char *v, size_t n, size_t *start, size_t *end)
+{
+	for (size_t i = 1; i + 7 < n; i++) {
+		size_t q = i + 7;
+
+		if (strncasecmp(v + i, "charset", 7) != 0 ||
+		    !strchr(" \t\n;", v[i - 1]))
+			continue;
+		while (q < n && (v[q] == ' ' || v[q] == '\t'))
+			q++;
+		if (q >= n || v[q] != '=')
+			continue;
+		for (q++; q < n && (v[q] == ' ' || v[q] == '\t');)
+			q++;
+		*start = q;
+		if (q < n && v[q] == '"') {
+			const char *e = memchr(v + q + 1, '"', n - q - 1);
+
+			*end = e ? (size_t)(e - v) + 1 : n;
+		} else {
+			while (q < n && !strchr(" \t;\r\n(", v[q]))
+				q++;
+			*end = q;
+		}
+		return true;
+	}
+	return false;
+}
+
 /* set_utf8 - the part's Content-Type says charset=utf-8 */
 static void
 set_utf8(struct rw *r, size_t hs, size_t he, const char *type)
 {
 	struct field f;
 	struct buf b = BUF_INIT;
-	const char *v, *cs;
-	size_t vl, q;
+	const char *v;
+	size_t vl, cs, ce;
 
 	if (!field_find(r->w, hs, he, "Content-Type", &f)) {
 		set_field(r, hs, he, "Content-Type",
@@ -710,22 +743,10 @@ set_utf8(struct rw *r, size_t hs, size_t he, const char *type)
 	vl = f.end - f.start;
 	while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n'))
 		vl--;
-	cs = ci_find(v + f.name_len, vl - f.name_len, "charset", false);
-	if (cs && (q = (size_t)(cs - v) + 7) < vl &&
-	    (v[q + strspn(v + q, " \t")] == '=')) {
-		q += strspn(v + q, " \t") + 1;
-		q += strspn(v + q, " \t");
-		buf_append(&b, v, q);
+	if (charset_value(v, vl, &cs, &ce)) {
+		buf_append(&b, v, cs);
 		buf_puts(&b, "utf-8");
-		if (q < vl && v[q] == '"') {
-			const char *e = memchr(v + q + 1, '"', vl - q - 1);
-
-			q = e ? (size_t)(e - v) + 1 : vl;
-		} else {
-			while (q < vl && !strchr(" \t;\r\n(", v[q]))
-				q++;
-		}
-		buf_append(&b, v + q, vl - q);
+		buf_append(&b, v + ce, vl - ce);
 	} else {
 		buf_append(&b, v, vl);
 		buf_puts(&b, "; charset=utf-8");

@@ -557,6 +557,11 @@ static const struct fcase fcases[] = {
      LATIN1 "Content-Transfer-Encoding: 8bit\r\n\r\ncaf\xe9 cr\xe8me\r\n",
      "Désabonnement → ici ✓", "Content-Type", "text/plain; charset=utf-8",
      "caf\xc3\xa9 cr\xc3\xa8me", "café crème\n-- \nDésabonnement → ici ✓"},
+    {"charset parameter found after a look-alike",
+     "From: a@example.com\r\nMIME-Version: 1.0\r\nContent-Type: text/plain;"
+     " x-charsetinfo=1;\r\n\tcharset=us-ascii\r\n\r\nplain\r\n",
+     "✓", "Content-Type", "x-charsetinfo=1;\tcharset=utf-8", NULL,
+     "plain\n-- \n✓"},
     {"base64 latin-1 converted to utf-8",
      LATIN1 "Content-Transfer-Encoding: base64\r\n\r\nY2Fm6Q0K\r\n", "✓",
      "Content-Type", "charset=utf-8", NULL, "café\n-- \n✓"},
