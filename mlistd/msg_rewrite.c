@@ -47,6 +47,7 @@
  *   every character survives the round trip; otherwise (us-ascii, an
  *   undeclared charset, UTF-16...) the part is converted to UTF-8 (read
  *   as msg_parse() reads it) and its charset parameter says utf-8.
+ *   XXX an HTML part's <meta charset> is not rewritten then.
  * - Malformed MIME anywhere outside attached messages (a multipart
  *   without boundary or close delimiter, an unknown transfer encoding on
  *   a part we would change, nesting over MAX_DEPTH): the headers are still
@@ -58,7 +59,9 @@
  *   8-bit bytes).  The boundary is derived from SHA-256 of the post and
  *   checked not to occur in it.
  * - Added headers go at the end of the header block; *personal_at_r is
- *   right after them.  Duplicate Subject/From fields are dropped.
+ *   right after them.  Duplicate Subject/From fields are dropped.  A post
+ *   without Message-ID gets msg_generated_id() of its raw bytes, the id
+ *   the store files it under (SPEC 5), so replies thread.
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -688,14 +691,46 @@ set_field(struct rw *r, size_t hs, size_t he, const char *name, const char *v)
 		add_edit(r, he, 0, xasprintf("%s: %s\r\n", name, v));
 }
 
+/* charset_value - where the charset parameter's value lies in the n
+   bytes of field v: [*start, *end); false when there is none */
+static bool
+charset_value(const char *v, size_t n, size_t *start, size_t *end)
+{
+	for (size_t i = 1; i + 7 < n; i++) {
+		size_t q = i + 7;
+
+		if (strncasecmp(v + i, "charset", 7) != 0 ||
+		    !strchr(" \t\n;", v[i - 1]))
+			continue;
+		while (q < n && (v[q] == ' ' || v[q] == '\t'))
+			q++;
+		if (q >= n || v[q] != '=')
+			continue;
+		for (q++; q < n && (v[q] == ' ' || v[q] == '\t');)
+			q++;
+		*start = q;
+		if (q < n && v[q] == '"') {
+			const char *e = memchr(v + q + 1, '"', n - q - 1);
+
+			*end = e ? (size_t)(e - v) + 1 : n;
+		} else {
+			while (q < n && !strchr(" \t;\r\n(", v[q]))
+				q++;
+			*end = q;
+		}
+		return true;
+	}
+	return false;
+}
+
 /* set_utf8 - the part's Content-Type says charset=utf-8 */
 static void
 set_utf8(struct rw *r, size_t hs, size_t he, const char *type)
 {
 	struct field f;
 	struct buf b = BUF_INIT;
-	const char *v, *cs;
-	size_t vl, q;
+	const char *v;
+	size_t vl, cs, ce;
 
 	if (!field_find(r->w, hs, he, "Content-Type", &f)) {
 		set_field(r, hs, he, "Content-Type",
@@ -708,22 +743,10 @@ set_utf8(struct rw *r, size_t hs, size_t he, const char *type)
 	vl = f.end - f.start;
 	while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n'))
 		vl--;
-	cs = ci_find(v + f.name_len, vl - f.name_len, "charset", false);
-	if (cs && (q = (size_t)(cs - v) + 7) < vl &&
-	    (v[q + strspn(v + q, " \t")] == '=')) {
-		q += strspn(v + q, " \t") + 1;
-		q += strspn(v + q, " \t");
-		buf_append(&b, v, q);
+	if (charset_value(v, vl, &cs, &ce)) {
+		buf_append(&b, v, cs);
 		buf_puts(&b, "utf-8");
-		if (q < vl && v[q] == '"') {
-			const char *e = memchr(v + q + 1, '"', vl - q - 1);
-
-			q = e ? (size_t)(e - v) + 1 : vl;
-		} else {
-			while (q < vl && !strchr(" \t;\r\n(", v[q]))
-				q++;
-		}
-		buf_append(&b, v + q, vl - q);
+		buf_append(&b, v + ce, vl - ce);
 	} else {
 		buf_append(&b, v, vl);
 		buf_puts(&b, "; charset=utf-8");
@@ -743,10 +766,13 @@ insert_footer(struct buf *b, const char *t, size_t n, const char *foot,
 
 	if (at) {
 		buf_append(b, t, (size_t)(at - t));
+		/* on a line of its own, so no line we make grows past 998 */
 		if (qp) {
-			buf_puts(b, "=\r\n"); /* start on a line of its own */
+			buf_puts(b, "=\r\n");
 			put_qp(b, foot, strlen(foot));
 		} else {
+			if (at > t && at[-1] != '\n')
+				buf_puts(b, "\r\n");
 			buf_puts(b, foot);
 		}
 		buf_append(b, at, n - (size_t)(at - t));
@@ -798,6 +824,7 @@ foot_part(struct rw *r, const struct mailmime *mime, const char *type)
 	int enc = part_cte(mime);
 	size_t body, len, hs, he;
 	bool to_utf8 = false, qp = enc == MAILMIME_MECHANISM_QUOTED_PRINTABLE;
+	bool mime_fields = false;
 	struct buf b = BUF_INIT;
 
 	if (d == NULL || d->dt_type != MAILMIME_DATA_TEXT ||
@@ -855,11 +882,17 @@ foot_part(struct rw *r, const struct mailmime *mime, const char *type)
 		insert_footer(&b, data, len, foot, html, qp);
 	}
 	if ((enc == -1 || enc == MAILMIME_MECHANISM_7BIT) &&
-	    !is_ascii(b.data, b.len))
+	    !is_ascii(b.data, b.len)) {
 		set_field(r, hs, he, "Content-Transfer-Encoding", "8bit");
+		mime_fields = true;
+	}
 	add_edit(r, body, len, buf_steal(&b));
 	if (to_utf8)
 		set_utf8(r, hs, he, type);
+	/* MIME fields at the top of a plain RFC 5322 message need this */
+	if (hs == 0 && (mime_fields || to_utf8) &&
+	    !field_find(r->w, hs, he, "MIME-Version", &(struct field){0}))
+		add_edit(r, he, 0, xstrdup("MIME-Version: 1.0\r\n"));
 	free(conv);
 }
 
@@ -1092,7 +1125,8 @@ struct hdr_state {
 	const struct msg *m;
 	const struct author *a;
 	bool modified;
-	bool subject_done, from_done, reply_to_done, cc_done;
+	bool subject_done, from_done, reply_to_done, cc_done, id_seen;
+	char *gen_id; /* the id the store gave a post without Message-ID */
 };
 
 /* subject_field - the prefixed Subject */
@@ -1116,6 +1150,8 @@ one_field(struct buf *b, const char *w, const struct field *f,
 
 	if (dropped(w, f, h->modified))
 		return;
+	if (field_is(w, f, "Message-ID"))
+		h->id_seen = true;
 	if (*o->prefix && field_is(w, f, "Subject")) {
 		if (!h->subject_done)
 			subject_field(b, h);
@@ -1148,6 +1184,9 @@ policy_fields(struct buf *b, struct hdr_state *h)
 	bool munge = o->dmarc != MSG_REWRITE_DMARC_NONE;
 	bool list = o->reply_to == MSG_REWRITE_REPLY_LIST;
 
+	/* replies to the copy must thread with what the store holds */
+	if (!h->id_seen)
+		buf_printf(b, "Message-ID: %s\r\n", h->gen_id);
 	if (*o->prefix && !h->subject_done)
 		subject_field(b, h);
 	if (munge && !h->from_done)
@@ -1218,6 +1257,8 @@ wrap_top(const char *w, size_t wlen, struct hdr_state *h, struct buf *out,
 	for (int i = 0; kept[i]; i++) {
 		if (!field_find(w, 0, hend, kept[i], &f))
 			continue;
+		if (strcmp(kept[i], "Message-ID") == 0)
+			h->id_seen = true;
 		if (list && h->a->addr && strcmp(kept[i], "Cc") == 0) {
 			put_cc(out, w, &f, h->a);
 			h->cc_done = true;
@@ -1296,6 +1337,7 @@ msg_rewrite(const char *raw, size_t len, const struct msg_rewrite_opts *o,
 	m = msg_parse(r.w, r.wlen);
 	author_init(&a, m, &opts);
 	h = (struct hdr_state){.o = &opts, .m = m, .a = &a};
+	h.gen_id = msg_generated_id(raw ? raw : "", raw ? len : 0);
 	if (opts.dmarc == MSG_REWRITE_DMARC_WRAP) {
 		wrap_top(r.w, r.wlen, &h, out, personal_at_r);
 	} else {
@@ -1316,6 +1358,7 @@ msg_rewrite(const char *raw, size_t len, const struct msg_rewrite_opts *o,
 	free((char *)r.w);
 	free(a.via);
 	free(a.list);
+	free(h.gen_id);
 	msg_free(&m);
 	return 0;
 }

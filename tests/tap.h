@@ -4,9 +4,12 @@
 #ifndef MLISTD_TAP_H
 #define MLISTD_TAP_H
 
+#include <dirent.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int tap_n, tap_failed;
@@ -107,6 +110,83 @@ tap_corpus(void)
 	const char *c = getenv("MLISTD_CORPUS");
 
 	return c && *c ? c : NULL;
+}
+
+/* tap_require_corpus - set corpus (a const char *) to the corpus
+   directory; without one, skip every test, or fail when CI=true (a
+   macro: it returns from main) */
+#define tap_require_corpus(corpus)                                             \
+	do {                                                                   \
+		const char *ci_ = getenv("CI");                                \
+		struct stat st_;                                               \
+                                                                               \
+		(corpus) = tap_corpus();                                       \
+		if ((corpus) != NULL && stat((corpus), &st_) == 0 &&           \
+		    S_ISDIR(st_.st_mode))                                      \
+			break;                                                 \
+		if (ci_ && strcmp(ci_, "true") == 0) {                         \
+			ok(0, "corpus present (MLISTD_CORPUS=%s)",             \
+			   (corpus) ? (corpus) : "");                          \
+			tap_done();                                            \
+		}                                                              \
+		tap_skip_all("no corpus (set MLISTD_CORPUS)");                 \
+	} while (0)
+
+/* tap_skipped_name - expectation and documentation files of the corpus */
+static inline bool
+tap_skipped_name(const char *name)
+{
+	static const char *const ext[] = {".json", ".yaml", ".txt",
+					  ".tsv",  ".md",   NULL};
+	size_t n = strlen(name);
+
+	for (int i = 0; ext[i]; i++) {
+		size_t e = strlen(ext[i]);
+
+		if (n >= e && strcmp(name + n - e, ext[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* tap_walk - call file(ctx, path) for every regular file under dir whose
+   name tap_skipped_name() lets through, in directory order, recursively */
+static inline void
+tap_walk(const char *dir, void (*file)(void *ctx, const char *path), void *ctx)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char **names = NULL;
+	size_t nn = 0;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		size_t n = strlen(dir) + strlen(e->d_name) + 2;
+
+		if (e->d_name[0] == '.' &&
+		    (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
+			continue;
+		names = realloc(names, (nn + 1) * sizeof(*names));
+		if (names == NULL || (names[nn] = malloc(n)) == NULL)
+			abort();
+		snprintf(names[nn], n, "%s/%s", dir, e->d_name);
+		nn++;
+	}
+	closedir(d);
+	for (size_t i = 0; i < nn; i++) {
+		struct stat st;
+		const char *base = strrchr(names[i], '/') + 1;
+
+		if (lstat(names[i], &st) != 0)
+			;
+		else if (S_ISDIR(st.st_mode))
+			tap_walk(names[i], file, ctx);
+		else if (S_ISREG(st.st_mode) && !tap_skipped_name(base))
+			file(ctx, names[i]);
+		free(names[i]);
+	}
+	free(names);
 }
 
 #endif

@@ -3,7 +3,6 @@
  * corpus (SPEC 1): no crash, valid UTF-8 everywhere, a Message-ID always,
  * and the decoded Subject agrees with stalwart's expected JSON.
  */
-#include <dirent.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -184,22 +183,6 @@ mbox_cb(void *ctx, const char *raw, size_t len, time_t date)
 	return 0;
 }
 
-static bool
-skipped_name(const char *name)
-{
-	static const char *const ext[] = {".json", ".yaml", ".txt",
-					  ".tsv",  ".md",   NULL};
-	size_t n = strlen(name);
-
-	for (int i = 0; ext[i]; i++) {
-		size_t e = strlen(ext[i]);
-
-		if (n >= e && strcmp(name + n - e, ext[i]) == 0)
-			return true;
-	}
-	return false;
-}
-
 /* stalwart - compare the decoded subject with NNN.json next to NNN.eml */
 static void
 stalwart(const char *path, const char *raw, size_t len)
@@ -234,73 +217,38 @@ stalwart(const char *path, const char *raw, size_t len)
 	free(jpath);
 }
 
+/* one_file - an mbox's every message, or one message */
 static void
-walk_dir(const char *dir)
+one_file(void *ctx, const char *path)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char **names = NULL;
-	size_t nn = 0;
+	size_t len, bl = strlen(path);
+	char *raw = tap_slurp(path, &len);
 
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.' &&
-		    (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
-			continue;
-		names = xrealloc(names, (nn + 1) * sizeof(*names));
-		names[nn++] = xasprintf("%s/%s", dir, e->d_name);
+	(void)ctx;
+	nfiles++;
+	if (bl > 5 && strcmp(path + bl - 5, ".mbox") == 0) {
+		const char *err = NULL;
+
+		if (msg_mbox_foreach(path, mbox_cb, (void *)path, &err) != 0)
+			printf("# mbox %s: %s\n", path, err ? err : "?");
+	} else if (raw) {
+		check_msg(path, raw, len);
+		stalwart(path, raw, len);
 	}
-	closedir(d);
-	for (size_t i = 0; i < nn; i++) {
-		struct stat st;
-		const char *base = strrchr(names[i], '/') + 1;
-
-		if (lstat(names[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-			walk_dir(names[i]);
-		} else if (S_ISREG(st.st_mode) && !skipped_name(base)) {
-			size_t len, bl = strlen(base);
-			char *raw = tap_slurp(names[i], &len);
-
-			nfiles++;
-			if (bl > 5 && strcmp(base + bl - 5, ".mbox") == 0) {
-				const char *err = NULL;
-
-				if (msg_mbox_foreach(names[i], mbox_cb,
-						     names[i], &err) != 0)
-					printf("# mbox %s: %s\n", names[i],
-					       err ? err : "?");
-			} else if (raw) {
-				check_msg(names[i], raw, len);
-				stalwart(names[i], raw, len);
-			}
-			free(raw);
-		}
-		free(names[i]);
-	}
-	free(names);
+	free(raw);
 }
 
 int
 main(void)
 {
-	const char *corpus = tap_corpus();
-	const char *ci = getenv("CI");
+	const char *corpus;
 	char *mime, *threads;
-	struct stat st;
 
-	if (corpus == NULL || stat(corpus, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		if (ci && strcmp(ci, "true") == 0) {
-			ok(0, "corpus present (MLISTD_CORPUS=%s)",
-			   corpus ? corpus : "");
-			tap_done();
-		}
-		tap_skip_all("no corpus (set MLISTD_CORPUS)");
-	}
+	tap_require_corpus(corpus);
 	mime = xasprintf("%s/mime", corpus);
 	threads = xasprintf("%s/threads", corpus);
-	walk_dir(mime);
-	walk_dir(threads);
+	tap_walk(mime, one_file, NULL);
+	tap_walk(threads, one_file, NULL);
 	printf("# %d files, %d messages\n", nfiles, nmsgs);
 	ok(nfiles > 0, "corpus has files");
 	is_int(bad_utf8, 0, "every string is valid UTF-8 (%d messages)", nmsgs);
