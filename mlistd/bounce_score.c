@@ -36,8 +36,7 @@ bounce_score_kind_for(const char *enhanced)
 {
 	if (enhanced == NULL)
 		return BOUNCE_SOFT;
-	if (strncmp(enhanced, "5.1.", 4) == 0 ||
-	    strcmp(enhanced, "5.2.1") == 0)
+	if (strncmp(enhanced, "5.1.", 4) == 0 || strcmp(enhanced, "5.2.1") == 0)
 		return BOUNCE_HARD;
 	return BOUNCE_SOFT;
 }

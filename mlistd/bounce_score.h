@@ -35,8 +35,8 @@ struct bounce_score {
 
 /* bounce_score_add - count one bounce of kind at now; returns whether it
    changed the score */
-bool bounce_score_add(struct bounce_score *b, enum bounce_kind kind,
-		      bool dmarc, time_t now);
+bool bounce_score_add(struct bounce_score *b, enum bounce_kind kind, bool dmarc,
+		      time_t now);
 /* bounce_score_kind_for - the kind of a relay's own refusal: 5.1.x
    (bad address), 5.2.1 (disabled mailbox) hard, anything else soft */
 enum bounce_kind bounce_score_kind_for(const char *enhanced);

@@ -33,8 +33,8 @@ static void
 one_line(struct buf *out, const char *s)
 {
 	for (; s && *s; s++)
-		buf_putc(out, (*s == '\t' || *s == '\n' || *s == '\r') ? ' '
-								       : *s);
+		buf_putc(out,
+			 (*s == '\t' || *s == '\n' || *s == '\r') ? ' ' : *s);
 }
 
 static int
@@ -59,8 +59,9 @@ held_list(struct ctl *c)
 
 		clock_format(h[i].received, when);
 		if (c->json) {
-			buf_printf(&out, "%s{\"id\":\"%lld\",\"from\":",
-				   i ? "," : "", (long long)h[i].id);
+			buf_printf(&out,
+				   "%s{\"id\":\"%lld\",\"from\":", i ? "," : "",
+				   (long long)h[i].id);
 			buf_json_str(&out, h[i].from);
 			buf_puts(&out, ",\"subject\":");
 			buf_json_str(&out, h[i].subject);
@@ -148,11 +149,11 @@ held_decide(struct ctl *c, bool approve)
 	if (rc != 0 || store_commit(c->store) < 0)
 		goto dberr;
 	if (approve)
-		printf("%lld approved: %lld copies queued\n", (long long)id,
-		       (long long)n);
+		printf("%lld approved: %lld %s queued\n", (long long)id,
+		       (long long)n, n == 1 ? "copy" : "copies");
 	else
-		printf("%lld rejected%s%s\n", (long long)id,
-		       reason ? ": " : "", reason ? reason : "");
+		printf("%lld rejected%s%s\n", (long long)id, reason ? ": " : "",
+		       reason ? reason : "");
 	return 0;
 dberr:
 	store_rollback(c->store);
@@ -205,7 +206,8 @@ ctl_queue_cmd(struct ctl *c)
 
 		clock_format(q[i].next_attempt, next);
 		if (c->json) {
-			buf_puts(&out, i ? ",{\"message_id\":" : "{\"message_id\":");
+			buf_puts(&out,
+				 i ? ",{\"message_id\":" : "{\"message_id\":");
 			buf_json_str(&out, q[i].message_id);
 			buf_puts(&out, ",\"recipient\":");
 			buf_json_str(&out, q[i].recipient);

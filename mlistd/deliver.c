@@ -60,7 +60,7 @@ struct deliver {
 	size_t opened;
 	pthread_cond_t reader_free;
 	int64_t last_arrival_ms; /* keeps arrival dates strictly ordered */
-	void (*kick)(void *); /* new copies are queued */
+	void (*kick)(void *);	 /* new copies are queued */
 	void *kick_arg;
 };
 
@@ -350,8 +350,9 @@ store_post(struct deliver *d, struct deliver_job *job, struct deliver_rcpt *r,
 	if (rc == 0) {
 		reply(r, 250, "2.0.0", status);
 		if (dec.verdict == POST_RELAY)
-			snprintf(r->text, sizeof(r->text), "accepted, %lld "
-				 "copies queued", (long long)n);
+			snprintf(r->text, sizeof(r->text),
+				 "accepted, %lld %s queued", (long long)n,
+				 n == 1 ? "copy" : "copies");
 		else if (dec.nreasons)
 			snprintf(r->text, sizeof(r->text), "%s (%s)", status,
 				 dec.reasons[0]);

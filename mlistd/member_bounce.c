@@ -161,12 +161,12 @@ member_bounce(struct store *s, const struct conf *conf,
 	b.hard = sc.hard;
 	b.last = sc.last;
 	status = b.status;
-	if (strcmp(b.status, "active") == 0 && b.score >= BOUNCE_SCORE_SUSPEND) {
+	if (strcmp(b.status, "active") == 0 &&
+	    b.score >= BOUNCE_SCORE_SUSPEND) {
 		status = "suspended";
 		*suspended_r = true;
 	}
-	snprintf(reason, sizeof(reason), "%s%s%s",
-		 in->status ? in->status : "",
+	snprintf(reason, sizeof(reason), "%s%s%s", in->status ? in->status : "",
 		 in->status && in->diagnostic ? " " : "",
 		 in->diagnostic ? in->diagnostic : "");
 	if (store_bounce_log(s, in->member, in->msg, now,
@@ -251,8 +251,8 @@ member_bounce_probes(struct store *s, const struct conf *conf,
 	int rc = 0;
 
 	*probed_r = *removed_r = 0;
-	if (store_bounce_probes_due(s, now - BOUNCE_SCORE_PROBE_EVERY, &p,
-				    &n) < 0) {
+	if (store_bounce_probes_due(s, now - BOUNCE_SCORE_PROBE_EVERY, &p, &n) <
+	    0) {
 		*error_r = xstrdup(store_error(s));
 		return -1;
 	}

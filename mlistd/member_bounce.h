@@ -54,7 +54,6 @@ int64_t member_bounce_parse_probe(const char *arg);
 /* member_bounce_token_arg - the bounce-token payload of a copy:
    "MEMBER36.MSG36"; member_bounce_parse_arg reads it back (-1: bad) */
 void member_bounce_token_arg(int64_t member, int64_t msg, char out[32]);
-int member_bounce_parse_arg(const char *arg, int64_t *member_r,
-			    int64_t *msg_r);
+int member_bounce_parse_arg(const char *arg, int64_t *member_r, int64_t *msg_r);
 
 #endif

@@ -124,9 +124,10 @@ build(struct buf *m, const struct conf *conf, const char *club_name,
 		buf_printf(m, "Reply-To: <%s>\r\n", to->reply_to);
 	buf_puts(m, "Auto-Submitted: auto-generated\r\n");
 	buf_printf(m, "List-Id: <%s.%s>\r\n", club_name, conf->domain);
-	buf_printf(m, "MIME-Version: 1.0\r\n"
-		      "Content-Type: multipart/alternative; "
-		      "boundary=\"%s\"\r\n\r\n",
+	buf_printf(m,
+		   "MIME-Version: 1.0\r\n"
+		   "Content-Type: multipart/alternative; "
+		   "boundary=\"%s\"\r\n\r\n",
 		   boundary);
 	buf_printf(m,
 		   "--%s\r\nContent-Type: text/plain; charset=utf-8\r\n"
@@ -144,8 +145,7 @@ build(struct buf *m, const struct conf *conf, const char *club_name,
 int
 notice_queue(struct store *s, const struct conf *conf, int64_t club,
 	     const char *club_name, const char *name, struct tmpl_vars *v,
-	     const struct notice_to *to, size_t nto, time_t now,
-	     char **error_r)
+	     const struct notice_to *to, size_t nto, time_t now, char **error_r)
 {
 	struct tmpl_dirs dirs = {conf->templates_local, conf->templates};
 	char *lang = club_get(s, conf, club, club_name, "lang");
@@ -161,8 +161,8 @@ notice_queue(struct store *s, const struct conf *conf, int64_t club,
 		tmpl_vars_set(v, "club_title", title);
 	if (tmpl_vars_get(v, "club") == NULL)
 		tmpl_vars_set(v, "club", club_name);
-	if (tmpl_render(&dirs, lang, name, v, &html, &text, &subject,
-			error_r) < 0) {
+	if (tmpl_render(&dirs, lang, name, v, &html, &text, &subject, error_r) <
+	    0) {
 		rc = 1; /* nothing written: the caller goes on without it */
 		goto out;
 	}
@@ -190,8 +190,8 @@ notice_queue(struct store *s, const struct conf *conf, int64_t club,
 		in.date_ms = (int64_t)now * 1000;
 		in.received = now;
 		if (store_msg_insert(s, &in, &id, &dup) < 0 ||
-		    (!dup && store_queue_add(s, id, to[i].member,
-					     to[i].address, now) < 0)) {
+		    (!dup && store_queue_add(s, id, to[i].member, to[i].address,
+					     now) < 0)) {
 			*error_r = xasprintf("%s", store_error(s));
 			free(mid);
 			buf_free(&m);

@@ -23,9 +23,9 @@
 #include "bounce_score.h"
 #include "xalloc.h"
 
-#define RELAY_BATCH 512	    /* rows claimed at once */
-#define RELAY_LOW 256	    /* claim more when fewer are in flight */
-#define RELAY_MAINTAIN 60   /* seconds between probe/expiry passes */
+#define RELAY_BATCH 512	  /* rows claimed at once */
+#define RELAY_LOW 256	  /* claim more when fewer are in flight */
+#define RELAY_MAINTAIN 60 /* seconds between probe/expiry passes */
 #define RELAY_BOUNCE_LIFE (30 * 86400)
 #define RELAY_UNSUB_LIFE (365 * 86400)
 #define RELAY_HELD_LIFE (14 * 86400) /* SPEC 4: moderation tokens */
@@ -33,7 +33,7 @@
 /* the part of a message's copies common to every recipient */
 struct relay_copy {
 	int64_t msg_id;
-	int refs; /* items pointing here, under the relay's lock */
+	int refs;      /* items pointing here, under the relay's lock */
 	bool personal; /* a post: List-Unsubscribe goes at personal_at */
 	char *club;
 	struct buf data;
@@ -172,13 +172,13 @@ copy_build(struct relay *r, const struct store_queue_item *q)
 				"reply_to", "author")
 			 ? MSG_REWRITE_REPLY_AUTHOR
 			 : MSG_REWRITE_REPLY_LIST;
-	o.dmarc = setting_is(r->store, r->conf, q->club_id, q->club, "dmarc",
-			     "wrap")
-		      ? MSG_REWRITE_DMARC_WRAP
-		  : setting_is(r->store, r->conf, q->club_id, q->club,
-			       "dmarc", "none")
-		      ? MSG_REWRITE_DMARC_NONE
-		      : MSG_REWRITE_DMARC_MUNGE;
+	o.dmarc =
+	    setting_is(r->store, r->conf, q->club_id, q->club, "dmarc", "wrap")
+		? MSG_REWRITE_DMARC_WRAP
+	    : setting_is(r->store, r->conf, q->club_id, q->club, "dmarc",
+			 "none")
+		? MSG_REWRITE_DMARC_NONE
+		: MSG_REWRITE_DMARC_MUNGE;
 	if (msg_rewrite(raw, len, &o, &c->data, &c->personal_at, &err) < 0) {
 		/* XXX: relay it unchanged rather than lose it */
 		log_warn("M%lld: rewrite: %s; relayed as received",
@@ -386,7 +386,7 @@ record_bounce(struct relay *r, struct relay_item *it, enum bounce_kind kind,
 	      const char *status, const char *diag)
 {
 	struct member_bounce_in in = {it->q.member_id, it->q.msg_id, kind,
-				      false, status, diag};
+				      false,	       status,	     diag};
 	bool counted, suspended;
 	char *err = NULL;
 
@@ -410,8 +410,7 @@ record_one(struct relay *r, struct relay_item *it)
 {
 	const struct relay_result *res = &it->res;
 	enum relay_verdict v = relay_policy_classify(
-	    res->code, res->enhanced[0] ? res->enhanced : NULL,
-	    res->transport);
+	    res->code, res->enhanced[0] ? res->enhanced : NULL, res->transport);
 	struct buf line = BUF_INIT;
 	char id[32], reply[sizeof(res->reply) + 32];
 	const char *status = relay_policy_verdict_name(v);
@@ -441,17 +440,15 @@ record_one(struct relay *r, struct relay_item *it)
 					       reply);
 	} else {
 		if (v == RELAY_BOUNCE)
-			record_bounce(r, it,
-				      bounce_score_kind_for(res->enhanced),
-				      res->enhanced[0] ? res->enhanced : NULL,
-				      reply);
+			record_bounce(
+			    r, it, bounce_score_kind_for(res->enhanced),
+			    res->enhanced[0] ? res->enhanced : NULL, reply);
 		rc = store_queue_done(r->store, it->q.id);
 	}
 	snprintf(id, sizeof(id), "M%lld", (long long)it->q.msg_id);
-	relay_policy_log_line(&line, id, it->q.club, it->q.recipient,
-			      r->relay_name,
-			      res->enhanced[0] ? res->enhanced : NULL, status,
-			      reply);
+	relay_policy_log_line(
+	    &line, id, it->q.club, it->q.recipient, r->relay_name,
+	    res->enhanced[0] ? res->enhanced : NULL, status, reply);
 	log_info("%s", buf_cstr(&line));
 	buf_free(&line);
 	return rc;
@@ -593,7 +590,8 @@ dispatcher(void *arg)
 		record(r, done);
 		if (want)
 			claim(r);
-		if (!r->stopping && clock_now() - last_maintain >= RELAY_MAINTAIN) {
+		if (!r->stopping &&
+		    clock_now() - last_maintain >= RELAY_MAINTAIN) {
 			last_maintain = clock_now();
 			maintain(r);
 		}

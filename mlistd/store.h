@@ -98,7 +98,7 @@ struct store_member {
 	bool featured;
 	bool paused;
 	bool own_copy;
-	char *status; /* active | suspended */
+	char *status;	/* active | suspended */
 	bool moderated; /* posts held under moderation = newcomers */
 	double bounce_score;
 };
@@ -280,7 +280,7 @@ struct store_bounce_state {
 	double score;
 	long day; /* UTC day of the last counted bounce, -1: none */
 	bool hard;
-	time_t last; /* 0: never */
+	time_t last;	 /* 0: never */
 	char status[16]; /* active | suspended */
 	int64_t club;
 	char *address; /* owned */
@@ -327,8 +327,8 @@ struct store_recipient {
 };
 
 /* store_animators - the active animators of club */
-int store_animators(struct store *s, int64_t club,
-		    struct store_recipient **r_r, size_t *n_r);
+int store_animators(struct store *s, int64_t club, struct store_recipient **r_r,
+		    size_t *n_r);
 void store_recipients_free(struct store_recipient *r, size_t n);
 
 #endif

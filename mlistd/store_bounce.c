@@ -165,8 +165,7 @@ store_bounce_resume(struct store *s, int64_t member)
 int
 store_member_delete_id(struct store *s, int64_t member)
 {
-	sqlite3_stmt *st =
-	    store_stmt(s, "DELETE FROM members WHERE id = ?");
+	sqlite3_stmt *st = store_stmt(s, "DELETE FROM members WHERE id = ?");
 
 	if (st == NULL)
 		return -1;

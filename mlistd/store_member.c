@@ -58,9 +58,9 @@ static const struct {
 #col, "UPDATE members SET " #col                               \
 		      " = ? WHERE club_id = ? AND address = ?"                 \
 	}
-    SETTER(name),   SETTER(role),     SETTER(delivery), SETTER(highlights),
-    SETTER(joined), SETTER(tags),     SETTER(company),	SETTER(featured),
-    SETTER(paused), SETTER(own_copy), SETTER(profile),	SETTER(status),
+    SETTER(name),      SETTER(role),	 SETTER(delivery), SETTER(highlights),
+    SETTER(joined),    SETTER(tags),	 SETTER(company),  SETTER(featured),
+    SETTER(paused),    SETTER(own_copy), SETTER(profile),  SETTER(status),
     SETTER(moderated),
 #undef SETTER
 };
@@ -92,7 +92,7 @@ store_member_set(struct store *s, int64_t club, const char *address,
 
 #define MEMBER_COLS                                                            \
 	"id, address, name, role, delivery, highlights, joined, tags, "        \
-	"company, featured, paused, own_copy, status, moderated, "            \
+	"company, featured, paused, own_copy, status, moderated, "             \
 	"bounce_score"
 
 /* member_row - fill m from a row of MEMBER_COLS */

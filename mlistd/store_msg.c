@@ -299,16 +299,17 @@ static int
 threads_linked(struct store *s, int64_t t1, int64_t t2)
 {
 	sqlite3_stmt *st = store_stmt(
-	    s, "SELECT 1 FROM messages a JOIN msg_refs r ON r.msg_id = a.id "
-	       "JOIN messages b ON b.club_id = a.club_id "
-	       "AND b.message_id = r.ref "
-	       "WHERE a.thread_id IN (?1, ?2) AND b.thread_id IN (?1, ?2) "
-	       "AND a.thread_id != b.thread_id "
-	       "UNION ALL SELECT 1 FROM messages a "
-	       "JOIN msg_refs r1 ON r1.msg_id = a.id "
-	       "JOIN msg_refs r2 ON r2.club_id = r1.club_id AND r2.ref = r1.ref "
-	       "JOIN messages b ON b.id = r2.msg_id "
-	       "WHERE a.thread_id = ?1 AND b.thread_id = ?2 LIMIT 1");
+	    s,
+	    "SELECT 1 FROM messages a JOIN msg_refs r ON r.msg_id = a.id "
+	    "JOIN messages b ON b.club_id = a.club_id "
+	    "AND b.message_id = r.ref "
+	    "WHERE a.thread_id IN (?1, ?2) AND b.thread_id IN (?1, ?2) "
+	    "AND a.thread_id != b.thread_id "
+	    "UNION ALL SELECT 1 FROM messages a "
+	    "JOIN msg_refs r1 ON r1.msg_id = a.id "
+	    "JOIN msg_refs r2 ON r2.club_id = r1.club_id AND r2.ref = r1.ref "
+	    "JOIN messages b ON b.id = r2.msg_id "
+	    "WHERE a.thread_id = ?1 AND b.thread_id = ?2 LIMIT 1");
 	int rc;
 
 	if (st == NULL)

@@ -71,8 +71,8 @@ store_queue_reset(struct store *s)
 }
 
 #define QUEUE_COLS                                                             \
-	"q.id, q.msg_id, ifnull(q.member_id, 0), q.recipient, q.attempts, "   \
-	"ifnull(q.first_try, 0), q.next_attempt, q.last_error, m.club_id, "   \
+	"q.id, q.msg_id, ifnull(q.member_id, 0), q.recipient, q.attempts, "    \
+	"ifnull(q.first_try, 0), q.next_attempt, q.last_error, m.club_id, "    \
 	"c.name, m.message_id, m.role"
 
 static void
@@ -121,18 +121,18 @@ int
 store_queue_claim(struct store *s, time_t now, size_t max,
 		  struct store_queue_item **items_r, size_t *n_r)
 {
-	sqlite3_stmt *st = store_stmt(
-	    s, "SELECT " QUEUE_COLS " FROM queue q "
-	       "JOIN messages m ON m.id = q.msg_id "
-	       "JOIN clubs c ON c.id = m.club_id "
-	       "WHERE q.status = 'pending' AND q.next_attempt <= ?1 "
-	       "ORDER BY q.next_attempt, q.id LIMIT ?2");
+	sqlite3_stmt *st =
+	    store_stmt(s, "SELECT " QUEUE_COLS " FROM queue q "
+			  "JOIN messages m ON m.id = q.msg_id "
+			  "JOIN clubs c ON c.id = m.club_id "
+			  "WHERE q.status = 'pending' AND q.next_attempt <= ?1 "
+			  "ORDER BY q.next_attempt, q.id LIMIT ?2");
 	sqlite3_stmt *up =
 	    store_stmt(s, "UPDATE queue SET status = 'sending' WHERE id = ?");
 
-	sqlite3_stmt *due = store_stmt(
-	    s, "SELECT 1 FROM queue WHERE status = 'pending' AND "
-	       "next_attempt <= ? LIMIT 1");
+	sqlite3_stmt *due =
+	    store_stmt(s, "SELECT 1 FROM queue WHERE status = 'pending' AND "
+			  "next_attempt <= ? LIMIT 1");
 	int rc;
 
 	*items_r = NULL;
@@ -212,11 +212,10 @@ int
 store_queue_list(struct store *s, struct store_queue_item **items_r,
 		 size_t *n_r)
 {
-	sqlite3_stmt *st =
-	    store_stmt(s, "SELECT " QUEUE_COLS " FROM queue q "
-			  "JOIN messages m ON m.id = q.msg_id "
-			  "JOIN clubs c ON c.id = m.club_id "
-			  "ORDER BY q.next_attempt, q.id");
+	sqlite3_stmt *st = store_stmt(s, "SELECT " QUEUE_COLS " FROM queue q "
+					 "JOIN messages m ON m.id = q.msg_id "
+					 "JOIN clubs c ON c.id = m.club_id "
+					 "ORDER BY q.next_attempt, q.id");
 
 	if (st == NULL)
 		return -1;

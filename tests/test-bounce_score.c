@@ -16,7 +16,8 @@ main(void)
 	double want;
 
 	tap_init();
-	ok(bounce_score_add(&b, BOUNCE_SOFT, false, T0), "a soft bounce counts");
+	ok(bounce_score_add(&b, BOUNCE_SOFT, false, T0),
+	   "a soft bounce counts");
 	ok(b.score == 0.5, "0.5");
 	ok(!bounce_score_add(&b, BOUNCE_SOFT, false, T0 + 3600),
 	   "a second soft one the same day does not");
@@ -27,7 +28,8 @@ main(void)
 	   "and nothing more that day");
 	ok(!bounce_score_add(&b, BOUNCE_DELAYED, false, T0 + DAY),
 	   "a delayed notice never counts");
-	ok(!bounce_score_add(&b, BOUNCE_NONE, false, T0 + DAY), "nor a non-bounce");
+	ok(!bounce_score_add(&b, BOUNCE_NONE, false, T0 + DAY),
+	   "nor a non-bounce");
 	ok(!bounce_score_add(&b, BOUNCE_HARD, true, T0 + DAY),
 	   "nor a bounce caused by the author's DMARC policy");
 	ok(b.score == 1.0, "still 1");
@@ -50,7 +52,8 @@ main(void)
 	is_int(bounce_score_kind_for("5.1.1"), BOUNCE_HARD, "5.1.1 is hard");
 	is_int(bounce_score_kind_for("5.1.10"), BOUNCE_HARD, "5.1.10 is hard");
 	is_int(bounce_score_kind_for("5.2.1"), BOUNCE_HARD, "5.2.1 is hard");
-	is_int(bounce_score_kind_for("5.2.2"), BOUNCE_SOFT, "5.2.2 (full) soft");
+	is_int(bounce_score_kind_for("5.2.2"), BOUNCE_SOFT,
+	       "5.2.2 (full) soft");
 	is_int(bounce_score_kind_for("5.7.1"), BOUNCE_SOFT, "5.7.1 soft");
 	is_int(bounce_score_kind_for(NULL), BOUNCE_SOFT, "no code: soft");
 	tap_done();
