@@ -385,8 +385,11 @@ static void
 record_bounce(struct relay *r, struct relay_item *it, enum bounce_kind kind,
 	      const char *status, const char *diag)
 {
+	/* a relay refusing the author's domain policy says so in its
+	   reply; SPEC 8: never the recipient's fault */
 	struct member_bounce_in in = {it->q.member_id, it->q.msg_id, kind,
-				      false,	       status,	     diag};
+				      strcasestr(diag, "dmarc") != NULL,
+				      status, diag};
 	bool counted, suspended;
 	char *err = NULL;
 

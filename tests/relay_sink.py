@@ -17,7 +17,8 @@ retries happen (time moved with MLISTD_NOW across a restart, and with
 "mlistctl queue --retry") and every recipient gets exactly one copy.  A
 permanent refusal (-f RCPT with 550 5.1.1) is a hard bounce at once: the
 row leaves the queue and the member scores 1.  A copy still failing after
-5 days expires as a soft bounce.  A stop in the middle of a fan-out
+5 days expires as a soft bounce.  A refusal naming DMARC is logged but
+never counts against the member.  A stop in the middle of a fan-out
 resumes after the restart without sending anybody a second copy.
 """
 
@@ -280,6 +281,19 @@ t.is_(d.sql("SELECT address, bounce_score FROM members ORDER BY address"),
       "each member scores a hard bounce")
 t.like(open(d.log).read(), r"to=<w2@example\.org> .*dsn=5\.1\.1 "
        r"status=bounced \(550 5\.1\.1 No such user\)", "the bounce is logged")
+d.stop()
+bad.stop()
+
+# a refusal because of the author's DMARC policy is not the member's fault
+bad = L.Sink(["-f", "RCPT", "-B", "550 5.7.1 Rejected by DMARC policy"])
+d = L.Daemon(extra=relay_conf(bad.port))
+club(d, ["x1@example.org"])
+d.start()
+post(d, "x1@example.org", "<dm@example.com>", "DMARC")
+t.ok(d.wait_queue_empty(30), "DMARC refusal: nothing stays queued")
+t.is_(d.sql("SELECT b.kind, b.counted, m.bounce_score FROM bounces b JOIN "
+            "members m ON m.id = b.member_id"), [("soft", 0, 0.0)],
+      "logged as a bounce that does not count against the member")
 d.stop()
 bad.stop()
 
