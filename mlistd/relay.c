@@ -241,6 +241,7 @@ copy_put(struct relay *r, struct relay_copy *c)
 
 /* backend - a sender's connection */
 struct backend {
+	const struct conf *conf; /* the configuration it was opened with */
 	struct relay_smtp *smtp; /* NULL with capture: */
 	const char *capture_dir;
 };
@@ -248,7 +249,7 @@ struct backend {
 static void
 backend_send(struct relay *r, struct backend *b, struct relay_item *it)
 {
-	const struct conf *conf = r->conf;
+	const struct conf *conf = b->conf;
 	struct relay_copy *c = it->copy;
 	struct buf msg = BUF_INIT;
 	char *from, *err = NULL;
@@ -296,14 +297,14 @@ backend_send(struct relay *r, struct backend *b, struct relay_item *it)
 /* backend_open - NULL smtp with capture; on failure every send of this
    sender reports the error */
 static int
-backend_open(struct relay *r, struct backend *b, char **error_r)
+backend_open(const struct conf *conf, struct backend *b, char **error_r)
 {
-	const struct conf *conf = r->conf;
 	struct relay_smtp_opts o;
 	char *password = NULL;
 	int rc;
 
 	memset(b, 0, sizeof(*b));
+	b->conf = conf;
 	if (strncmp(conf->relay, "capture:", 8) == 0) {
 		b->capture_dir = conf->relay + 8;
 		return 0;
@@ -342,12 +343,12 @@ sender(void *arg)
 	struct relay *r = arg;
 	struct backend b;
 	char *err = NULL;
-	bool usable = backend_open(r, &b, &err) == 0;
+	bool usable = false;
 
-	if (!usable)
-		log_error("relay: %s", err);
+	memset(&b, 0, sizeof(b));
 	pthread_mutex_lock(&r->lock);
 	for (;;) {
+		const struct conf *conf;
 		struct relay_item *it;
 
 		while (r->todo == NULL && !r->stopping)
@@ -358,7 +359,20 @@ sender(void *arg)
 		r->todo = it->next;
 		if (r->todo == NULL)
 			r->todo_tail = NULL;
+		conf = r->conf;
 		pthread_mutex_unlock(&r->lock);
+		/* (re)connect lazily: after a reload (SIGHUP) the relay may
+		   have changed, and a failed setup (say, an unreadable
+		   password file) is tried again with the next copy */
+		if (!usable || b.conf != conf) {
+			if (b.smtp)
+				relay_smtp_close(&b.smtp);
+			free(err);
+			err = NULL;
+			usable = backend_open(conf, &b, &err) == 0;
+			if (!usable)
+				log_error("relay: %s", err);
+		}
 		if (usable)
 			backend_send(r, &b, it);
 		else {
@@ -409,7 +423,7 @@ record_bounce(struct relay *r, struct relay_item *it, enum bounce_kind kind,
 
 /* record_one - judge, log and write one outcome; inside a transaction */
 static int
-record_one(struct relay *r, struct relay_item *it)
+record_one(struct relay *r, struct relay_item *it, const char *relay)
 {
 	const struct relay_result *res = &it->res;
 	enum relay_verdict v = relay_policy_classify(
@@ -450,7 +464,7 @@ record_one(struct relay *r, struct relay_item *it)
 	}
 	snprintf(id, sizeof(id), "M%lld", (long long)it->q.msg_id);
 	relay_policy_log_line(
-	    &line, id, it->q.club, it->q.recipient, r->relay_name,
+	    &line, id, it->q.club, it->q.recipient, relay,
 	    res->enhanced[0] ? res->enhanced : NULL, status, reply);
 	log_info("%s", buf_cstr(&line));
 	buf_free(&line);
@@ -462,17 +476,21 @@ static void
 record(struct relay *r, struct relay_item *list)
 {
 	struct relay_item *it, *next;
+	char relay[sizeof(r->relay_name)];
 	int n = 0;
 
 	if (list == NULL)
 		return;
+	pthread_mutex_lock(&r->lock); /* relay_set_conf may rename it */
+	memcpy(relay, r->relay_name, sizeof(relay));
+	pthread_mutex_unlock(&r->lock);
 	if (store_begin(r->store) < 0) {
 		/* the rows stay 'sending' and are retried after a restart;
 		   XXX: until then they are stuck */
 		log_warn("relay: store: %s", store_error(r->store));
 	} else {
 		for (it = list; it; it = it->next)
-			if (record_one(r, it) < 0)
+			if (record_one(r, it, relay) < 0)
 				log_warn("relay: store: %s",
 					 store_error(r->store));
 		if (store_commit(r->store) < 0) {
@@ -656,6 +674,7 @@ relay_set_conf(struct relay *r, const struct conf *conf)
 {
 	pthread_mutex_lock(&r->lock);
 	r->conf = conf;
+	relay_name(conf->relay, r->relay_name, sizeof(r->relay_name));
 	pthread_mutex_unlock(&r->lock);
 }
 

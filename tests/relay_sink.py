@@ -7,7 +7,8 @@ the digest, nomail or paused ones), each with its own VERP envelope
 sender and List-Unsubscribe token, the List-* headers, Precedence, the
 subject prefix once, From munged, Message-ID/In-Reply-To/References kept,
 the author's DKIM signature removed and the footer added.  Without
-unsubscribe_url there is no List-Unsubscribe-Post.
+unsubscribe_url there is no List-Unsubscribe-Post.  A SIGHUP that changes
+the relay sends the next copies to the new one.
 
 Part 2, faults (smtp-sink's fault injection): temporary refusals (-r
 RCPT), a 421 and hang-up on MAIL (-Q), a hang-up after DATA (-q),
@@ -171,6 +172,29 @@ t.like(L.header(body, "List-Unsubscribe") or "",
 t.is_(L.header(body, "List-Unsubscribe-Post"), None,
       "and no List-Unsubscribe-Post")
 t.is_(L.header(body, "Subject"), "[acme] Plain", "subject prefixed once")
+d.stop()
+sink.stop()
+
+# SIGHUP moves the relay: capture first, then the sink
+sink = L.Sink()
+d = L.Daemon()
+club(d, ["bob@example.com"])
+d.start()
+post(d, "bob@example.com", "<hup1@example.com>", "Before")
+d.wait_queue_empty(20)
+t.is_(len(d.outbox_pairs()), 1, "SIGHUP test: the first copy is captured")
+conf = open(d.conf).read().replace("relay = capture:" + d.outbox,
+                                   "relay = smtp://127.0.0.1:%d\nrelay_tls = off"
+                                   % sink.port)
+open(d.conf, "w").write(conf)
+d.proc.send_signal(1)
+deadline = time.monotonic() + 10
+while "configuration reloaded" not in open(d.log).read() and \
+        time.monotonic() < deadline:
+    time.sleep(0.05)
+post(d, "bob@example.com", "<hup2@example.com>", "After")
+t.ok(sink.wait_count(1, 20), "after SIGHUP the next copy goes to the new relay")
+t.is_(len(d.outbox_pairs()), 1, "and not to the old one")
 d.stop()
 sink.stop()
 
