@@ -19,8 +19,10 @@
  * - Display names (From, Cc/Reply-To author, List-Id title) are quoted
  *   strings when short printable ASCII, else UTF-8 encoded words.  The
  *   author is written from the parsed From (address lower-cased by
- *   msg_parse()); a post without a usable author address gets
- *   "unknown via acme" and no author in Reply-To/Cc.
+ *   msg_parse()); a From without a display name takes the member's
+ *   registered name (opts author_name) when there is one; a post without
+ *   a usable author address gets "unknown via acme" and no author in
+ *   Reply-To/Cc.
  * - munge + author keeps a Reply-To the author set (their wish), and
  *   adds one naming the author otherwise.  munge/wrap + list: Reply-To is
  *   the list, the author joins Cc unless Cc already names them.
@@ -1033,6 +1035,8 @@ author_init(struct author *a, const struct msg *m,
 	     !strchr(a->addr, '@')))
 		a->addr = NULL;
 	a->name = m->from_name;
+	if (a->name == NULL && o->author_name && *o->author_name)
+		a->name = o->author_name;
 	who = a->name ? a->name : a->addr ? a->addr : "unknown";
 	a->via = xasprintf("%s via %s", who, o->club);
 	a->list = xasprintf("%s@%s", o->club, o->domain);

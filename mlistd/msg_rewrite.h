@@ -30,6 +30,8 @@ struct msg_rewrite_opts {
 	enum msg_rewrite_reply reply_to;
 	enum msg_rewrite_dmarc dmarc;
 	const char *footer; /* UTF-8 text, NULL or "" = none */
+	const char *author_name; /* display name when From has none (the
+				    member's registered name), or NULL */
 };
 
 /* msg_rewrite - the part of every copy common to all recipients: raw (len

@@ -138,7 +138,8 @@ copy_build(struct relay *r, const struct store_queue_item *q)
 {
 	struct relay_copy *c = xcalloc(1, sizeof(*c));
 	struct msg_rewrite_opts o;
-	char *raw = NULL, *title, *prefix, *footer, *err = NULL;
+	char *raw = NULL, *title, *prefix, *footer, *author = NULL;
+	char *err = NULL;
 	size_t len;
 
 	c->msg_id = q->msg_id;
@@ -168,6 +169,8 @@ copy_build(struct relay *r, const struct store_queue_item *q)
 	o.title = title ? title : "";
 	o.prefix = prefix ? prefix : "";
 	o.footer = footer;
+	if (store_msg_author_name(r->store, q->msg_id, &author) == 0)
+		o.author_name = author;
 	o.reply_to = setting_is(r->store, r->conf, q->club_id, q->club,
 				"reply_to", "author")
 			 ? MSG_REWRITE_REPLY_AUTHOR
@@ -192,6 +195,7 @@ copy_build(struct relay *r, const struct store_queue_item *q)
 	free(title);
 	free(prefix);
 	free(footer);
+	free(author);
 	free(raw);
 	return c;
 }

@@ -198,6 +198,9 @@ int store_msg_status(struct store *s, int64_t msg, const char *status,
    was relayed or held, 0 if none, -1 on error */
 int store_msg_seen(struct store *s, int64_t club, const char *message_id,
 		   int64_t except);
+/* store_msg_author_name - the registered name of the member who wrote
+   msg (*name_r NULL when none) */
+int store_msg_author_name(struct store *s, int64_t msg, char **name_r);
 /* store_msg_raw - the raw bytes of a message (NUL-terminated copy) */
 int store_msg_raw(struct store *s, int64_t msg, char **raw_r, size_t *len_r);
 

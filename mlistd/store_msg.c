@@ -660,6 +660,27 @@ store_msg_seen(struct store *s, int64_t club, const char *message_id,
 }
 
 int
+store_msg_author_name(struct store *s, int64_t msg, char **name_r)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, "SELECT mb.name FROM messages m JOIN members mb ON "
+	       "mb.club_id = m.club_id AND mb.address = m.from_addr "
+	       "WHERE m.id = ?");
+	int rc;
+
+	*name_r = NULL;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, msg);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*name_r = store_text(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
+						     : store_fail(s, "author");
+}
+
+int
 store_msg_status(struct store *s, int64_t msg, const char *status,
 		 const char *reasons)
 {

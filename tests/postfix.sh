@@ -306,6 +306,8 @@ for who in alice bob; do
 		"$who's copy: VERP envelope sender"
 	like "$(cat "$f")" "List-Id: .*<acme\.lists\.example\.org>" "$who's copy: List-Id"
 	like "$(cat "$f")" "Subject: \[acme\] First post" "$who's copy: subject prefix"
+	like "$(cat "$f")" "From: \"Alice via acme\" <acme@lists\.example\.org>" \
+		"$who's copy: From munged with the member's registered name"
 	like "$(cat "$f")" "Received: from lists\.example\.org \(unknown \[127\.0\.0\.1\]\)" \
 		"$who's copy went through the private Postfix"
 done
