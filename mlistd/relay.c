@@ -46,6 +46,7 @@ struct relay_item {
 	struct relay_copy *copy;
 	struct relay_result res;
 	time_t tried;
+	char *outcome; /* the log line, written once its record committed */
 	struct relay_item *next;
 };
 
@@ -61,6 +62,8 @@ struct relay {
 	pthread_cond_t wake; /* the dispatcher waits for results or kicks */
 	struct relay_item *todo, *todo_tail;
 	struct relay_item *done;
+	struct relay_item *unrecorded; /* the dispatcher's: to write again */
+	const struct conf *dconf;      /* the dispatcher's copy of conf */
 	struct relay_copy *copies;
 	int inflight; /* claimed and not yet recorded */
 	bool kicked;
@@ -158,27 +161,27 @@ copy_build(struct relay *r, const struct store_queue_item *q)
 		return c;
 	}
 	c->personal = true;
-	title = club_get(r->store, r->conf, q->club_id, q->club, "title");
+	title = club_get(r->store, r->dconf, q->club_id, q->club, "title");
 	prefix =
-	    club_get(r->store, r->conf, q->club_id, q->club, "subject_prefix");
-	footer = club_get(r->store, r->conf, q->club_id, q->club, "footer");
+	    club_get(r->store, r->dconf, q->club_id, q->club, "subject_prefix");
+	footer = club_get(r->store, r->dconf, q->club_id, q->club, "footer");
 	memset(&o, 0, sizeof(o));
 	o.club = q->club;
-	o.domain = r->conf->domain;
-	o.delim = r->conf->delimiter;
+	o.domain = r->dconf->domain;
+	o.delim = r->dconf->delimiter;
 	o.title = title ? title : "";
 	o.prefix = prefix ? prefix : "";
 	o.footer = footer;
 	if (store_msg_author_name(r->store, q->msg_id, &author) == 0)
 		o.author_name = author;
-	o.reply_to = setting_is(r->store, r->conf, q->club_id, q->club,
+	o.reply_to = setting_is(r->store, r->dconf, q->club_id, q->club,
 				"reply_to", "author")
 			 ? MSG_REWRITE_REPLY_AUTHOR
 			 : MSG_REWRITE_REPLY_LIST;
 	o.dmarc =
-	    setting_is(r->store, r->conf, q->club_id, q->club, "dmarc", "wrap")
+	    setting_is(r->store, r->dconf, q->club_id, q->club, "dmarc", "wrap")
 		? MSG_REWRITE_DMARC_WRAP
-	    : setting_is(r->store, r->conf, q->club_id, q->club, "dmarc",
+	    : setting_is(r->store, r->dconf, q->club_id, q->club, "dmarc",
 			 "none")
 		? MSG_REWRITE_DMARC_NONE
 		: MSG_REWRITE_DMARC_MUNGE;
@@ -319,6 +322,10 @@ backend_open(const struct conf *conf, struct backend *b, char **error_r)
 	o.ca_file = conf->relay_ca_file;
 	o.user = conf->relay_user;
 	o.helo = conf->domain;
+	/* bounded, so a stalled relay delays a stop (SIGTERM waits for the
+	   copies in flight) by a minute at most; the copy is retried */
+	o.connect_timeout_s = 30;
+	o.timeout_s = 60;
 	if (conf->relay_password_file && *conf->relay_password_file) {
 		FILE *f = fopen(conf->relay_password_file, "r");
 		char line[512];
@@ -413,7 +420,7 @@ record_bounce(struct relay *r, struct relay_item *it, enum bounce_kind kind,
 
 	if (it->q.member_id == 0)
 		return;
-	if (member_bounce(r->store, r->conf, r->key, &in, it->tried, &counted,
+	if (member_bounce(r->store, r->dconf, r->key, &in, it->tried, &counted,
 			  &suspended, &err) < 0 ||
 	    err) {
 		log_warn("M%lld: bounce of <%s>: %s", (long long)it->q.msg_id,
@@ -470,48 +477,83 @@ record_one(struct relay *r, struct relay_item *it, const char *relay)
 	relay_policy_log_line(
 	    &line, id, it->q.club, it->q.recipient, relay,
 	    res->enhanced[0] ? res->enhanced : NULL, status, reply);
-	log_info("%s", buf_cstr(&line));
-	buf_free(&line);
+	free(it->outcome);
+	it->outcome = buf_steal(&line);
 	return rc;
 }
 
-/* record - write a list of outcomes in one transaction */
+/* free_items - recorded items go; under no lock */
 static void
-record(struct relay *r, struct relay_item *list)
+free_items(struct relay *r, struct relay_item *list)
 {
 	struct relay_item *it, *next;
-	char relay[sizeof(r->relay_name)];
 	int n = 0;
 
-	if (list == NULL)
-		return;
-	pthread_mutex_lock(&r->lock); /* relay_set_conf may rename it */
-	memcpy(relay, r->relay_name, sizeof(relay));
-	pthread_mutex_unlock(&r->lock);
-	if (store_begin(r->store) < 0) {
-		/* the rows stay 'sending' and are retried after a restart;
-		   XXX: until then they are stuck */
-		log_warn("relay: store: %s", store_error(r->store));
-	} else {
-		for (it = list; it; it = it->next)
-			if (record_one(r, it, relay) < 0)
-				log_warn("relay: store: %s",
-					 store_error(r->store));
-		if (store_commit(r->store) < 0) {
-			log_warn("relay: commit: %s", store_error(r->store));
-			store_rollback(r->store);
-		}
-	}
 	pthread_mutex_lock(&r->lock);
 	for (it = list; it; it = next) {
 		next = it->next;
 		copy_put(r, it->copy);
 		store_queue_item_clear(&it->q);
+		free(it->outcome);
 		free(it);
 		n++;
 	}
 	r->inflight -= n;
 	pthread_mutex_unlock(&r->lock);
+}
+
+/* record - write a list of outcomes in one transaction, each in a
+   savepoint; returns the items that could not be written, to be tried
+   again (dropping them would leave their rows 'sending' until a restart,
+   which then sends copies a second time) */
+static struct relay_item *
+record(struct relay *r, struct relay_item *list)
+{
+	struct relay_item *it, *next, *keep = NULL, *done = NULL;
+	char relay[sizeof(r->relay_name)];
+
+	if (list == NULL)
+		return NULL;
+	pthread_mutex_lock(&r->lock); /* relay_set_conf may rename it */
+	memcpy(relay, r->relay_name, sizeof(relay));
+	pthread_mutex_unlock(&r->lock);
+	if (store_begin(r->store) < 0) {
+		log_warn("relay: store: %s (outcomes kept for the next try)",
+			 store_error(r->store));
+		return list;
+	}
+	for (it = list; it; it = next) {
+		next = it->next;
+		if (store_savepoint(r->store) == 0 &&
+		    record_one(r, it, relay) == 0 &&
+		    store_savepoint_release(r->store) == 0) {
+			it->next = done;
+			done = it;
+			continue;
+		}
+		log_warn("relay: store: M%lld to <%s>: %s",
+			 (long long)it->q.msg_id, it->q.recipient,
+			 store_error(r->store));
+		store_savepoint_rollback(r->store);
+		(void)store_savepoint_release(r->store);
+		it->next = keep;
+		keep = it;
+	}
+	if (store_commit(r->store) < 0) {
+		log_warn("relay: commit: %s (outcomes kept for the next try)",
+			 store_error(r->store));
+		store_rollback(r->store);
+		for (it = done; it; it = next) {
+			next = it->next;
+			it->next = keep;
+			keep = it;
+		}
+		return keep;
+	}
+	for (it = done; it; it = it->next)
+		log_info("%s", it->outcome);
+	free_items(r, done);
+	return keep;
 }
 
 /* claim - queue rows due now go to the senders */
@@ -566,7 +608,7 @@ maintain(struct relay *r)
 		log_warn("relay: maintenance: %s", store_error(r->store));
 		return;
 	}
-	if (member_bounce_probes(r->store, r->conf, r->key, now, &probed,
+	if (member_bounce_probes(r->store, r->dconf, r->key, now, &probed,
 				 &removed, &err) < 0 ||
 	    store_held_expire(r->store, now - RELAY_HELD_LIFE, &expired) < 0) {
 		log_warn("relay: maintenance: %s",
@@ -610,9 +652,18 @@ dispatcher(void *arg)
 		done = r->done;
 		r->done = NULL;
 		r->kicked = false;
+		r->dconf = r->conf;
 		want = !r->stopping && r->inflight < RELAY_LOW;
 		pthread_mutex_unlock(&r->lock);
-		record(r, done);
+		if (r->unrecorded) {
+			struct relay_item *t = r->unrecorded;
+
+			while (t->next)
+				t = t->next;
+			t->next = done;
+			done = r->unrecorded;
+		}
+		r->unrecorded = record(r, done);
 		if (want)
 			claim(r);
 		if (!r->stopping &&
@@ -635,6 +686,7 @@ relay_open(const struct conf *conf, const unsigned char key[TOKEN_KEY_LEN],
 	struct relay *r = xcalloc(1, sizeof(*r));
 
 	r->conf = conf;
+	r->dconf = conf;
 	memcpy(r->key, key, TOKEN_KEY_LEN);
 	if (store_open(conf->database, STORE_CREATE, &r->store, error_r) < 0) {
 		free(r);
@@ -700,8 +752,20 @@ relay_close(struct relay **rp)
 	   records them before it returns */
 	relay_kick(r);
 	pthread_join(r->dispatcher, NULL);
-	record(r, r->done);
+	if (r->unrecorded) {
+		struct relay_item *t = r->unrecorded;
+
+		while (t->next)
+			t = t->next;
+		t->next = r->done;
+		r->done = r->unrecorded;
+	}
+	/* a last try; what still cannot be written is reset to pending
+	   below, and sent again after the restart */
+	r->unrecorded = record(r, r->done);
 	r->done = NULL;
+	free_items(r, r->unrecorded);
+	r->unrecorded = NULL;
 	for (it = r->todo; it; it = next) {
 		next = it->next;
 		copy_put(r, it->copy);

@@ -20,7 +20,8 @@ permanent refusal (-f RCPT with 550 5.1.1) is a hard bounce at once: the
 row leaves the queue and the member scores 1.  A copy still failing after
 5 days expires as a soft bounce.  A refusal naming DMARC is logged but
 never counts against the member.  A stop in the middle of a fan-out
-resumes after the restart without sending anybody a second copy.
+resumes after the restart without sending anybody a second copy, and so
+does a database locked by another process while outcomes are recorded.
 """
 
 import json
@@ -350,4 +351,33 @@ t.ok(all(len(v) == 1 for v in list(first.values()) +
          list(second.values())), "one copy per transaction")
 t.is_(d.stop(), 0, "SIGTERM: exit 0")
 fast.stop()
+
+# the database locked by someone else while outcomes are recorded: they
+# are kept and written later, and no copy is sent twice after a restart
+import sqlite3  # noqa: E402
+port = L.free_port()
+slow = L.Sink(["-W", "DATA:1"], port=port)
+few = ["k%02d@example.org" % i for i in range(6)]
+d = L.Daemon(extra=["relay = smtp://127.0.0.1:%d" % port,
+                    "relay_tls = off", "relay_concurrency = 1"])
+club(d, few)
+d.start()
+post(d, few[0], "<lock@example.com>", "Locked")
+slow.wait_count(1, 20)
+con = sqlite3.connect(d.db, timeout=30, isolation_level=None)
+con.execute("BEGIN IMMEDIATE")
+time.sleep(12)          # longer than mlistd's 10 s busy timeout
+con.execute("COMMIT")
+con.close()
+t.ok(d.wait_queue_empty(40), "locked for 12 s: the queue still drains")
+t.like(open(d.log).read(), r"outcomes kept for the next try",
+       "the failed record is reported and kept")
+t.is_(d.stop(), 0, "SIGTERM: exit 0")
+d.start()
+time.sleep(2)
+got = by_rcpt(slow.messages())
+t.is_(sorted((k, len(v)) for k, v in got.items()), [(r, 1) for r in few],
+      "after a restart nobody has a second copy")
+t.is_(d.stop(), 0, "SIGTERM: exit 0")
+slow.stop()
 t.done()
