@@ -34,9 +34,16 @@ bounce_score_add(struct bounce_score *b, enum bounce_kind kind, bool dmarc,
 enum bounce_kind
 bounce_score_kind_for(const char *enhanced)
 {
+	/* 5.1.1-5.1.6 and 5.1.10: the address; 5.1.7 and 5.1.8 are about
+	   the sender, never the member's fault */
+	static const char *const hard[] = {"5.1.1", "5.1.2", "5.1.3",
+					   "5.1.4", "5.1.5", "5.1.6",
+					   "5.1.10", "5.2.1", NULL};
+
 	if (enhanced == NULL)
 		return BOUNCE_SOFT;
-	if (strncmp(enhanced, "5.1.", 4) == 0 || strcmp(enhanced, "5.2.1") == 0)
-		return BOUNCE_HARD;
+	for (size_t i = 0; hard[i]; i++)
+		if (strcmp(enhanced, hard[i]) == 0)
+			return BOUNCE_HARD;
 	return BOUNCE_SOFT;
 }

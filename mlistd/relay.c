@@ -432,6 +432,22 @@ record_bounce(struct relay *r, struct relay_item *it, enum bounce_kind kind,
 			 (long long)it->q.msg_id, it->q.club, it->q.recipient);
 }
 
+/* refusal_is_ours - a permanent refusal that is not about the member's
+   address: of our envelope sender (at MAIL, or 5.1.7/5.1.8), of the
+   transaction (at DATA), or of relaying itself.  The relay or our domain
+   is misconfigured: retried, never bounced (it would suspend a whole
+   club); past 5 days the copy expires like any deferral. */
+static bool
+refusal_is_ours(const struct relay_result *res)
+{
+	return strcmp(res->stage, "MAIL") == 0 ||
+	       strcmp(res->stage, "DATA") == 0 ||
+	       strcmp(res->enhanced, "5.1.7") == 0 ||
+	       strcmp(res->enhanced, "5.1.8") == 0 ||
+	       strcasestr(res->reply, "relay access denied") != NULL ||
+	       strcasestr(res->reply, "relaying denied") != NULL;
+}
+
 /* record_one - judge, log and write one outcome; inside a transaction */
 static int
 record_one(struct relay *r, struct relay_item *it, const char *relay)
@@ -441,8 +457,12 @@ record_one(struct relay *r, struct relay_item *it, const char *relay)
 	    res->code, res->enhanced[0] ? res->enhanced : NULL, res->transport);
 	struct buf line = BUF_INIT;
 	char id[32], reply[sizeof(res->reply) + 32];
-	const char *status = relay_policy_verdict_name(v);
+	const char *status;
 	int rc = 0;
+
+	if (v == RELAY_BOUNCE && refusal_is_ours(res))
+		v = RELAY_RETRY;
+	status = relay_policy_verdict_name(v);
 
 	/* the server's words with their codes; a transport error alone */
 	if (res->code > 0)

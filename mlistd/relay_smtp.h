@@ -41,6 +41,8 @@ struct relay_result {
 			      code, lines of a multi-line reply joined by
 			      one space; or the transport error */
 	int transport;	   /* enum relay_transport (relay_policy.h) */
+	char stage[8];	   /* the command the reply answered: "MAIL",
+			      "RCPT", "DATA", "DOT" (end of data), or "" */
 };
 
 struct relay_smtp;

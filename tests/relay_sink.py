@@ -309,6 +309,20 @@ t.like(open(d.log).read(), r"to=<w2@example\.org> .*dsn=5\.1\.1 "
 d.stop()
 bad.stop()
 
+# a relay refusing our envelope sender is our fault, never the members'
+bad = L.Sink(["-f", "MAIL", "-B", "553 5.1.8 Sender address rejected"])
+d = L.Daemon(extra=relay_conf(bad.port))
+club(d, ["y1@example.org", "y2@example.org"])
+d.start()
+post(d, "y1@example.org", "<mf@example.com>", "Sender refused")
+t.ok(d.wait_queue(lambda q: len(q) == 2 and all(
+    i["attempts"] == 1 and "5.1.8" in i["last_error"] for i in q), 30),
+     "5xx at MAIL: the copies stay queued with the error")
+t.is_(d.sql("SELECT count(*) FROM bounces"), [(0,)],
+      "and nobody scores a bounce")
+d.stop()
+bad.stop()
+
 # a refusal because of the author's DMARC policy is not the member's fault
 bad = L.Sink(["-f", "RCPT", "-B", "550 5.7.1 Rejected by DMARC policy"])
 d = L.Daemon(extra=relay_conf(bad.port))

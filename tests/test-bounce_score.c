@@ -54,6 +54,9 @@ main(void)
 	is_int(bounce_score_kind_for("5.2.1"), BOUNCE_HARD, "5.2.1 is hard");
 	is_int(bounce_score_kind_for("5.2.2"), BOUNCE_SOFT,
 	       "5.2.2 (full) soft");
+	is_int(bounce_score_kind_for("5.1.8"), BOUNCE_SOFT,
+	       "5.1.8 (our sender refused) is not hard");
+	is_int(bounce_score_kind_for("5.1.7"), BOUNCE_SOFT, "nor 5.1.7");
 	is_int(bounce_score_kind_for("5.7.1"), BOUNCE_SOFT, "5.7.1 soft");
 	is_int(bounce_score_kind_for(NULL), BOUNCE_SOFT, "no code: soft");
 	tap_done();
