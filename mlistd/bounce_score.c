@@ -36,8 +36,8 @@ bounce_score_kind_for(const char *enhanced)
 {
 	/* 5.1.1-5.1.6 and 5.1.10: the address; 5.1.7 and 5.1.8 are about
 	   the sender, never the member's fault */
-	static const char *const hard[] = {"5.1.1", "5.1.2", "5.1.3",
-					   "5.1.4", "5.1.5", "5.1.6",
+	static const char *const hard[] = {"5.1.1",  "5.1.2", "5.1.3",
+					   "5.1.4",  "5.1.5", "5.1.6",
 					   "5.1.10", "5.2.1", NULL};
 
 	if (enhanced == NULL)

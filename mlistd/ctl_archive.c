@@ -93,6 +93,11 @@ ctl_import_cmd(struct ctl *c)
 		store_rollback(c->store);
 		return ctl_fail(65, "%s: %s", c->argv[1], err);
 	}
+	/* members the archive shows posting are no newcomers */
+	if (store_member_unmoderate_posters(c->store, club) < 0) {
+		store_rollback(c->store);
+		return ctl_db_error(c, "import");
+	}
 	if (store_commit(c->store) < 0)
 		return ctl_db_error(c, "commit");
 	printf("%u messages imported, %u already there\n", ctx.added, ctx.dups);

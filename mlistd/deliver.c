@@ -254,18 +254,22 @@ deliver_fill_in(struct store_msg_in *in, const struct msg *m, const char *raw,
 static void
 fail_pending(struct deliver_job *job, const char *text)
 {
-	for (size_t i = 0; i < job->n; i++)
+	for (size_t i = 0; i < job->n; i++) {
 		if (job->rcpts[i].code == 250)
 			reply(&job->rcpts[i], 451, "4.3.0", text);
+		job->rcpts[i].row = 0; /* the log must not name a row */
+	}
 }
 
-/* post_facts - what post_policy needs to know about a post to club */
-static void
+/* post_facts - what post_policy needs to know about a post to club;
+   -1 on a database error (a member must not be taken for a stranger) */
+static int
 post_facts(struct deliver *d, struct store *s, const struct msg *m,
 	   const struct deliver_rcpt *r, struct post_facts *f,
 	   char **moderation_r, char **nonmember_r)
 {
 	struct store_member mem;
+	int rc = STORE_NOTFOUND;
 
 	memset(f, 0, sizeof(*f));
 	f->domain = d->conf->domain;
@@ -273,7 +277,7 @@ post_facts(struct deliver *d, struct store *s, const struct msg *m,
 	f->is_auto = m->is_auto;
 	f->is_bounce = m->is_bounce;
 	if (m->from_addr &&
-	    store_member_get(s, r->club, m->from_addr, &mem) == 0) {
+	    (rc = store_member_get(s, r->club, m->from_addr, &mem)) == 0) {
 		f->is_member = true;
 		f->is_animator = strcmp(mem.role, "animator") == 0;
 		f->is_moderated = mem.moderated;
@@ -284,6 +288,7 @@ post_facts(struct deliver *d, struct store *s, const struct msg *m,
 	*nonmember_r = club_get(s, d->conf, r->club, r->form.club, "nonmember");
 	f->moderation = *moderation_r;
 	f->nonmember = *nonmember_r;
+	return rc < 0 ? -1 : 0;
 }
 
 /* store_post - a post to the club (acme@ or acme+r-KEY@): decide, store,
@@ -302,10 +307,13 @@ store_post(struct deliver *d, struct deliver_job *job, struct deliver_rcpt *r,
 	int64_t id, n = 0;
 	int rc = -1;
 
-	post_facts(d, s, job->msg, r, &f, &moderation, &nonmember);
+	rc = post_facts(d, s, job->msg, r, &f, &moderation, &nonmember);
 	post_policy_decide(&f, &dec);
 	free(moderation);
 	free(nonmember);
+	if (rc < 0)
+		return -1;
+	rc = -1;
 	if (dec.verdict == POST_REJECT) {
 		reply(r, 550, "5.7.1", "only members may post to this club");
 		return 0;
@@ -383,6 +391,7 @@ bounce_in(struct deliver *d, struct deliver_job *job, struct deliver_rcpt *r,
 		return 0;
 	bounce_parse(job->raw, job->len, &b);
 	memset(&in, 0, sizeof(in));
+	in.club = r->club;
 	in.member = member;
 	in.msg = msg;
 	in.kind = b->kind;
@@ -397,6 +406,8 @@ bounce_in(struct deliver *d, struct deliver_job *job, struct deliver_rcpt *r,
 		log_warn("M%lld: bounce: %s", (long long)row, err);
 		free(err);
 	}
+	if (rc == STORE_NOTFOUND)
+		snprintf(r->text, sizeof(r->text), "bounce not attributed");
 	if (rc == 0)
 		snprintf(r->text, sizeof(r->text), "bounce %s%s%s",
 			 bounce_kind_name(b->kind),
@@ -419,7 +430,7 @@ confirm_in(struct deliver *d, struct deliver_rcpt *r)
 			clock_now(), arg, sizeof(arg)) != TOKEN_OK ||
 	    (member = member_bounce_parse_probe(arg)) == 0)
 		return 0;
-	rc = store_bounce_resume(d->writer, member);
+	rc = store_bounce_resume(d->writer, r->club, member);
 	if (rc == 0)
 		snprintf(r->text, sizeof(r->text), "delivery resumed");
 	return rc < 0 ? -1 : 0;
@@ -474,10 +485,6 @@ fail:
 	log_warn("store: %s: %s", job->msg->message_id, store_error(s));
 	store_savepoint_rollback(s);
 	fail_pending(job, "database error, try again");
-	/* what this job wrote is gone: its replies say so */
-	for (size_t i = 0; i < job->n; i++)
-		if (job->rcpts[i].code != 451 && job->rcpts[i].row)
-			job->rcpts[i].row = 0;
 	store_savepoint_release(s);
 }
 
@@ -540,9 +547,15 @@ committer(void *arg)
 			for (j = batch; j; j = j->next)
 				fail_pending(j, "database busy, try again");
 		} else {
-			for (j = batch; j; j = j->next)
+			for (j = batch; j; j = j->next) {
 				commit_job(d, j, &queued);
-			if (store_commit(d->writer) < 0) {
+				/* an error SQLite answers with a rollback of
+				   the whole transaction (disk full, I/O) takes
+				   the batch's earlier jobs with it */
+				if (!store_in_transaction(d->writer))
+					break;
+			}
+			if (j != NULL || store_commit(d->writer) < 0) {
 				queued = false;
 				log_warn("store: commit: %s",
 					 store_error(d->writer));

@@ -151,6 +151,25 @@ member_bounce(struct store *s, const struct conf *conf,
 			*error_r = xstrdup(store_error(s));
 		return rc;
 	}
+	/* row ids can be reused after a member leaves: the report must
+	   name a member of this club who was there when the copy went out */
+	if (in->club > 0) {
+		int64_t mclub = 0;
+		time_t received = 0;
+
+		rc = in->msg > 0 ? store_msg_when(s, in->msg, &mclub, &received)
+				 : STORE_NOTFOUND;
+		if (rc < 0) {
+			*error_r = xstrdup(store_error(s));
+			free(b.address);
+			return -1;
+		}
+		if (b.club != in->club || rc != 0 || mclub != in->club ||
+		    b.joined > received) {
+			free(b.address);
+			return STORE_NOTFOUND;
+		}
+	}
 	sc.score = b.score;
 	sc.day = b.day;
 	sc.hard = b.hard;
@@ -263,6 +282,7 @@ member_bounce_probes(struct store *s, const struct conf *conf,
 				 "probes=%d (no answer)",
 				 p[i].club_name, p[i].address, p[i].probes);
 			if (store_member_delete_id(s, p[i].member) < 0) {
+				free(*error_r);
 				*error_r = xstrdup(store_error(s));
 				rc = -1;
 			} else

@@ -20,6 +20,7 @@ struct conf;
 struct store;
 
 struct member_bounce_in {
+	int64_t club; /* the club the report reached (0: trust member) */
 	int64_t member;
 	int64_t msg; /* the message whose copy bounced, 0: unknown */
 	enum bounce_kind kind;

@@ -29,7 +29,7 @@ struct msg_rewrite_opts {
 	const char *prefix; /* subject prefix, e.g. "[acme]"; "" = none */
 	enum msg_rewrite_reply reply_to;
 	enum msg_rewrite_dmarc dmarc;
-	const char *footer; /* UTF-8 text, NULL or "" = none */
+	const char *footer;	 /* UTF-8 text, NULL or "" = none */
 	const char *author_name; /* display name when From has none (the
 				    member's registered name), or NULL */
 };

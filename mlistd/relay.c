@@ -412,9 +412,13 @@ record_bounce(struct relay *r, struct relay_item *it, enum bounce_kind kind,
 {
 	/* a relay refusing the author's domain policy says so in its
 	   reply; SPEC 8: never the recipient's fault */
-	struct member_bounce_in in = {it->q.member_id, it->q.msg_id, kind,
+	struct member_bounce_in in = {0,
+				      it->q.member_id,
+				      it->q.msg_id,
+				      kind,
 				      strcasestr(diag, "dmarc") != NULL,
-				      status, diag};
+				      status,
+				      diag};
 	bool counted, suspended;
 	char *err = NULL;
 
@@ -494,9 +498,9 @@ record_one(struct relay *r, struct relay_item *it, const char *relay)
 		rc = store_queue_done(r->store, it->q.id);
 	}
 	snprintf(id, sizeof(id), "M%lld", (long long)it->q.msg_id);
-	relay_policy_log_line(
-	    &line, id, it->q.club, it->q.recipient, relay,
-	    res->enhanced[0] ? res->enhanced : NULL, status, reply);
+	relay_policy_log_line(&line, id, it->q.club, it->q.recipient, relay,
+			      res->enhanced[0] ? res->enhanced : NULL, status,
+			      reply);
 	free(it->outcome);
 	it->outcome = buf_steal(&line);
 	return rc;

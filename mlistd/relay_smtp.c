@@ -584,13 +584,13 @@ smtp_result(struct relay_smtp *r, CURLcode rc, struct relay_result *res)
 {
 	long code = 0;
 
-	static const char *const stages[] = {
-	    [STAGE_MAIL] = "MAIL", [STAGE_RCPT] = "RCPT",
-	    [STAGE_DATA] = "DATA", [STAGE_DOT] = "DOT"};
+	static const char *const stages[] = {[STAGE_MAIL] = "MAIL",
+					     [STAGE_RCPT] = "RCPT",
+					     [STAGE_DATA] = "DATA",
+					     [STAGE_DOT] = "DOT"};
 
 	memset(res, 0, sizeof(*res));
-	if (r->stage >= STAGE_MAIL && r->stage <= STAGE_DOT &&
-	    stages[r->stage])
+	if (r->stage >= STAGE_MAIL && r->stage <= STAGE_DOT && stages[r->stage])
 		snprintf(res->stage, sizeof(res->stage), "%s",
 			 stages[r->stage]);
 	(void)curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &code);

@@ -193,6 +193,12 @@ store_commit(struct store *s)
 	return store_run(s, "COMMIT");
 }
 
+bool
+store_in_transaction(struct store *s)
+{
+	return !sqlite3_get_autocommit(s->db);
+}
+
 void
 store_rollback(struct store *s)
 {

@@ -39,6 +39,9 @@ void store_release(struct store *store);
 int store_begin(struct store *store);
 int store_commit(struct store *store);
 void store_rollback(struct store *store);
+/* store_in_transaction - a transaction is open (SQLite rolls one back by
+   itself on some errors) */
+bool store_in_transaction(struct store *store);
 /* savepoints let one message fail inside a shared batch transaction */
 int store_savepoint(struct store *store);
 void store_savepoint_rollback(struct store *store);
@@ -112,6 +115,9 @@ int store_member_remove(struct store *s, int64_t club, const char *address);
    member set" documents; value already validated and normalised */
 int store_member_set(struct store *s, int64_t club, const char *address,
 		     const char *key, const char *value);
+/* store_member_unmoderate_posters - members of club with a threaded post
+   (an imported archive) are no newcomers */
+int store_member_unmoderate_posters(struct store *s, int64_t club);
 int store_member_get(struct store *s, int64_t club, const char *address,
 		     struct store_member *m_r);
 int store_member_list(struct store *s, int64_t club,
@@ -288,6 +294,7 @@ struct store_bounce_state {
 	int64_t club;
 	char *address; /* owned */
 	int probes;
+	time_t joined;
 };
 
 /* store_bounce_get - a member's bounce state (free b->address) */
@@ -319,9 +326,14 @@ int store_bounce_probes_due(struct store *s, time_t before,
 void store_probes_free(struct store_probe *p, size_t n);
 /* store_bounce_probed - one more probe sent at now */
 int store_bounce_probed(struct store *s, int64_t member, time_t now);
-/* store_bounce_resume - a suspended member answered: deliver again */
-int store_bounce_resume(struct store *s, int64_t member);
-/* store_member_delete_id - remove a member by row id */
+/* store_bounce_resume - a suspended member of club answered: deliver
+   again */
+int store_bounce_resume(struct store *s, int64_t club, int64_t member);
+/* store_msg_when - a message's club and reception time */
+int store_msg_when(struct store *s, int64_t msg, int64_t *club_r,
+		   time_t *received_r);
+/* store_member_delete_id - remove a member by row id, with the copies
+   still queued for them */
 int store_member_delete_id(struct store *s, int64_t member);
 
 struct store_recipient {

@@ -14,8 +14,8 @@ store_bounce_get(struct store *s, int64_t member, struct store_bounce_state *b)
 {
 	sqlite3_stmt *st = store_stmt(
 	    s, "SELECT bounce_score, ifnull(bounce_day, -1), bounce_hard, "
-	       "ifnull(bounce_last, 0), status, club_id, address, probes "
-	       "FROM members WHERE id = ?");
+	       "ifnull(bounce_last, 0), status, club_id, address, probes, "
+	       "joined FROM members WHERE id = ?");
 	int rc;
 
 	if (st == NULL)
@@ -34,6 +34,7 @@ store_bounce_get(struct store *s, int64_t member, struct store_bounce_state *b)
 	b->club = sqlite3_column_int64(st, 5);
 	b->address = store_text(st, 6);
 	b->probes = sqlite3_column_int(st, 7);
+	b->joined = sqlite3_column_int64(st, 8);
 	sqlite3_reset(st);
 	return 0;
 }
@@ -147,16 +148,18 @@ store_bounce_probed(struct store *s, int64_t member, time_t now)
 }
 
 int
-store_bounce_resume(struct store *s, int64_t member)
+store_bounce_resume(struct store *s, int64_t club, int64_t member)
 {
 	sqlite3_stmt *st = store_stmt(
 	    s, "UPDATE members SET status = 'active', bounce_score = 0, "
 	       "bounce_day = NULL, bounce_hard = 0, probes = 0, "
-	       "probe_last = NULL WHERE id = ? AND status = 'suspended'");
+	       "probe_last = NULL WHERE id = ? AND club_id = ? AND "
+	       "status = 'suspended'");
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, member);
+	sqlite3_bind_int64(st, 2, club);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return store_fail(s, "resume");
 	return sqlite3_changes(s->db) ? 0 : STORE_NOTFOUND;
@@ -165,14 +168,42 @@ store_bounce_resume(struct store *s, int64_t member)
 int
 store_member_delete_id(struct store *s, int64_t member)
 {
+	sqlite3_stmt *q =
+	    store_stmt(s, "DELETE FROM queue WHERE member_id = ?");
 	sqlite3_stmt *st = store_stmt(s, "DELETE FROM members WHERE id = ?");
 
-	if (st == NULL)
+	if (q == NULL || st == NULL)
 		return -1;
+	/* copies still queued for a member who left are not sent */
+	sqlite3_bind_int64(q, 1, member);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		return store_fail(s, "member delete");
 	sqlite3_bind_int64(st, 1, member);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return store_fail(s, "member delete");
 	return 0;
+}
+
+int
+store_msg_when(struct store *s, int64_t msg, int64_t *club_r,
+	       time_t *received_r)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, "SELECT club_id, received FROM messages WHERE id = ?");
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, msg);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*club_r = sqlite3_column_int64(st, 0);
+		*received_r = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? STORE_NOTFOUND : store_fail(s, "msg when");
 }
 
 int

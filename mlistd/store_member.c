@@ -36,16 +36,41 @@ store_member_add(struct store *s, int64_t club, const char *address,
 int
 store_member_remove(struct store *s, int64_t club, const char *address)
 {
+	sqlite3_stmt *q = store_stmt(
+	    s, "DELETE FROM queue WHERE member_id = (SELECT id FROM members "
+	       "WHERE club_id = ? AND address = ?)");
 	sqlite3_stmt *st = store_stmt(
 	    s, "DELETE FROM members WHERE club_id = ? AND address = ?");
 
-	if (st == NULL)
+	if (q == NULL || st == NULL)
 		return -1;
+	/* copies still queued for a member who left are not sent */
+	sqlite3_bind_int64(q, 1, club);
+	sqlite3_bind_text(q, 2, address, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		return store_fail(s, "member remove");
 	sqlite3_bind_int64(st, 1, club);
 	sqlite3_bind_text(st, 2, address, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return store_fail(s, "member remove");
 	return sqlite3_changes(s->db) ? 0 : STORE_NOTFOUND;
+}
+
+int
+store_member_unmoderate_posters(struct store *s, int64_t club)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, "UPDATE members SET moderated = 0 WHERE club_id = ?1 AND "
+	       "moderated = 1 AND EXISTS (SELECT 1 FROM messages m WHERE "
+	       "m.club_id = ?1 AND m.from_addr = members.address AND "
+	       "m.thread_id IS NOT NULL)");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, club);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_fail(s, "unmoderate");
+	return 0;
 }
 
 /* One statement per settable column: column names never come from input. */

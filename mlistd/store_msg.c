@@ -662,10 +662,10 @@ store_msg_seen(struct store *s, int64_t club, const char *message_id,
 int
 store_msg_author_name(struct store *s, int64_t msg, char **name_r)
 {
-	sqlite3_stmt *st = store_stmt(
-	    s, "SELECT mb.name FROM messages m JOIN members mb ON "
-	       "mb.club_id = m.club_id AND mb.address = m.from_addr "
-	       "WHERE m.id = ?");
+	sqlite3_stmt *st =
+	    store_stmt(s, "SELECT mb.name FROM messages m JOIN members mb ON "
+			  "mb.club_id = m.club_id AND mb.address = m.from_addr "
+			  "WHERE m.id = ?");
 	int rc;
 
 	*name_r = NULL;

@@ -135,7 +135,11 @@ static const char *const store_migrations[] = {
     "  counted INTEGER NOT NULL,"
     "  status TEXT,"
     "  diagnostic TEXT);"
-    "CREATE INDEX bounces_member ON bounces(member_id, received);",
+    "CREATE INDEX bounces_member ON bounces(member_id, received);"
+    /* members who have posted already are no newcomers */
+    "UPDATE members SET moderated = 0 WHERE EXISTS (SELECT 1 FROM "
+    "messages m WHERE m.club_id = members.club_id AND "
+    "m.from_addr = members.address AND m.thread_id IS NOT NULL);",
 };
 #define STORE_NMIGRATIONS                                                      \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))

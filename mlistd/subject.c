@@ -35,7 +35,7 @@ fold(const char *s)
 }
 
 /* strip_prefix - length of one reply/forward prefix at p (folded), or 0;
-   *fwd_r tells a forward marker from a reply one */
+ *fwd_r tells a forward marker from a reply one */
 static size_t
 strip_prefix(const char *p, const char *tag, bool *fwd_r)
 {

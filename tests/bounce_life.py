@@ -8,7 +8,9 @@ club's language), the member gets a probe whose Reply-To is a confirm
 token, and later posts skip the member.  A reply to the probe resumes
 delivery with a clean score.  Suspended again, the member is probed
 weekly and removed a week after the third unanswered probe.  Delayed
-notices never count, and two reports the same day count once.
+notices never count, and two reports the same day count once.  A report
+for a copy sent before a member joined is not theirs (row ids of members
+who left are reused).
 """
 
 import os
@@ -185,6 +187,24 @@ t.is_(member("gone@example.net"), None,
 t.like(open(d.log).read(), r"member removed: club=acme "
        r"address=<gone@example\.net> probes=3", "and the removal is logged")
 t.is_(member("ok@example.org"), ("active", 0.0, 0), "others are untouched")
+
+# a member's row id reused after they left: a late report for the old
+# member's copy must not reach the newcomer
+later = base + 40 * DAY
+restart(later)
+d.ctl("member", "add", "acme", "late1@example.org", check=True)
+post("Late")
+v1 = verp_of("late1@example.org")
+d.ctl("member", "remove", "acme", "late1@example.org", check=True)
+os.environ["MLISTD_NOW"] = at(later + DAY)
+d.ctl("member", "add", "acme", "late2@example.org", check=True)
+t.is_(d.sql1("SELECT id FROM members WHERE address = 'late2@example.org'"),
+      int(v1.split("-", 1)[1].split(".")[0], 36),
+      "the newcomer got the departed member's row id")
+r = dsn(v1)
+t.like(r.text, r"bounce not attributed",
+       "a report for a copy sent before the newcomer joined is not theirs")
+t.is_(member("late2@example.org"), ("active", 0.0, 0), "their score is 0")
 t.is_(d.stop(), 0, "SIGTERM: exit 0")
 del os.environ["MLISTD_NOW"]
 t.done()

@@ -100,6 +100,17 @@ t.is_(r.returncode, 1, "a second decision is refused (exit 1)")
 t.like(r.stderr, r"no longer held \(accepted\)", "saying what happened")
 mid2, after = post("newt@example.com", "Second post")
 t.like(after[0].text, r": accepted", "an approved newcomer posts freely")
+# an imported archive shows who has posted already: no newcomers there
+d.ctl("member", "add", "acme", "old@example.com", check=True)
+mbox = os.path.join(d.dir, "old.mbox")
+with open(mbox, "w") as f:
+    f.write("From old@example.com Mon Mar  3 08:00:00 2025\n"
+            "From: Old Timer <old@example.com>\nSubject: Archive post\n"
+            "Message-ID: <arch1@example.com>\n"
+            "Date: Mon, 03 Mar 2025 08:00:00 +0100\n\nFrom the archive\n")
+d.ctl("import", "acme", mbox, check=True)
+mid3, after = post("old@example.com", "Back again")
+t.like(after[0].text, r": accepted", "a member who posted in an imported archive is no newcomer")
 
 r = d.ctl("held", "reject", ids["out@example.org"], "--reason", "spam")
 t.is_(r.returncode, 0, "held reject --reason")
@@ -161,7 +172,7 @@ key = d.ctl("threads", "acme").stdout.split("\t")[0]
 mid, after = post("kim@example.com", "Both", rcpts=("acme@" + D,
                                                     "acme+r-%s@%s" % (key, D)))
 t.is_([a.code for a in after], [250, 250], "acme@ and acme+r-KEY@ in one go")
-t.is_(len(copies(mid)), 4, "relayed once (4 members, one copy each)")
+t.is_(len(copies(mid)), 5, "relayed once (5 members, one copy each)")
 t.is_(sorted(s for s, _, _ in status(mid)), ["accepted", "kept"],
       "the second row is kept as a duplicate")
 t.ok(d.running(), "mlistd still running")

@@ -96,6 +96,49 @@ main(void)
 		tap_unlink_db(path);
 	}
 
+	/* 2 -> 3: members who posted already are no newcomers */
+	fresh();
+	{
+		sqlite3 *db;
+
+		sqlite3_open(path, &db);
+		sqlite3_close(db);
+	}
+	ok(store_open(path, 0, &s, &err) == 0 && store_migrate_to(s, 2) == 0,
+	   "a database at version 2");
+	store_close(&s);
+	{
+		sqlite3 *db;
+
+		sqlite3_open(path, &db);
+		sqlite3_exec(
+		    db,
+		    "INSERT INTO clubs(id, name, created) VALUES (1, 'a', 0);"
+		    "INSERT INTO members(club_id, address, joined) VALUES "
+		    "(1, 'old@x.org', 0), (1, 'new@x.org', 0);"
+		    "INSERT INTO messages(club_id, rcpt, role, message_id, "
+		    "body_sha256, raw, from_addr, date, received, thread_id) "
+		    "VALUES (1, 'a@l', 'post', '<m@x>', 'h', 'raw', "
+		    "'old@x.org', 0, 0, 1);",
+		    NULL, NULL, NULL);
+		sqlite3_close(db);
+	}
+	ok(store_open(path, STORE_CREATE, &s, &err) == 0, "v2 with posts "
+							  "migrates");
+	{
+		struct store_member m;
+
+		memset(&m, 0, sizeof(m));
+		store_member_get(s, 1, "old@x.org", &m);
+		ok(!m.moderated, "a member who posted is not moderated");
+		store_member_clear(&m);
+		store_member_get(s, 1, "new@x.org", &m);
+		ok(m.moderated, "one who never posted is a newcomer");
+		store_member_clear(&m);
+	}
+	store_close(&s);
+	tap_unlink_db(path);
+
 	/* a database from a newer mlistd is refused, untouched */
 	fresh();
 	store_open(path, STORE_CREATE, &s, &err);
