@@ -87,11 +87,18 @@ class Tap:
         for line in str(msg).splitlines() or [""]:
             print("# " + line, flush=True)
 
+    # Under CI=true every dependency and the corpus are installed: a skip
+    # there would hide a broken setup, so it fails instead (SPEC 1).
     def skip(self, why):
+        if os.environ.get("CI") == "true":
+            self.ok(False, "%s (required under CI=true)" % why)
+            return
         self.n += 1
         print("ok %d # SKIP %s" % (self.n, why), flush=True)
 
     def skip_all(self, why):
+        if os.environ.get("CI") == "true":
+            self.bail("%s (required under CI=true)" % why)
         print("1..0 # SKIP %s" % why, flush=True)
         sys.exit(0)
 
@@ -172,8 +179,6 @@ def corpus_dir(tap, sub=None, skip_all=True):
         os.path.join(HERE, "..", "..", "shared", "corpus"))
     p = os.path.join(c, sub) if sub else c
     if not os.path.isdir(p):
-        if os.environ.get("CI") == "true":
-            tap.bail("corpus %s missing under CI=true" % p)
         why = "corpus %s not found (set MLISTD_CORPUS)" % p
         if skip_all:
             tap.skip_all(why)

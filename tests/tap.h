@@ -58,8 +58,18 @@ tap_init(void)
 		return tap_failed ? 1 : 0;                                     \
 	} while (0)
 
+/* tap_skip_all - nothing to test here; under CI=true a failure instead:
+   CI installs every dependency and the corpus, so a skip there hides a
+   broken setup (SPEC.md section 1) */
 #define tap_skip_all(reason)                                                   \
 	do {                                                                   \
+		const char *tci_ = getenv("CI");                               \
+                                                                               \
+		if (tci_ && strcmp(tci_, "true") == 0) {                       \
+			printf("Bail out! %s (required under CI=true)\n",      \
+			       reason);                                        \
+			return 1;                                              \
+		}                                                              \
 		printf("1..0 # SKIP %s\n", reason);                            \
 		return 0;                                                      \
 	} while (0)
@@ -113,22 +123,16 @@ tap_corpus(void)
 }
 
 /* tap_require_corpus - set corpus (a const char *) to the corpus
-   directory; without one, skip every test, or fail when CI=true (a
-   macro: it returns from main) */
+   directory; without one, skip every test (fail under CI=true; a macro:
+   it returns from main) */
 #define tap_require_corpus(corpus)                                             \
 	do {                                                                   \
-		const char *ci_ = getenv("CI");                                \
 		struct stat st_;                                               \
                                                                                \
 		(corpus) = tap_corpus();                                       \
 		if ((corpus) != NULL && stat((corpus), &st_) == 0 &&           \
 		    S_ISDIR(st_.st_mode))                                      \
 			break;                                                 \
-		if (ci_ && strcmp(ci_, "true") == 0) {                         \
-			ok(0, "corpus present (MLISTD_CORPUS=%s)",             \
-			   (corpus) ? (corpus) : "");                          \
-			tap_done();                                            \
-		}                                                              \
 		tap_skip_all("no corpus (set MLISTD_CORPUS)");                 \
 	} while (0)
 
