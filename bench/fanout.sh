@@ -29,64 +29,16 @@
 
 set -u
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
-HERE=$(cd "$(dirname "$0")" && pwd)
-BIN=${MLISTD_BIN:-$HERE/../mlistd}
-BIN=$(cd "$BIN" && pwd) || { echo "no MLISTD_BIN directory" >&2; exit 2; }
-MLISTD="$BIN/mlistd"
-MLISTCTL="$BIN/mlistctl"
 MEMBERS=${BENCH_MEMBERS:-10000}
 RUNS=${BENCH_RUNS:-3}
 CONC=${BENCH_CONCURRENCY:-4}
 LIMIT=600 # seconds before a run is declared stuck
 
-PATH="$PATH:/usr/sbin:/usr/lib/postfix/sbin"
-for c in smtp-source smtp-sink swaks python3; do
-	command -v "$c" >/dev/null 2>&1 || { echo "fanout.sh: $c not found" >&2; exit 2; }
-done
-for f in "$MLISTD" "$MLISTCTL"; do
-	[ -x "$f" ] || { echo "fanout.sh: $f missing (build first)" >&2; exit 2; }
-done
+NAME=fanout.sh
+WORK_PREFIX=mlfan
+. "$(dirname "$0")/lib.sh"
+need_tools smtp-source smtp-sink swaks python3
 
-WORK=$(mktemp -d /tmp/mlfan.XXXXXX)
-chmod 0755 "$WORK"
-PIDS=""
-cleanup() {
-	for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done
-	for p in $PIDS; do
-		i=0
-		while kill -0 "$p" 2>/dev/null && [ $i -lt 100 ]; do
-			sleep 0.1; i=$((i + 1))
-		done
-		kill -KILL "$p" 2>/dev/null
-	done
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-wait_port() { # wait_port PORT PID
-	local i=0
-	while ! python3 -c "import socket; socket.create_connection(('127.0.0.1',$1),1).close()" 2>/dev/null; do
-		i=$((i + 1))
-		if [ $i -gt 200 ] || ! kill -0 "$2" 2>/dev/null; then
-			return 1
-		fi
-		sleep 0.05
-	done
-}
-stop_pid() { # stop_pid PID: TERM, wait, then KILL; forget it
-	local i=0
-	kill -TERM "$1" 2>/dev/null
-	while kill -0 "$1" 2>/dev/null && [ $i -lt 350 ]; do
-		sleep 0.1; i=$((i + 1))
-	done
-	kill -KILL "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-	PIDS=$(printf '%s\n' $PIDS | grep -vx "$1" | tr '\n' ' ')
-}
 # wait_exit PID SECONDS: 0 when PID exited in time
 wait_exit() {
 	local i=0
@@ -98,13 +50,6 @@ wait_exit() {
 	wait "$1" 2>/dev/null
 	PIDS=$(printf '%s\n' $PIDS | grep -vx "$1" | tr '\n' ' ')
 }
-now() { date +%s.%N; }
-median() { printf '%s\n' "$@" | sort -g | python3 -c '
-import sys
-v = [float(x) for x in sys.stdin.read().split()]
-n = len(v)
-print("%.1f" % (v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2))'; }
-
 # the post: about 3 KB of French prose, a real header
 python3 - "$WORK/post.eml" <<'EOF'
 import sys
