@@ -85,6 +85,29 @@ store_text(sqlite3_stmt *st, int col)
 }
 
 int
+store_rows(struct store *s, sqlite3_stmt *st, size_t size,
+	   void (*row)(sqlite3_stmt *st, void *elem), void **v_r, size_t *n_r,
+	   const char *what)
+{
+	char *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = xrealloc(v, cap * size);
+		}
+		memset(v + n * size, 0, size);
+		row(st, v + n * size);
+		n++;
+	}
+	*v_r = v;
+	*n_r = n;
+	return rc == SQLITE_DONE ? 0 : store_fail(s, what);
+}
+
+int
 store_open(const char *path, int flags, struct store **store_r, char **error_r)
 {
 	struct store *s = xcalloc(1, sizeof(*s));

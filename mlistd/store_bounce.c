@@ -95,6 +95,20 @@ store_bounce_log(struct store *s, int64_t member, int64_t msg, time_t now,
 	return 0;
 }
 
+static void
+probe_row(sqlite3_stmt *st, void *elem)
+{
+	struct store_probe *p = elem;
+
+	p->member = sqlite3_column_int64(st, 0);
+	p->club = sqlite3_column_int64(st, 1);
+	p->club_name = store_text(st, 2);
+	p->address = store_text(st, 3);
+	p->name = store_text(st, 4);
+	p->probes = sqlite3_column_int(st, 5);
+	p->bounce_last = sqlite3_column_int64(st, 6);
+}
+
 int
 store_bounce_probes_due(struct store *s, time_t before,
 			struct store_probe **p_r, size_t *n_r)
@@ -104,30 +118,15 @@ store_bounce_probes_due(struct store *s, time_t before,
 	       "ifnull(m.bounce_last, 0) FROM members m JOIN clubs c ON "
 	       "c.id = m.club_id WHERE m.status = 'suspended' AND "
 	       "ifnull(m.probe_last, 0) <= ? ORDER BY m.id LIMIT 1000");
-	struct store_probe *v = NULL;
-	size_t n = 0;
-	int rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, before);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		v = xrealloc(v, (n + 1) * sizeof(*v));
-		v[n].member = sqlite3_column_int64(st, 0);
-		v[n].club = sqlite3_column_int64(st, 1);
-		v[n].club_name = store_text(st, 2);
-		v[n].address = store_text(st, 3);
-		v[n].name = store_text(st, 4);
-		v[n].probes = sqlite3_column_int(st, 5);
-		v[n].bounce_last = sqlite3_column_int64(st, 6);
-		n++;
+	if (store_rows(s, st, sizeof(**p_r), probe_row, (void **)p_r, n_r,
+		       "probes due") < 0) {
+		store_probes_free(*p_r, *n_r);
+		return -1;
 	}
-	if (rc != SQLITE_DONE) {
-		store_probes_free(v, n);
-		return store_fail(s, "probes due");
-	}
-	*p_r = v;
-	*n_r = n;
 	return 0;
 }
 
@@ -206,6 +205,15 @@ store_msg_when(struct store *s, int64_t msg, int64_t *club_r,
 	return rc == SQLITE_DONE ? STORE_NOTFOUND : store_fail(s, "msg when");
 }
 
+static void
+recipient_row(sqlite3_stmt *st, void *elem)
+{
+	struct store_recipient *r = elem;
+
+	r->member = sqlite3_column_int64(st, 0);
+	r->address = store_text(st, 1);
+}
+
 int
 store_animators(struct store *s, int64_t club, struct store_recipient **r_r,
 		size_t *n_r)
@@ -213,25 +221,15 @@ store_animators(struct store *s, int64_t club, struct store_recipient **r_r,
 	sqlite3_stmt *st = store_stmt(
 	    s, "SELECT id, address FROM members WHERE club_id = ? AND "
 	       "role = 'animator' AND status = 'active' ORDER BY id");
-	struct store_recipient *v = NULL;
-	size_t n = 0;
-	int rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, club);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		v = xrealloc(v, (n + 1) * sizeof(*v));
-		v[n].member = sqlite3_column_int64(st, 0);
-		v[n].address = store_text(st, 1);
-		n++;
+	if (store_rows(s, st, sizeof(**r_r), recipient_row, (void **)r_r, n_r,
+		       "animators") < 0) {
+		store_recipients_free(*r_r, *n_r);
+		return -1;
 	}
-	if (rc != SQLITE_DONE) {
-		store_recipients_free(v, n);
-		return store_fail(s, "animators");
-	}
-	*r_r = v;
-	*n_r = n;
 	return 0;
 }
 

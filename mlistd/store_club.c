@@ -70,30 +70,29 @@ store_club_delete(struct store *s, const char *name)
 	return sqlite3_changes(s->db) ? 0 : STORE_NOTFOUND;
 }
 
+static void
+club_row(sqlite3_stmt *st, void *elem)
+{
+	struct store_club *c = elem;
+
+	c->id = sqlite3_column_int64(st, 0);
+	c->name = store_text(st, 1);
+	c->created = sqlite3_column_int64(st, 2);
+}
+
 int
 store_club_list(struct store *s, struct store_club **clubs_r, size_t *n_r)
 {
 	sqlite3_stmt *st =
 	    store_stmt(s, "SELECT id, name, created FROM clubs ORDER BY name");
-	struct store_club *v = NULL;
-	size_t n = 0;
-	int rc;
 
 	if (st == NULL)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		v = xrealloc(v, (n + 1) * sizeof(*v));
-		v[n].id = sqlite3_column_int64(st, 0);
-		v[n].name = store_text(st, 1);
-		v[n].created = sqlite3_column_int64(st, 2);
-		n++;
+	if (store_rows(s, st, sizeof(**clubs_r), club_row, (void **)clubs_r,
+		       n_r, "club list") < 0) {
+		store_club_list_free(*clubs_r, *n_r);
+		return -1;
 	}
-	if (rc != SQLITE_DONE) {
-		store_club_list_free(v, n);
-		return store_fail(s, "club list");
-	}
-	*clubs_r = v;
-	*n_r = n;
 	return 0;
 }
 

@@ -16,8 +16,10 @@
 	"ifnull(m.reasons, '[]'), m.status, m.received"
 
 static void
-held_row(sqlite3_stmt *st, struct store_held *h)
+held_row(sqlite3_stmt *st, void *elem)
 {
+	struct store_held *h = elem;
+
 	h->id = sqlite3_column_int64(st, 0);
 	h->club_id = sqlite3_column_int64(st, 1);
 	h->club = store_text(st, 2);
@@ -36,23 +38,15 @@ store_held_list(struct store *s, int64_t club, struct store_held **h_r,
 	    s, "SELECT " HELD_COLS " FROM messages m JOIN clubs c ON "
 	       "c.id = m.club_id WHERE m.status = 'held' AND "
 	       "(?1 = 0 OR m.club_id = ?1) ORDER BY m.id");
-	struct store_held *v = NULL;
-	size_t n = 0;
-	int rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, club);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		v = xrealloc(v, (n + 1) * sizeof(*v));
-		held_row(st, &v[n++]);
+	if (store_rows(s, st, sizeof(**h_r), held_row, (void **)h_r, n_r,
+		       "held list") < 0) {
+		store_held_list_free(*h_r, *n_r);
+		return -1;
 	}
-	if (rc != SQLITE_DONE) {
-		store_held_list_free(v, n);
-		return store_fail(s, "held list");
-	}
-	*h_r = v;
-	*n_r = n;
 	return 0;
 }
 

@@ -122,8 +122,10 @@ store_member_set(struct store *s, int64_t club, const char *address,
 
 /* member_row - fill m from a row of MEMBER_COLS */
 static void
-member_row(sqlite3_stmt *st, struct store_member *m)
+member_row(sqlite3_stmt *st, void *elem)
 {
+	struct store_member *m = elem;
+
 	m->id = sqlite3_column_int64(st, 0);
 	m->address = store_text(st, 1);
 	m->name = store_text(st, 2);
@@ -167,23 +169,15 @@ store_member_list(struct store *s, int64_t club,
 {
 	sqlite3_stmt *st = store_stmt(s, "SELECT " MEMBER_COLS " FROM members "
 					 "WHERE club_id = ? ORDER BY address");
-	struct store_member *v = NULL;
-	size_t n = 0;
-	int rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, club);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		v = xrealloc(v, (n + 1) * sizeof(*v));
-		member_row(st, &v[n++]);
+	if (store_rows(s, st, sizeof(**members_r), member_row,
+		       (void **)members_r, n_r, "member list") < 0) {
+		store_member_list_free(*members_r, *n_r);
+		return -1;
 	}
-	if (rc != SQLITE_DONE) {
-		store_member_list_free(v, n);
-		return store_fail(s, "member list");
-	}
-	*members_r = v;
-	*n_r = n;
 	return 0;
 }
 

@@ -31,6 +31,12 @@ int store_fail(struct store *s, const char *what);
 int store_exec(struct store *s, const char *sql);
 /* store_text - column as an owned string, or NULL */
 char *store_text(sqlite3_stmt *st, int col);
+/* store_rows - step st to its end, row() filling one new element (of
+   size bytes, zeroed) a row; *v_r and *n_r hold what was read even on
+   error (-1, recorded as what), so the caller frees with its list free */
+int store_rows(struct store *s, sqlite3_stmt *st, size_t size,
+	       void (*row)(sqlite3_stmt *st, void *elem), void **v_r,
+	       size_t *n_r, const char *what);
 
 /* store_msg_thread_later - thread a stored, unthreaded post (a held
    post being approved) as if it had just arrived (store_msg.c) */

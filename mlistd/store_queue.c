@@ -76,8 +76,10 @@ store_queue_reset(struct store *s)
 	"c.name, m.message_id, m.role"
 
 static void
-item_row(sqlite3_stmt *st, struct store_queue_item *it)
+item_row(sqlite3_stmt *st, void *elem)
 {
+	struct store_queue_item *it = elem;
+
 	it->id = sqlite3_column_int64(st, 0);
 	it->msg_id = sqlite3_column_int64(st, 1);
 	it->member_id = sqlite3_column_int64(st, 2);
@@ -97,23 +99,13 @@ static int
 collect(struct store *s, sqlite3_stmt *st, struct store_queue_item **items_r,
 	size_t *n_r, const char *what)
 {
-	struct store_queue_item *v = NULL;
-	size_t n = 0, cap = 0;
-	int rc;
-
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			v = xrealloc(v, cap * sizeof(*v));
-		}
-		item_row(st, &v[n++]);
+	if (store_rows(s, st, sizeof(**items_r), item_row, (void **)items_r,
+		       n_r, what) < 0) {
+		store_queue_items_free(*items_r, *n_r);
+		*items_r = NULL;
+		*n_r = 0;
+		return -1;
 	}
-	if (rc != SQLITE_DONE) {
-		store_queue_items_free(v, n);
-		return store_fail(s, what);
-	}
-	*items_r = v;
-	*n_r = n;
 	return 0;
 }
 
