@@ -400,8 +400,8 @@ bounce_in(struct deliver *d, struct deliver_job *job, struct deliver_rcpt *r,
 		in.status = b->rcpts[0].status;
 		in.diagnostic = b->rcpts[0].diagnostic;
 	}
-	rc = member_bounce(d->writer, d->conf, d->key, &in, clock_now(),
-			   &counted, &suspended, &err);
+	rc = member_bounce(d->writer, d->conf, &in, clock_now(), &counted,
+			   &suspended, &err);
 	if (err) {
 		log_warn("M%lld: bounce: %s", (long long)row, err);
 		free(err);

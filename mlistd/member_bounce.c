@@ -77,9 +77,8 @@ day_text(time_t t, char out[16])
 /* notify_animators - the suspension notice (bounce-suspended) */
 static int
 notify_animators(struct store *s, const struct conf *conf,
-		 const struct store_bounce_state *b, int64_t member,
-		 const char *club_name, const char *reason, time_t now,
-		 char **error_r)
+		 const struct store_bounce_state *b, const char *reason,
+		 time_t now, char **error_r)
 {
 	struct store_recipient *an = NULL;
 	struct notice_to *to;
@@ -106,7 +105,7 @@ notify_animators(struct store *s, const struct conf *conf,
 	}
 	day_text(now + BOUNCE_SCORE_PROBES * BOUNCE_SCORE_PROBE_EVERY, day);
 	tmpl_vars_set(v, "removal_date", day);
-	snprintf(join, sizeof(join), "%s%csubscribe@%s", club_name,
+	snprintf(join, sizeof(join), "%s%csubscribe@%s", b->club_name,
 		 conf->delimiter, conf->domain);
 	tmpl_vars_set(v, "join_address", join);
 	tmpl_vars_setf(v, "join_url", "mailto:%s", join);
@@ -122,8 +121,7 @@ notify_animators(struct store *s, const struct conf *conf,
 		to[i].member = an[i].member;
 		to[i].address = an[i].address;
 	}
-	(void)member;
-	rc = notice_queue(s, conf, b->club, club_name, "bounce-suspended", v,
+	rc = notice_queue(s, conf, b->club, b->club_name, "bounce-suspended", v,
 			  to, n, now, error_r);
 	free(to);
 	tmpl_vars_free(&v);
@@ -133,7 +131,6 @@ notify_animators(struct store *s, const struct conf *conf,
 
 int
 member_bounce(struct store *s, const struct conf *conf,
-	      const unsigned char key[TOKEN_KEY_LEN],
 	      const struct member_bounce_in *in, time_t now, bool *counted_r,
 	      bool *suspended_r, char **error_r)
 {
@@ -143,7 +140,6 @@ member_bounce(struct store *s, const struct conf *conf,
 	const char *status;
 	int rc;
 
-	(void)key;
 	*counted_r = *suspended_r = false;
 	memset(&b, 0, sizeof(b));
 	if ((rc = store_bounce_get(s, in->member, &b)) != 0) {
@@ -161,12 +157,12 @@ member_bounce(struct store *s, const struct conf *conf,
 				 : STORE_NOTFOUND;
 		if (rc < 0) {
 			*error_r = xstrdup(store_error(s));
-			free(b.address);
+			store_bounce_state_clear(&b);
 			return -1;
 		}
 		if (b.club != in->club || rc != 0 || mclub != in->club ||
 		    b.joined > received) {
-			free(b.address);
+			store_bounce_state_clear(&b);
 			return STORE_NOTFOUND;
 		}
 	}
@@ -193,34 +189,17 @@ member_bounce(struct store *s, const struct conf *conf,
 			     in->diagnostic) < 0 ||
 	    store_bounce_put(s, in->member, &b, status) < 0) {
 		*error_r = xstrdup(store_error(s));
-		free(b.address);
+		store_bounce_state_clear(&b);
 		return -1;
 	}
 	rc = 0;
-	if (*suspended_r) {
-		struct store_club *clubs = NULL;
-		size_t nclubs = 0;
-		const char *name = NULL;
-
-		/* the club's name for the notice's addresses */
-		if (store_club_list(s, &clubs, &nclubs) < 0) {
-			*error_r = xstrdup(store_error(s));
-			rc = -1;
-		} else {
-			for (size_t i = 0; i < nclubs; i++)
-				if (clubs[i].id == b.club)
-					name = clubs[i].name;
-			/* a notice that cannot be rendered is reported
-			   (*error_r) but does not undo the suspension */
-			if (name &&
-			    notify_animators(s, conf, &b, in->member, name,
-					     *reason ? reason : NULL, now,
-					     error_r) < 0)
-				rc = -1;
-			store_club_list_free(clubs, nclubs);
-		}
-	}
-	free(b.address);
+	/* a notice that cannot be rendered is reported (*error_r) but
+	   does not undo the suspension */
+	if (*suspended_r &&
+	    notify_animators(s, conf, &b, *reason ? reason : NULL, now,
+			     error_r) < 0)
+		rc = -1;
+	store_bounce_state_clear(&b);
 	return rc;
 }
 

@@ -34,7 +34,6 @@ struct member_bounce_in {
    (with *error_r set when the animators' notice could not be rendered:
    log it), or -1 with *error_r on a database error. */
 int member_bounce(struct store *s, const struct conf *conf,
-		  const unsigned char key[TOKEN_KEY_LEN],
 		  const struct member_bounce_in *in, time_t now,
 		  bool *counted_r, bool *suspended_r, char **error_r);
 

@@ -424,7 +424,7 @@ record_bounce(struct relay *r, struct relay_item *it, enum bounce_kind kind,
 
 	if (it->q.member_id == 0)
 		return;
-	if (member_bounce(r->store, r->dconf, r->key, &in, it->tried, &counted,
+	if (member_bounce(r->store, r->dconf, &in, it->tried, &counted,
 			  &suspended, &err) < 0 ||
 	    err) {
 		log_warn("M%lld: bounce of <%s>: %s", (long long)it->q.msg_id,

@@ -292,14 +292,17 @@ struct store_bounce_state {
 	time_t last;	 /* 0: never */
 	char status[16]; /* active | suspended */
 	int64_t club;
-	char *address; /* owned */
+	char *club_name; /* owned */
+	char *address;	 /* owned */
 	int probes;
 	time_t joined;
 };
 
-/* store_bounce_get - a member's bounce state (free b->address) */
+/* store_bounce_get - a member's bounce state (store_bounce_state_clear
+   frees it) */
 int store_bounce_get(struct store *s, int64_t member,
 		     struct store_bounce_state *b);
+void store_bounce_state_clear(struct store_bounce_state *b);
 /* store_bounce_put - save it with the member's status; a status change
    restarts the probes */
 int store_bounce_put(struct store *s, int64_t member,

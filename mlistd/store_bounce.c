@@ -13,9 +13,10 @@ int
 store_bounce_get(struct store *s, int64_t member, struct store_bounce_state *b)
 {
 	sqlite3_stmt *st = store_stmt(
-	    s, "SELECT bounce_score, ifnull(bounce_day, -1), bounce_hard, "
-	       "ifnull(bounce_last, 0), status, club_id, address, probes, "
-	       "joined FROM members WHERE id = ?");
+	    s, "SELECT m.bounce_score, ifnull(m.bounce_day, -1), "
+	       "m.bounce_hard, ifnull(m.bounce_last, 0), m.status, m.club_id, "
+	       "m.address, m.probes, m.joined, c.name FROM members m "
+	       "JOIN clubs c ON c.id = m.club_id WHERE m.id = ?");
 	int rc;
 
 	if (st == NULL)
@@ -35,8 +36,17 @@ store_bounce_get(struct store *s, int64_t member, struct store_bounce_state *b)
 	b->address = store_text(st, 6);
 	b->probes = sqlite3_column_int(st, 7);
 	b->joined = sqlite3_column_int64(st, 8);
+	b->club_name = store_text(st, 9);
 	sqlite3_reset(st);
 	return 0;
+}
+
+void
+store_bounce_state_clear(struct store_bounce_state *b)
+{
+	free(b->address);
+	free(b->club_name);
+	memset(b, 0, sizeof(*b));
 }
 
 int
