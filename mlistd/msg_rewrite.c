@@ -77,6 +77,7 @@
 #include "msg.h"
 #include "msg_private.h"
 #include "msg_rewrite.h"
+#include "msg_write.h"
 #include "strutil.h"
 #include "subject.h"
 #include "xalloc.h"
@@ -85,10 +86,6 @@
 #define MAX_DEPTH 40
 /* longest footer line we write, leaving room for QP/HTML expansion */
 #define FOOT_LINE 160
-/* longest ASCII display name written as a quoted string */
-#define QUOTED_MAX 200
-/* UTF-8 bytes per encoded word: 52 base64 chars, 64 with the wrapping */
-#define WORD_BYTES 39
 
 struct edit {
 	size_t off, len; /* range of the normalised post replaced */
@@ -116,15 +113,6 @@ is_ascii(const char *s, size_t n)
 		if ((unsigned char)s[i] & 0x80)
 			return false;
 	return true;
-}
-
-/* utf8_len - bytes of the character at s (1 for an invalid byte) */
-static size_t
-utf8_len(const char *s, size_t avail)
-{
-	size_t k = str_utf8_seq(s, avail);
-
-	return k ? k : 1;
 }
 
 /* ci_find - last (or first) case-insensitive needle in n bytes of s */
@@ -274,135 +262,6 @@ copy_field(struct buf *b, const char *w, const struct field *f)
 		buf_puts(b, "\r\n");
 }
 
-/* header text we write ---------------------------------------------------- */
-
-/* put_b64 - one base64 group for the left (1 to 3 or more) bytes at u */
-static void
-put_b64(struct buf *b, const unsigned char *u, size_t left)
-{
-	static const char t[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	unsigned v =
-	    u[0] << 16 | (left > 1 ? u[1] << 8 : 0) | (left > 2 ? u[2] : 0);
-
-	buf_putc(b, t[v >> 18 & 63]);
-	buf_putc(b, t[v >> 12 & 63]);
-	buf_putc(b, left > 1 ? t[v >> 6 & 63] : '=');
-	buf_putc(b, left > 2 ? t[v & 63] : '=');
-}
-
-/* put_words - s as UTF-8 B encoded words, folded; col is the column the
-   first word starts at */
-static void
-put_words(struct buf *b, size_t col, const char *s)
-{
-	size_t n = strlen(s), i = 0;
-	bool first = true;
-
-	while (i < n) {
-		size_t j = i, wl;
-
-		while (j < n && j - i + utf8_len(s + j, n - j) <= WORD_BYTES)
-			j += utf8_len(s + j, n - j);
-		wl = 12 + (j - i + 2) / 3 * 4;
-		if (!first) {
-			if (col + 1 + wl > 76) {
-				buf_puts(b, "\r\n");
-				col = 0;
-			}
-			buf_putc(b, ' ');
-			col++;
-		}
-		buf_puts(b, "=?UTF-8?B?");
-		for (size_t k = i; k < j; k += 3)
-			put_b64(b, (const unsigned char *)s + k, j - k);
-		buf_puts(b, "?=");
-		col += wl;
-		first = false;
-		i = j;
-	}
-}
-
-/* plain_ok - s can be written as it is: printable ASCII, no "=?" that a
-   reader would decode, no word too long to fold */
-static bool
-plain_ok(const char *s, size_t maxword)
-{
-	size_t word = 0;
-
-	for (const char *p = s; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c < 0x20 || c >= 0x7f)
-			return false;
-		if (c == '=' && p[1] == '?')
-			return false;
-		word = c == ' ' ? 0 : word + 1;
-		if (word > maxword)
-			return false;
-	}
-	return true;
-}
-
-/* put_phrase - a display name: quoted string or encoded words */
-static void
-put_phrase(struct buf *b, size_t col, const char *s)
-{
-	if (!plain_ok(s, QUOTED_MAX) || strlen(s) > QUOTED_MAX) {
-		put_words(b, col, s);
-		return;
-	}
-	buf_putc(b, '"');
-	for (const char *p = s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			buf_putc(b, '\\');
-		buf_putc(b, *p);
-	}
-	buf_putc(b, '"');
-}
-
-/* put_mailbox - "Name" <addr>, or <addr> */
-static void
-put_mailbox(struct buf *b, size_t col, const char *name, const char *addr)
-{
-	if (name && *name) {
-		put_phrase(b, col, name);
-		/* an encoded phrase may end near column 76: fold there */
-		buf_puts(b, strlen(name) > 40 ? "\r\n <" : " <");
-	} else {
-		buf_putc(b, '<');
-	}
-	buf_puts(b, addr);
-	buf_putc(b, '>');
-}
-
-/* put_subject - the Subject field for the decoded text s */
-static void
-put_subject(struct buf *b, const char *s)
-{
-	size_t col = 9;
-
-	buf_puts(b, "Subject: ");
-	if (!plain_ok(s, 900)) {
-		put_words(b, col, s);
-		buf_puts(b, "\r\n");
-		return;
-	}
-	/* fold before a space when the next word would pass column 78 */
-	for (const char *p = s; *p;) {
-		size_t n = strcspn(p + 1, " ") + 1;
-
-		if (*p == ' ' && col + n > 78 && col > 10) {
-			buf_puts(b, "\r\n");
-			col = 0;
-		}
-		buf_append(b, p, n);
-		col += n;
-		p += n;
-	}
-	buf_puts(b, "\r\n");
-}
-
 char *
 msg_rewrite_subject(const char *subject, const char *prefix)
 {
@@ -463,7 +322,7 @@ footer_lines(struct buf *b, const char *f)
 			col = 0;
 			continue;
 		}
-		k = utf8_len(f + i, n - i);
+		k = str_utf8_step(f + i, n - i);
 		if (col + k > FOOT_LINE) {
 			buf_puts(b, "\r\n");
 			col = 0;
@@ -511,22 +370,6 @@ footer_html(const char *lines)
 }
 
 /* transfer encodings ----------------------------------------------------- */
-
-static void
-put_base64(struct buf *b, const char *s, size_t n)
-{
-	size_t col = 0;
-
-	for (size_t i = 0; i < n; i += 3) {
-		put_b64(b, (const unsigned char *)s + i, n - i);
-		if ((col += 4) == 76) {
-			buf_puts(b, "\r\n");
-			col = 0;
-		}
-	}
-	if (col)
-		buf_puts(b, "\r\n");
-}
 
 /* put_qp - quoted-printable, CRLF as hard breaks, lines under 77 */
 static void
@@ -871,7 +714,7 @@ foot_part(struct rw *r, const struct mailmime *mime, const char *type)
 		ul = to_utf8 ? strlen(u) : dl;
 		insert_footer(&t, u, ul, foot, html, false);
 		if (enc == MAILMIME_MECHANISM_BASE64)
-			put_base64(&b, t.data, t.len);
+			msg_write_base64(&b, t.data, t.len);
 		else if (qp)
 			put_qp(&b, t.data, t.len);
 		else
@@ -1048,7 +891,7 @@ put_addr_field(struct buf *b, const char *fname, const char *name,
 	       const char *addr)
 {
 	buf_printf(b, "%s: ", fname);
-	put_mailbox(b, strlen(fname) + 2, name, addr);
+	msg_write_mailbox(b, strlen(fname) + 2, name, addr);
 	buf_puts(b, "\r\n");
 }
 
@@ -1082,7 +925,7 @@ put_cc(struct buf *b, const char *w, const struct field *f,
 	       (b->data[b->len - 1] == '\n' || b->data[b->len - 1] == '\r'))
 		b->len--;
 	buf_puts(b, ",\r\n ");
-	put_mailbox(b, 1, a->name, a->addr);
+	msg_write_mailbox(b, 1, a->name, a->addr);
 	buf_puts(b, "\r\n");
 }
 
@@ -1094,7 +937,7 @@ put_list_fields(struct buf *b, const struct msg_rewrite_opts *o)
 
 	buf_puts(b, "List-Id: ");
 	if (*t) {
-		put_phrase(b, 9, t);
+		msg_write_phrase(b, 9, t);
 		buf_puts(b, strlen(t) > 40 ? "\r\n " : " ");
 	}
 	buf_printf(b, "<%s.%s>\r\n", o->club, o->domain);
@@ -1139,7 +982,7 @@ subject_field(struct buf *b, const struct hdr_state *h)
 {
 	char *s = msg_rewrite_subject(h->m->subject, h->o->prefix);
 
-	put_subject(b, s);
+	msg_write_subject(b, s);
 	free(s);
 }
 

@@ -1,7 +1,6 @@
 /*
  * notice - mail that mlistd writes itself (see notice.h).
  */
-#include <nettle/base64.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,87 +10,31 @@
 #include "club.h"
 #include "conf.h"
 #include "deliver.h"
+#include "msg_write.h"
 #include "notice.h"
 #include "store.h"
-#include "strutil.h"
 #include "tmpl.h"
 #include "xalloc.h"
 
-/* b64_lines - base64 of text (LF line ends made CRLF, the canonical
-   form of RFC 2045) in lines of 76 characters */
+/* text_part - one UTF-8 part in base64, its text in the canonical CRLF
+   form of RFC 2045 (templates render LF) */
 static void
-b64_lines(struct buf *out, const char *text, size_t tlen)
+text_part(struct buf *m, const char *boundary, const char *type,
+	  const char *text)
 {
 	struct buf crlf = BUF_INIT;
-	const char *data;
-	size_t len;
 
-	for (size_t i = 0; i < tlen; i++) {
-		if (text[i] == '\n' && (i == 0 || text[i - 1] != '\r'))
+	for (const char *p = text; *p; p++) {
+		if (*p == '\n' && (p == text || p[-1] != '\r'))
 			buf_putc(&crlf, '\r');
-		buf_putc(&crlf, text[i]);
+		buf_putc(&crlf, *p);
 	}
-	data = crlf.data ? crlf.data : "";
-	len = crlf.len;
-	for (size_t off = 0; off < len; off += 57) {
-		size_t n = len - off < 57 ? len - off : 57;
-		char line[BASE64_ENCODE_RAW_LENGTH(57) + 1];
-
-		base64_encode_raw(line, n, (const uint8_t *)data + off);
-		buf_append(out, line, BASE64_ENCODE_RAW_LENGTH(n));
-		buf_puts(out, "\r\n");
-	}
+	buf_printf(m,
+		   "--%s\r\nContent-Type: %s; charset=utf-8\r\n"
+		   "Content-Transfer-Encoding: base64\r\n\r\n",
+		   boundary, type);
+	msg_write_base64(m, crlf.data ? crlf.data : "", crlf.len);
 	buf_free(&crlf);
-}
-
-void
-notice_header_encode(struct buf *out, const char *value, bool phrase)
-{
-	size_t len = strlen(value), off = 0;
-	bool plain = true;
-
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)value[i] < 0x20 ||
-		    (unsigned char)value[i] > 0x7e)
-			plain = false;
-	if (plain && strstr(value, "=?") == NULL && !phrase) {
-		buf_puts(out, value);
-		return;
-	}
-	if (plain && strstr(value, "=?") == NULL) {
-		/* a quoted-string, so specials in a title stay a name */
-		buf_putc(out, '"');
-		for (const char *p = value; *p; p++) {
-			if (*p == '"' || *p == '\\')
-				buf_putc(out, '\\');
-			buf_putc(out, *p);
-		}
-		buf_putc(out, '"');
-		return;
-	}
-	/* encoded words of at most 45 bytes of UTF-8, cut between
-	   characters, folded one a line */
-	while (off < len) {
-		size_t n = 0;
-		char word[BASE64_ENCODE_RAW_LENGTH(48) + 1];
-
-		while (off + n < len) {
-			size_t l = str_utf8_seq(value + off + n, len - off - n);
-
-			if (l == 0)
-				l = 1;
-			if (n + l > 45)
-				break;
-			n += l;
-		}
-		base64_encode_raw(word, n, (const uint8_t *)value + off);
-		if (off > 0)
-			buf_puts(out, "\r\n ");
-		buf_puts(out, "=?UTF-8?B?");
-		buf_append(out, word, BASE64_ENCODE_RAW_LENGTH(n));
-		buf_puts(out, "?=");
-		off += n;
-	}
 }
 
 /* build - one notice message to `to` */
@@ -101,7 +44,7 @@ build(struct buf *m, const struct conf *conf, const char *club_name,
       const char *text, const char *html, time_t now, char **mid_r)
 {
 	static unsigned long long seq;
-	char date[64], boundary[64];
+	char date[64], boundary[64], *owner;
 	struct tm tm;
 	/* unique within this process (sequence) and across restarts (the
 	   clock) */
@@ -111,13 +54,14 @@ build(struct buf *m, const struct conf *conf, const char *club_name,
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
 	snprintf(boundary, sizeof(boundary), "=_mlistd_%llx", r);
+	owner =
+	    xasprintf("%s%cowner@%s", club_name, conf->delimiter, conf->domain);
 	buf_puts(m, "From: ");
-	notice_header_encode(m, title, true);
-	buf_printf(m, " <%s%cowner@%s>\r\n", club_name, conf->delimiter,
-		   conf->domain);
-	buf_printf(m, "To: <%s>\r\nSubject: ", to->address);
-	notice_header_encode(m, subject, false);
-	buf_printf(m, "\r\nDate: %s\r\n", date);
+	msg_write_mailbox(m, 6, title, owner);
+	free(owner);
+	buf_printf(m, "\r\nTo: <%s>\r\n", to->address);
+	msg_write_subject(m, subject);
+	buf_printf(m, "Date: %s\r\n", date);
 	*mid_r = xasprintf("<notice.%llx.%s@%s>", r, club_name, conf->domain);
 	buf_printf(m, "Message-ID: %s\r\n", *mid_r);
 	if (to->reply_to)
@@ -129,16 +73,8 @@ build(struct buf *m, const struct conf *conf, const char *club_name,
 		   "Content-Type: multipart/alternative; "
 		   "boundary=\"%s\"\r\n\r\n",
 		   boundary);
-	buf_printf(m,
-		   "--%s\r\nContent-Type: text/plain; charset=utf-8\r\n"
-		   "Content-Transfer-Encoding: base64\r\n\r\n",
-		   boundary);
-	b64_lines(m, text, strlen(text));
-	buf_printf(m,
-		   "--%s\r\nContent-Type: text/html; charset=utf-8\r\n"
-		   "Content-Transfer-Encoding: base64\r\n\r\n",
-		   boundary);
-	b64_lines(m, html, strlen(html));
+	text_part(m, boundary, "text/plain", text);
+	text_part(m, boundary, "text/html", html);
 	buf_printf(m, "--%s--\r\n", boundary);
 }
 

@@ -12,10 +12,9 @@
 #ifndef MLISTD_NOTICE_H
 #define MLISTD_NOTICE_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
-
-#include "buf.h"
 
 struct conf;
 struct store;
@@ -37,10 +36,5 @@ int notice_queue(struct store *s, const struct conf *conf, int64_t club,
 		 const char *club_name, const char *name, struct tmpl_vars *v,
 		 const struct notice_to *to, size_t nto, time_t now,
 		 char **error_r);
-
-/* notice_header_encode - a header value as RFC 2047 encoded words when
-   it is not plain printable ASCII, appended to out; a phrase (display
-   name) in plain ASCII is quoted */
-void notice_header_encode(struct buf *out, const char *value, bool phrase);
 
 #endif

@@ -64,6 +64,14 @@ str_const_eq(const void *a, const void *b, size_t n)
 }
 
 size_t
+str_utf8_step(const char *s, size_t avail)
+{
+	size_t k = str_utf8_seq(s, avail);
+
+	return k ? k : 1;
+}
+
+size_t
 str_utf8_seq(const char *str, size_t avail)
 {
 	const unsigned char *s = (const unsigned char *)str;

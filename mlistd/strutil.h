@@ -21,6 +21,9 @@ void str_hex(const unsigned char *in, size_t n, char *out);
 size_t str_utf8_seq(const char *s, size_t avail);
 /* str_utf8_valid - n bytes of s are valid UTF-8 */
 bool str_utf8_valid(const char *s, size_t n);
+/* str_utf8_step - bytes to the next character: its length, 1 for an
+   invalid byte (never 0 while avail > 0) */
+size_t str_utf8_step(const char *s, size_t avail);
 /* str_const_eq - compare n bytes in constant time (tokens) */
 bool str_const_eq(const void *a, const void *b, size_t n);
 
