@@ -123,26 +123,17 @@ relay_personal_headers(struct buf *out, const struct conf *conf,
 	free(tok);
 }
 
-/* setting - a club setting as a rewrite enum */
-static int
-setting_is(struct store *s, const struct conf *conf, int64_t club,
-	   const char *name, const char *key, const char *value)
-{
-	char *v = club_get(s, conf, club, name, key);
-	int eq = v && strcmp(v, value) == 0;
-
-	free(v);
-	return eq;
-}
-
 /* copy_build - the common part of msg's copies */
 static struct relay_copy *
 copy_build(struct relay *r, const struct store_queue_item *q)
 {
 	struct relay_copy *c = xcalloc(1, sizeof(*c));
+	/* the club settings a copy depends on, read once per message */
+	enum { TITLE, PREFIX, FOOTER, REPLY_TO, DMARC, NSET };
+	static const char *const keys[NSET] = {"title", "subject_prefix",
+					       "footer", "reply_to", "dmarc"};
 	struct msg_rewrite_opts o;
-	char *raw = NULL, *title, *prefix, *footer, *author = NULL;
-	char *err = NULL;
+	char *raw = NULL, *set[NSET], *author = NULL, *err = NULL;
 	size_t len;
 
 	c->msg_id = q->msg_id;
@@ -161,30 +152,25 @@ copy_build(struct relay *r, const struct store_queue_item *q)
 		return c;
 	}
 	c->personal = true;
-	title = club_get(r->store, r->dconf, q->club_id, q->club, "title");
-	prefix =
-	    club_get(r->store, r->dconf, q->club_id, q->club, "subject_prefix");
-	footer = club_get(r->store, r->dconf, q->club_id, q->club, "footer");
+	for (int i = 0; i < NSET; i++)
+		set[i] =
+		    club_get(r->store, r->dconf, q->club_id, q->club, keys[i]);
 	memset(&o, 0, sizeof(o));
 	o.club = q->club;
 	o.domain = r->dconf->domain;
 	o.delim = r->dconf->delimiter;
-	o.title = title ? title : "";
-	o.prefix = prefix ? prefix : "";
-	o.footer = footer;
-	if (store_msg_author_name(r->store, q->msg_id, &author) == 0)
-		o.author_name = author;
-	o.reply_to = setting_is(r->store, r->dconf, q->club_id, q->club,
-				"reply_to", "author")
+	o.title = set[TITLE] ? set[TITLE] : "";
+	o.prefix = set[PREFIX] ? set[PREFIX] : "";
+	o.footer = set[FOOTER];
+	o.reply_to = set[REPLY_TO] && strcmp(set[REPLY_TO], "author") == 0
 			 ? MSG_REWRITE_REPLY_AUTHOR
 			 : MSG_REWRITE_REPLY_LIST;
-	o.dmarc =
-	    setting_is(r->store, r->dconf, q->club_id, q->club, "dmarc", "wrap")
-		? MSG_REWRITE_DMARC_WRAP
-	    : setting_is(r->store, r->dconf, q->club_id, q->club, "dmarc",
-			 "none")
-		? MSG_REWRITE_DMARC_NONE
-		: MSG_REWRITE_DMARC_MUNGE;
+	o.dmarc = !set[DMARC]			    ? MSG_REWRITE_DMARC_MUNGE
+		  : strcmp(set[DMARC], "wrap") == 0 ? MSG_REWRITE_DMARC_WRAP
+		  : strcmp(set[DMARC], "none") == 0 ? MSG_REWRITE_DMARC_NONE
+						    : MSG_REWRITE_DMARC_MUNGE;
+	if (store_msg_author_name(r->store, q->msg_id, &author) == 0)
+		o.author_name = author;
 	if (msg_rewrite(raw, len, &o, &c->data, &c->personal_at, &err) < 0) {
 		/* XXX: relay it unchanged rather than lose it */
 		log_warn("M%lld: rewrite: %s; relayed as received",
@@ -195,9 +181,8 @@ copy_build(struct relay *r, const struct store_queue_item *q)
 		c->personal = false;
 	}
 	store_release(r->store);
-	free(title);
-	free(prefix);
-	free(footer);
+	for (int i = 0; i < NSET; i++)
+		free(set[i]);
 	free(author);
 	free(raw);
 	return c;
@@ -353,7 +338,7 @@ sender(void *arg)
 {
 	struct relay *r = arg;
 	struct backend b;
-	char *err = NULL;
+	char *err = NULL, *logged = NULL;
 	bool usable = false;
 
 	memset(&b, 0, sizeof(b));
@@ -381,8 +366,16 @@ sender(void *arg)
 			free(err);
 			err = NULL;
 			usable = backend_open(conf, &b, &err) == 0;
-			if (!usable)
+			/* once per distinct error, not once per copy */
+			if (!usable &&
+			    (logged == NULL || strcmp(logged, err))) {
 				log_error("relay: %s", err);
+				free(logged);
+				logged = xstrdup(err);
+			} else if (usable) {
+				free(logged);
+				logged = NULL;
+			}
 		}
 		if (usable)
 			backend_send(r, &b, it);
@@ -402,6 +395,7 @@ sender(void *arg)
 	if (b.smtp)
 		relay_smtp_close(&b.smtp);
 	free(err);
+	free(logged);
 	return NULL;
 }
 

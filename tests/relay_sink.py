@@ -7,7 +7,8 @@ the digest, nomail or paused ones), each with its own VERP envelope
 sender and List-Unsubscribe token, the List-* headers, Precedence, the
 subject prefix once, From munged, Message-ID/In-Reply-To/References kept,
 the author's DKIM signature removed and the footer added.  Without
-unsubscribe_url there is no List-Unsubscribe-Post.  A SIGHUP that changes
+unsubscribe_url there is no List-Unsubscribe-Post.  The club's dmarc
+(wrap, none) and reply_to settings shape the copies.  A SIGHUP that changes
 the relay sends the next copies to the new one.
 
 Part 2, faults (smtp-sink's fault injection): temporary refusals (-r
@@ -173,6 +174,32 @@ t.is_(L.header(body, "List-Unsubscribe-Post"), None,
 t.is_(L.header(body, "Subject"), "[acme] Plain", "subject prefixed once")
 d.stop()
 sink.stop()
+
+# the club's dmarc and reply_to settings reach the copies
+d = L.Daemon()
+club(d, ["bob@example.com"])
+d.start()
+for dmarc, reply_to, mid in (("wrap", "list", "<w1@example.com>"),
+                             ("none", "author", "<w2@example.com>")):
+    d.ctl("club", "set", "acme", "dmarc", dmarc, check=True)
+    d.ctl("club", "set", "acme", "reply_to", reply_to, check=True)
+    post(d, "Bob Durand <bob@example.com>", mid, "Settings " + dmarc)
+    d.wait_queue_empty(20)
+    [raw] = [m for _, m in d.outbox_pairs() if mid.encode() in m]
+    if dmarc == "wrap":
+        t.like(L.header(raw, "Content-Type") or "", r"^multipart/mixed",
+               "dmarc = wrap: a multipart/mixed wrapper")
+        t.ok(b"message/rfc822" in raw and
+             b"From: Bob Durand <bob@example.com>" in raw,
+             "holding the original, its From untouched")
+        t.like(L.header(raw, "From") or "", r"Bob Durand via acme",
+               "the wrapper comes from the list")
+    else:
+        t.is_(L.header(raw, "From"), "Bob Durand <bob@example.com>",
+              "dmarc = none: From unchanged")
+        t.is_(L.header(raw, "Reply-To"), None,
+              "reply_to = author: no Reply-To to the list")
+d.stop()
 
 # SIGHUP moves the relay: capture first, then the sink
 sink = L.Sink()
