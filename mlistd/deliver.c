@@ -301,7 +301,7 @@ store_post(struct deliver *d, struct deliver_job *job, struct deliver_rcpt *r,
 	struct post_facts f;
 	struct post_decision dec;
 	struct store_msg_in in;
-	char *problems, *reasons, *moderation, *nonmember;
+	char *problems = NULL, *reasons = NULL, *moderation, *nonmember;
 	const char *status = "accepted";
 	bool dup;
 	int64_t id, n = 0;
@@ -323,10 +323,30 @@ store_post(struct deliver *d, struct deliver_job *job, struct deliver_rcpt *r,
 		snprintf(r->text, sizeof(r->text), "discarded (nonmember)");
 		return 0;
 	}
+	if (dec.verdict == POST_RELAY || dec.verdict == POST_HOLD) {
+		/* the same post through a second address of the club
+		   (acme@ and acme+r-KEY@): relayed or held once */
+		int seen = store_msg_seen(s, r->club, job->msg->message_id);
+
+		if (seen < 0)
+			return -1;
+		if (seen) {
+			dec.verdict = POST_KEEP;
+			dec.reasons[0] = "duplicate";
+			dec.nreasons = 1;
+		}
+	}
+	if (dec.verdict == POST_HOLD)
+		status = "held";
+	else if (dec.verdict == POST_KEEP)
+		status = "kept";
+	reasons = dec.nreasons ? post_policy_reasons_json(&dec) : NULL;
 	deliver_fill_in(&in, job->msg, job->raw, job->len, job->hash, r,
 			job->arrival_ms, &problems);
 	/* held and kept posts join a thread only once approved */
 	in.thread = dec.verdict == POST_RELAY;
+	in.status = status;
+	in.reasons = reasons;
 	if (store_msg_insert(s, &in, &id, &dup) < 0)
 		goto out;
 	r->row = dup ? 0 : id;
@@ -335,22 +355,8 @@ store_post(struct deliver *d, struct deliver_job *job, struct deliver_rcpt *r,
 		rc = 0;
 		goto out;
 	}
-	if ((dec.verdict == POST_RELAY || dec.verdict == POST_HOLD) &&
-	    store_msg_seen(s, r->club, job->msg->message_id, id) > 0) {
-		/* the same post through a second address of the club
-		   (acme@ and acme+r-KEY@): relayed once */
-		dec.verdict = POST_KEEP;
-		dec.reasons[0] = "duplicate";
-		dec.nreasons = 1;
-	}
-	reasons = dec.nreasons ? post_policy_reasons_json(&dec) : NULL;
-	if (dec.verdict == POST_HOLD)
-		status = "held";
-	else if (dec.verdict == POST_KEEP)
-		status = "kept";
-	rc = store_msg_status(s, id, status, reasons);
-	free(reasons);
-	if (rc == 0 && dec.verdict == POST_RELAY) {
+	rc = 0;
+	if (dec.verdict == POST_RELAY) {
 		rc = store_queue_fanout(s, r->club, id, job->msg->from_addr,
 					clock_now(), &n);
 		*queued_r |= n > 0;
@@ -367,6 +373,7 @@ store_post(struct deliver *d, struct deliver_job *job, struct deliver_rcpt *r,
 	}
 out:
 	free(problems);
+	free(reasons);
 	return rc < 0 ? -1 : 0;
 }
 

@@ -147,8 +147,10 @@ struct store_msg_in {
 	const char *problems; /* JSON array */
 	bool is_auto;
 	bool is_bounce;
-	bool thread;	 /* posts are threaded; other forms stored */
-	int64_t date_ms; /* arrival (LMTP) or Date: (import) */
+	bool thread;	     /* posts are threaded; other forms stored */
+	const char *status;  /* posting verdict (NULL: 'new') */
+	const char *reasons; /* JSON array of its reasons, or NULL */
+	int64_t date_ms;     /* arrival (LMTP) or Date: (import) */
 	time_t received;
 };
 
@@ -200,10 +202,9 @@ int store_msg_count(struct store *s, int64_t club, int64_t *n_r);
    (a JSON array) */
 int store_msg_status(struct store *s, int64_t msg, const char *status,
 		     const char *reasons);
-/* store_msg_seen - 1 when another row of club carries message_id and
-   was relayed or held, 0 if none, -1 on error */
-int store_msg_seen(struct store *s, int64_t club, const char *message_id,
-		   int64_t except);
+/* store_msg_seen - 1 when a row of club carries message_id and was
+   relayed or held, 0 if none, -1 on error */
+int store_msg_seen(struct store *s, int64_t club, const char *message_id);
 /* store_msg_author_name - the registered name of the member who wrote
    msg (*name_r NULL when none) */
 int store_msg_author_name(struct store *s, int64_t msg, char **name_r);

@@ -542,8 +542,8 @@ store_msg_insert(struct store *s, const struct store_msg_in *in, int64_t *id_r,
 	    s, "INSERT OR IGNORE INTO messages(club_id, rcpt, role, arg, "
 	       "message_id, body_sha256, raw, from_addr, from_name, subject, "
 	       "subject_norm, date, received, in_reply_to, text, problems, "
-	       "is_auto, is_bounce, has_refs) VALUES "
-	       "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+	       "is_auto, is_bounce, has_refs, status, reasons) VALUES "
+	       "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,ifnull(?,'new'),?)");
 	char *norm = subject_normalize(in->subject, in->club_tag);
 	bool thread = in->thread;
 	int64_t msg;
@@ -576,6 +576,8 @@ store_msg_insert(struct store *s, const struct store_msg_in *in, int64_t *id_r,
 	sqlite3_bind_int(st, 17, in->is_auto);
 	sqlite3_bind_int(st, 18, in->is_bounce);
 	sqlite3_bind_int(st, 19, in->in_reply_to != NULL || in->nrefs > 0);
+	sqlite3_bind_text(st, 20, in->status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 21, in->reasons, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		store_fail(s, "message insert");
 		goto out;
@@ -639,19 +641,17 @@ store_msg_thread_later(struct store *s, int64_t msg)
 }
 
 int
-store_msg_seen(struct store *s, int64_t club, const char *message_id,
-	       int64_t except)
+store_msg_seen(struct store *s, int64_t club, const char *message_id)
 {
 	sqlite3_stmt *st = store_stmt(
 	    s, "SELECT 1 FROM messages WHERE club_id = ? AND message_id = ? "
-	       "AND id != ? AND status IN ('accepted', 'held') LIMIT 1");
+	       "AND status IN ('accepted', 'held') LIMIT 1");
 	int rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, club);
 	sqlite3_bind_text(st, 2, message_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, except);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
