@@ -16,6 +16,7 @@
 #define CTL_NOTFOUND 1
 #define CTL_USAGE 2
 
+struct buf;
 struct conf;
 struct store;
 
@@ -43,6 +44,9 @@ int ctl_opt(struct ctl *c, const char *name, const char **value_r);
 bool ctl_flag(struct ctl *c, const char *name);
 /* ctl_leftover - usage error when an unknown --option remains */
 int ctl_leftover(struct ctl *c);
+/* ctl_field - s as one field of a tab-separated line: tabs and line ends
+   become spaces (NULL writes nothing) */
+void ctl_field(struct buf *out, const char *s);
 /* ctl_parse_datetime - RFC 3339, or YYYY-MM-DD as midnight in tz */
 int ctl_parse_datetime(const char *s, const char *tz, time_t *t_r);
 

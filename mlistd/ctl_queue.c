@@ -29,14 +29,6 @@ parse_id(const char *s, int64_t *id_r)
 	return 0;
 }
 
-static void
-one_line(struct buf *out, const char *s)
-{
-	for (; s && *s; s++)
-		buf_putc(out,
-			 (*s == '\t' || *s == '\n' || *s == '\r') ? ' ' : *s);
-}
-
 static int
 held_list(struct ctl *c)
 {
@@ -71,11 +63,11 @@ held_list(struct ctl *c)
 		} else {
 			buf_printf(&out, "%lld\t%s\t", (long long)h[i].id,
 				   when);
-			one_line(&out, h[i].from ? h[i].from : "<>");
+			ctl_field(&out, h[i].from ? h[i].from : "<>");
 			buf_putc(&out, '\t');
-			one_line(&out, h[i].reasons);
+			ctl_field(&out, h[i].reasons);
 			buf_putc(&out, '\t');
-			one_line(&out, h[i].subject);
+			ctl_field(&out, h[i].subject);
 			buf_putc(&out, '\n');
 		}
 	}
@@ -223,7 +215,8 @@ ctl_queue_cmd(struct ctl *c)
 			buf_printf(&out, "%s\t%s\t%s\t%d\t%s\t", q[i].club,
 				   q[i].message_id, q[i].recipient,
 				   q[i].attempts, next);
-			one_line(&out, q[i].last_error ? q[i].last_error : "-");
+			ctl_field(&out,
+				  q[i].last_error ? q[i].last_error : "-");
 			buf_putc(&out, '\n');
 		}
 	}

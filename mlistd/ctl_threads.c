@@ -12,15 +12,6 @@
 #include "ctl.h"
 #include "store.h"
 
-/* one_line - subject for a tab-separated line: no tabs or line ends */
-static void
-one_line(struct buf *out, const char *s)
-{
-	for (; s && *s; s++)
-		buf_putc(out,
-			 *s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s);
-}
-
 int
 ctl_threads_cmd(struct ctl *c)
 {
@@ -64,7 +55,7 @@ ctl_threads_cmd(struct ctl *c)
 		if (!c->json) {
 			buf_printf(&out, "%s\t%s\t%d\t%d\t", t[i].key, last,
 				   t[i].messages, t[i].participants);
-			one_line(&out, t[i].subject);
+			ctl_field(&out, t[i].subject);
 			buf_putc(&out, '\n');
 			continue;
 		}

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "clock.h"
 #include "conf.h"
 #include "ctl.h"
@@ -92,6 +93,14 @@ ctl_club(struct ctl *c, const char *name, int64_t *id_r)
 	if (rc != 0)
 		return ctl_db_error(c, name);
 	return 0;
+}
+
+void
+ctl_field(struct buf *out, const char *s)
+{
+	for (; s && *s; s++)
+		buf_putc(out,
+			 *s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s);
 }
 
 /* drop_arg - remove n arguments at i */
