@@ -85,9 +85,6 @@ ctl_club(struct ctl *c, const char *name, int64_t *id_r)
 {
 	int rc = store_club_find(c->store, name, id_r);
 
-	/* end the read: a write that follows on an old snapshot would fail
-	   at once (SQLITE_BUSY_SNAPSHOT) whenever mlistd committed since */
-	store_release(c->store);
 	if (rc == STORE_NOTFOUND)
 		return ctl_fail(CTL_NOTFOUND, "%s: no such club", name);
 	if (rc != 0)

@@ -42,23 +42,30 @@ store_stmt(struct store *s, const char *sql)
 
 	for (size_t i = 0; i < s->ncache; i++)
 		if (s->cache[i].sql == sql) {
-			sqlite3_reset(s->cache[i].stmt);
-			sqlite3_clear_bindings(s->cache[i].stmt);
-			return s->cache[i].stmt;
+			st = s->cache[i].stmt;
+			goto found;
 		}
 	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
 			       NULL) != SQLITE_OK) {
 		store_fail(s, "prepare");
 		return NULL;
 	}
-	if (s->ncache < STORE_NSTMT) {
-		s->cache[s->ncache].sql = sql;
-		s->cache[s->ncache].stmt = st;
-		s->ncache++;
-		return st;
-	}
 	/* XXX: a full cache would leak; the statement set is fixed and small */
-	abort();
+	if (s->ncache == STORE_NSTMT)
+		abort();
+	s->cache[s->ncache].sql = sql;
+	s->cache[s->ncache].stmt = st;
+	s->ncache++;
+found:
+	/* a write outside a transaction must not run on the snapshot of a
+	   read left unfinished (a lookup that stopped at its row): WAL would
+	   refuse it at once (SQLITE_BUSY_SNAPSHOT) if another connection
+	   committed since */
+	if (!sqlite3_stmt_readonly(st) && sqlite3_get_autocommit(s->db))
+		store_release(s);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return st;
 }
 
 int
