@@ -180,6 +180,8 @@ copy_build(struct relay *r, const struct store_queue_item *q)
 		buf_append(&c->data, raw, len);
 		c->personal = false;
 	}
+	/* lookups that stopped at their row would pin a WAL snapshot (and
+	   hold back checkpoints) while the senders work */
 	store_release(r->store);
 	for (int i = 0; i < NSET; i++)
 		free(set[i]);

@@ -134,7 +134,7 @@ store_queue_claim(struct store *s, time_t now, size_t max,
 	/* an idle queue costs a read, not the write lock */
 	sqlite3_bind_int64(due, 1, now);
 	rc = sqlite3_step(due);
-	store_release(s);
+	sqlite3_reset(due);
 	if (rc == SQLITE_DONE)
 		return 0;
 	if (rc != SQLITE_ROW)
