@@ -19,7 +19,7 @@
 # the ceiling.  Each figure BENCH_RUNS times, then medians.
 #
 # Environment:
-#   MLISTD_BIN         directory holding mlistd and mlistctl [../mlistd]
+#   MLISTD_BIN         directory holding mlistd and mlistctl [../bin]
 #   BENCH_MEMBERS      club size and messages per measurement [10000]
 #   BENCH_RUNS         repetitions [3]
 #   BENCH_CONCURRENCY  relay_concurrency [4]

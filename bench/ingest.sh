@@ -14,7 +14,7 @@
 # number sent.
 #
 # Environment:
-#   MLISTD_BIN   directory holding mlistd and mlistctl [../mlistd from here]
+#   MLISTD_BIN   directory holding mlistd and mlistctl [../bin from here]
 #   BENCH_COUNT  messages per measurement [20000]
 #   BENCH_RUNS   repetitions of each measurement; every run and the
 #                median are printed [3]

@@ -4,7 +4,7 @@
 # after they set NAME (for messages) and WORK_PREFIX.
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-BIN=${MLISTD_BIN:-$HERE/../mlistd}
+BIN=${MLISTD_BIN:-$HERE/../bin}
 BIN=$(cd "$BIN" && pwd) || { echo "no MLISTD_BIN directory" >&2; exit 2; }
 MLISTD="$BIN/mlistd"
 MLISTCTL="$BIN/mlistctl"

@@ -4,7 +4,7 @@
 set -eu
 build=$1
 src=$2
-bin="$build/mlistd"
+bin="$build/bin"
 dir=$(mktemp -d /tmp/mlistd-demo.XXXXXX)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 user=

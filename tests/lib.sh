@@ -8,7 +8,7 @@ T_N=0
 T_FAIL=0
 T_PIDS=""
 T_DIR=$(mktemp -d /tmp/mlt.XXXXXX)
-BIN=${MLISTD_BIN:-$(cd "$(dirname "$0")/.." && pwd)/mlistd}
+BIN=${MLISTD_BIN:-$(cd "$(dirname "$0")/.." && pwd)/bin}
 MLISTD="$BIN/mlistd"
 MLISTCTL="$BIN/mlistctl"
 

@@ -42,7 +42,7 @@ DOMAIN = "lists.example.org"
 
 def bin_dir():
     return os.environ.get("MLISTD_BIN") or os.path.normpath(
-        os.path.join(HERE, "..", "mlistd"))
+        os.path.join(HERE, "..", "bin"))
 
 
 def tests_dir():

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "deliver.h"
+#include "intake.h"
 #include "msg.h"
 #include "store.h"
 #include "tap.h"

@@ -30,7 +30,7 @@
 
 #include "buf.h"
 #include "conf.h"
-#include "deliver.h"
+#include "intake.h"
 #include "lmtp_server.h"
 #include "lmtp_session.h"
 #include "log.h"

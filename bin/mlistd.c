@@ -24,7 +24,7 @@
 
 #include "clock.h"
 #include "conf.h"
-#include "deliver.h"
+#include "intake.h"
 #include "lmtp_server.h"
 #include "lmtp_session.h"
 #include "log.h"

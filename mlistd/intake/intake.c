@@ -18,7 +18,7 @@
 #include "clock.h"
 #include "club.h"
 #include "conf.h"
-#include "deliver.h"
+#include "intake.h"
 #include "log.h"
 #include "member_bounce.h"
 #include "msg.h"

@@ -17,7 +17,7 @@
 
 #include "buf.h"
 #include "conf.h"
-#include "deliver.h"
+#include "intake.h"
 #include "lmtp_session.h"
 #include "strutil.h"
 #include "xalloc.h"

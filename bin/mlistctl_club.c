@@ -10,7 +10,7 @@
 #include "clock.h"
 #include "club.h"
 #include "conf.h"
-#include "ctl.h"
+#include "mlistctl.h"
 #include "store.h"
 #include "xalloc.h"
 

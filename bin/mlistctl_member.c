@@ -10,7 +10,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "conf.h"
-#include "ctl.h"
+#include "mlistctl.h"
 #include "store.h"
 #include "strutil.h"
 #include "xalloc.h"

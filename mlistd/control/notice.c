@@ -9,7 +9,7 @@
 #include "clock.h"
 #include "club.h"
 #include "conf.h"
-#include "deliver.h"
+#include "intake.h"
 #include "msg_write.h"
 #include "notice.h"
 #include "store.h"

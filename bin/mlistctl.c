@@ -17,7 +17,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "conf.h"
-#include "ctl.h"
+#include "mlistctl.h"
 #include "privs.h"
 #include "store.h"
 #include "xalloc.h"

@@ -12,7 +12,7 @@
 
 #include "buf.h"
 #include "clock.h"
-#include "ctl.h"
+#include "mlistctl.h"
 #include "store.h"
 #include "xalloc.h"
 

@@ -9,7 +9,7 @@
 #include "clock.h"
 #include "club.h"
 #include "conf.h"
-#include "ctl.h"
+#include "mlistctl.h"
 #include "store.h"
 
 int
