@@ -42,6 +42,15 @@ int store_rows(struct store *s, sqlite3_stmt *st, size_t size,
    post being approved) as if it had just arrived (store_msg.c) */
 int store_msg_thread_later(struct store *s, int64_t msg);
 
+/* store_thread_link - place message msg, just inserted from in, in its
+   club's threads (norm: its normalised subject); store_thread_link_find -
+   the club's first threaded message with that Message-ID, 0 if none
+   (store_thread_link.c) */
+int store_thread_link(struct store *s, const struct store_msg_in *in,
+		      int64_t msg, const char *norm);
+int64_t store_thread_link_find(struct store *s, int64_t club,
+			       const char *mid);
+
 /* store_schema_migrate - bring the database to target (store_schema.c) */
 int store_schema_migrate(struct store *s, int target);
 
