@@ -28,11 +28,13 @@
 #include "xalloc.h"
 
 #define DELIVER_READERS 8
+#define DELIVER_MAX_REFS 100 /* References kept per message */
 
 struct deliver_job {
 	char *raw; /* owned until the committer is done */
 	size_t len;
 	struct msg *msg; /* parsed by the committer */
+	struct bounce *bounce; /* judged too, for a +bounce recipient */
 	char hash[65];
 	struct deliver_rcpt *rcpts; /* the submitter's */
 	size_t n;
@@ -237,6 +239,13 @@ deliver_fill_in(struct store_msg_in *in, const struct msg *m, const char *raw,
 	in->in_reply_to = m->in_reply_to;
 	in->refs = (const char *const *)m->refs;
 	in->nrefs = m->nrefs;
+	/* threading reads References last to first and stores each one:
+	   the nearest ancestors are enough, a header of thousands is not
+	   stored row by row */
+	if (in->nrefs > DELIVER_MAX_REFS) {
+		in->refs += in->nrefs - DELIVER_MAX_REFS;
+		in->nrefs = DELIVER_MAX_REFS;
+	}
 	in->from_addr = m->from_addr;
 	in->from_name = m->from_name;
 	in->subject = m->subject;
@@ -384,7 +393,7 @@ bounce_in(struct deliver *d, struct deliver_job *job, struct deliver_rcpt *r,
 	  int64_t row)
 {
 	struct member_bounce_in in;
-	struct bounce *b = NULL;
+	struct bounce *b;
 	char arg[65], *err = NULL;
 	bool counted, suspended;
 	int64_t member, msg;
@@ -396,7 +405,8 @@ bounce_in(struct deliver *d, struct deliver_job *job, struct deliver_rcpt *r,
 			clock_now(), arg, sizeof(arg)) == TOKEN_FORGED ||
 	    member_bounce_parse_arg(arg, &member, &msg) < 0)
 		return 0;
-	bounce_parse(job->raw, job->len, &b);
+	if ((b = job->bounce) == NULL)
+		return 0;
 	memset(&in, 0, sizeof(in));
 	in.club = r->club;
 	in.member = member;
@@ -420,7 +430,6 @@ bounce_in(struct deliver *d, struct deliver_job *job, struct deliver_rcpt *r,
 			 bounce_kind_name(b->kind),
 			 counted ? " counted" : " not counted",
 			 suspended ? ", member suspended" : "");
-	bounce_free(&b);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -495,13 +504,21 @@ fail:
 	store_savepoint_release(s);
 }
 
-/* prepare_job - parse and hash off the event loop's thread: the loop
-   only moves bytes, this thread waits on fsync most of the time anyway */
+/* prepare_job - parse, hash and judge a report off the event loop's
+   thread and before the batch's transaction opens: the loop only moves
+   bytes, and work on unauthenticated input never runs while the write
+   lock is held (a slow message must not delay the others' commit) */
 static void
 prepare_job(struct deliver_job *job)
 {
 	job->msg = msg_parse(job->raw, job->len);
 	deliver_body_hash(job->raw, job->len, job->hash);
+	for (size_t i = 0; i < job->n; i++)
+		if (job->rcpts[i].code == 250 &&
+		    job->rcpts[i].form.role == ADDR_BOUNCE) {
+			bounce_parse(job->raw, job->len, &job->bounce);
+			break;
+		}
 }
 
 /* finish_job - log the intake outcome, one line per recipient in one
@@ -522,6 +539,7 @@ finish_job(struct deliver_job *job, unsigned long long commit)
 			 r->code, r->text);
 	}
 	msg_free(&job->msg);
+	bounce_free(&job->bounce);
 	free(job->raw);
 	job->raw = NULL;
 }
