@@ -165,11 +165,18 @@ deliver_check_rcpt(struct deliver *d, const char *addr, struct deliver_rcpt *r)
 			goto out;
 		}
 	}
-	v = club_get(s, conf, r->club, r->form.club, "max_message_size");
+	if (club_read(s, conf, r->club, r->form.club, "max_message_size",
+		      &v) < 0) {
+		reply(r, 451, "4.3.0", "database error, try again");
+		goto out;
+	}
 	r->max_size = strtoull(v, NULL, 10);
 	free(v);
-	r->club_tag =
-	    club_get(s, conf, r->club, r->form.club, "subject_prefix");
+	if (club_read(s, conf, r->club, r->form.club, "subject_prefix",
+		      &r->club_tag) < 0) {
+		reply(r, 451, "4.3.0", "database error, try again");
+		goto out;
+	}
 	reply(r, 250, "2.1.5", "ok");
 out:
 	reader_put(d, s);
@@ -271,7 +278,9 @@ fail_pending(struct deliver_job *job, const char *text)
 }
 
 /* post_facts - what post_policy needs to know about a post to club;
-   -1 on a database error (a member must not be taken for a stranger) */
+   -1 on a database error (a member must not be taken for a stranger,
+   nor a club's settings for the defaults); the strings are the caller's
+   either way */
 static int
 post_facts(struct deliver *d, struct store *s, const struct msg *m,
 	   const struct deliver_rcpt *r, struct post_facts *f,
@@ -280,6 +289,7 @@ post_facts(struct deliver *d, struct store *s, const struct msg *m,
 	struct store_member mem;
 	int rc = STORE_NOTFOUND;
 
+	*moderation_r = *nonmember_r = NULL;
 	memset(f, 0, sizeof(*f));
 	f->domain = d->conf->domain;
 	f->list_id = m->list_id;
@@ -292,12 +302,15 @@ post_facts(struct deliver *d, struct store *s, const struct msg *m,
 		f->is_moderated = mem.moderated;
 		store_member_clear(&mem);
 	}
-	*moderation_r =
-	    club_get(s, d->conf, r->club, r->form.club, "moderation");
-	*nonmember_r = club_get(s, d->conf, r->club, r->form.club, "nonmember");
+	if (rc < 0 ||
+	    club_read(s, d->conf, r->club, r->form.club, "moderation",
+		      moderation_r) < 0 ||
+	    club_read(s, d->conf, r->club, r->form.club, "nonmember",
+		      nonmember_r) < 0)
+		return -1;
 	f->moderation = *moderation_r;
 	f->nonmember = *nonmember_r;
-	return rc < 0 ? -1 : 0;
+	return 0;
 }
 
 /* store_post - a post to the club (acme@ or acme+r-KEY@): decide, store,
@@ -317,7 +330,8 @@ store_post(struct deliver *d, struct deliver_job *job, struct deliver_rcpt *r,
 	int rc = -1;
 
 	rc = post_facts(d, s, job->msg, r, &f, &moderation, &nonmember);
-	post_policy_decide(&f, &dec);
+	if (rc == 0)
+		post_policy_decide(&f, &dec);
 	free(moderation);
 	free(nonmember);
 	if (rc < 0)
