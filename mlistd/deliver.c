@@ -23,16 +23,25 @@
 #include "member_bounce.h"
 #include "msg.h"
 #include "post_policy.h"
+#include "spool.h"
 #include "store.h"
 #include "strutil.h"
 #include "xalloc.h"
 
 #define DELIVER_READERS 8
 #define DELIVER_MAX_REFS 100 /* References kept per message */
+/* A batch's messages are all parsed before its transaction opens, so a
+   batch takes waiting jobs up to this many bytes (at least one job): 50
+   sessions' 10 MB messages are committed a few at a time, not mapped
+   and parsed all at once (README "Decisions") */
+#define DELIVER_BATCH_BYTES (16 * 1024 * 1024)
 
 struct deliver_job {
-	char *raw; /* owned until the committer is done */
+	const char *raw; /* owned (fd < 0) or mapped from fd by prepare_job,
+			    until the committer is done */
 	size_t len;
+	int fd;	    /* the spool file holding the message, or -1 */
+	bool owned; /* raw is malloc'ed */
 	struct msg *msg; /* parsed by the committer */
 	struct bounce *bounce; /* judged too, for a +bounce recipient */
 	char hash[65];
@@ -525,6 +534,17 @@ fail:
 static void
 prepare_job(struct deliver_job *job)
 {
+	if (job->fd >= 0 && (job->raw = spool_map(job->fd, job->len)) == NULL) {
+		log_warn("spool: cannot map a message of %zu bytes: %s",
+			 job->len, strerror(errno));
+		fail_pending(job, "cannot read the spooled message, try again");
+		job->raw = "";
+		job->len = 0;
+		close(job->fd);
+		job->fd = -1;
+		job->msg = msg_parse(job->raw, 0);
+		return;
+	}
 	job->msg = msg_parse(job->raw, job->len);
 	deliver_body_hash(job->raw, job->len, job->hash);
 	for (size_t i = 0; i < job->n; i++)
@@ -554,8 +574,34 @@ finish_job(struct deliver_job *job, unsigned long long commit)
 	}
 	msg_free(&job->msg);
 	bounce_free(&job->bounce);
-	free(job->raw);
+	if (job->fd >= 0) {
+		spool_unmap(job->raw, job->len);
+		close(job->fd);
+		job->fd = -1;
+	} else if (job->owned) {
+		free((char *)job->raw);
+	}
 	job->raw = NULL;
+}
+
+/* take_batch - the first waiting jobs, up to DELIVER_BATCH_BYTES in all
+   but at least one; called with the lock held */
+static struct deliver_job *
+take_batch(struct deliver *d, struct deliver_job **last_r)
+{
+	struct deliver_job *first = d->head, *j = first;
+	size_t bytes = j->len;
+
+	while (j->next && bytes + j->next->len <= DELIVER_BATCH_BYTES) {
+		j = j->next;
+		bytes += j->len;
+	}
+	d->head = j->next;
+	if (d->head == NULL)
+		d->tail = NULL;
+	j->next = NULL;
+	*last_r = j;
+	return first;
 }
 
 /* committer - the single writer: one transaction per batch of jobs */
@@ -574,9 +620,7 @@ committer(void *arg)
 			pthread_cond_wait(&d->work, &d->lock);
 		if (d->head == NULL && d->stopping)
 			break;
-		batch = d->head;
-		last = d->tail;
-		d->head = d->tail = NULL;
+		batch = take_batch(d, &last);
 		pthread_mutex_unlock(&d->lock);
 
 		for (j = batch; j; j = j->next)
@@ -659,13 +703,20 @@ checkpoint_loop(void *arg)
 }
 
 void
-deliver_submit(struct deliver *d, struct buf *msg, struct deliver_rcpt *rcpts,
-	       size_t n, void *owner)
+deliver_submit(struct deliver *d, struct buf *msg, int fd, size_t len,
+	       struct deliver_rcpt *rcpts, size_t n, void *owner)
 {
 	struct deliver_job *job = xcalloc(1, sizeof(*job));
 
-	job->len = msg->len;
-	job->raw = buf_steal(msg);
+	job->fd = fd;
+	job->len = len;
+	if (fd < 0) {
+		job->len = msg->len;
+		job->raw = buf_steal(msg);
+		job->owned = job->raw != NULL;
+		if (job->raw == NULL)
+			job->raw = "";
+	}
 	job->rcpts = rcpts;
 	job->n = n;
 	job->owner = owner;
