@@ -99,12 +99,8 @@ spool_finish(struct spool *sp)
 void
 spool_clear(struct spool *sp)
 {
+	spool_start(sp);
 	buf_free(&sp->mem);
-	if (sp->fd >= 0)
-		close(sp->fd);
-	sp->fd = -1;
-	sp->len = 0;
-	sp->error = 0;
 }
 
 const char *
