@@ -3,9 +3,12 @@
  * SPEC 8 distinguishes, plus hostile input that must give "none" without
  * a crash (run under -fsanitize=address,undefined too).
  */
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "bounce.h"
 #include "buf.h"
@@ -167,6 +170,95 @@ hostile(void)
 	buf_free(&big);
 }
 
+/* cpu_seconds - CPU time of this process: the bound below holds on a
+   loaded machine too, where wall time would not */
+static double
+cpu_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+too_slow(int sig)
+{
+	static const char msg[] = "not ok - bounce_parse still running "
+				  "after 20 s (quadratic?)\nBail out!\n";
+
+	(void)sig;
+	(void)!write(1, msg, sizeof(msg) - 1);
+	_exit(1);
+}
+
+/* timed - bounce_parse raw, failing (not hanging) when it is slow */
+static double
+timed(const struct buf *raw, struct bounce **b_r)
+{
+	double t0 = cpu_seconds();
+
+	alarm(20);
+	bounce_parse(raw->data, raw->len, b_r);
+	alarm(0);
+	return cpu_seconds() - t0;
+}
+
+/* crafted - the reports anyone holding a copy's VERP address can send:
+   one line of 300,000 addresses (1.8 MB), and the same with a
+   delivery-status part of 50,000 groups.  Time grows with the bytes
+   examined, which are capped: far under a second (was hours). */
+static void
+crafted(void)
+{
+	struct buf raw = BUF_INIT, addrs = BUF_INIT;
+	struct bounce *b;
+	double t;
+
+	signal(SIGALRM, too_slow);
+	for (int i = 0; i < 300000; i++)
+		buf_printf(&addrs, "%c@b.c ", 'a' + i % 26);
+	buf_puts(&raw, "From: MAILER-DAEMON@mx.example.net\r\n"
+		       "Subject: Undelivered Mail Returned to Sender\r\n\r\n"
+		       "Delivery failed for: ");
+	buf_append(&raw, addrs.data, addrs.len);
+	buf_puts(&raw, "\r\n");
+	t = timed(&raw, &b);
+	ok(t < 1.0, "300,000 addresses on one line: %.3f s CPU", t);
+	ok(b->is_bounce && b->nrcpts > 0 && b->nrcpts <= 200,
+	   "still a bounce, recipients capped (%zu)", b->nrcpts);
+	bounce_free(&b);
+
+	buf_reset(&raw);
+	buf_puts(&raw, DSN_HEAD);
+	for (int i = 0; i < 50000; i++)
+		buf_printf(&raw,
+			   "Final-Recipient: rfc822; u%d@example.org\n"
+			   "Action: failed\nStatus: 5.1.1\n\n",
+			   i);
+	buf_puts(&raw, "\n--B\nContent-Type: text/plain\n\n");
+	buf_append(&raw, addrs.data, addrs.len);
+	buf_puts(&raw, "\n--B--\n");
+	t = timed(&raw, &b);
+	ok(t < 1.0, "50,000 DSN groups and 300,000 addresses: %.3f s CPU", t);
+	is_str(b->nrcpts ? b->rcpts[0].address : NULL, "u0@example.org",
+	       "the DSN's first recipient is read");
+	bounce_free(&b);
+
+	/* what lies past the examined text is not read: the cap is real */
+	buf_reset(&raw);
+	buf_puts(&raw, "From: MAILER-DAEMON@mx.example.net\n"
+		       "Subject: Undelivered Mail Returned to Sender\n\n");
+	for (int i = 0; i < 2000; i++)
+		buf_puts(&raw, "This line says nothing about anyone at all.\n");
+	buf_puts(&raw, "<late@example.org>: user unknown\n");
+	t = timed(&raw, &b);
+	is_int(b->nrcpts, 0, "an address after 64 KB of text is not examined");
+	bounce_free(&b);
+	buf_free(&raw);
+	buf_free(&addrs);
+}
+
 int
 main(void)
 {
@@ -220,5 +312,6 @@ main(void)
 		bounce_free(&b);
 	}
 	hostile();
+	crafted();
 	tap_done();
 }

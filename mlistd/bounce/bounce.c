@@ -16,6 +16,7 @@
  */
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,15 @@
 /* a report naming more recipients than this is a list, not a bounce */
 #define BOUNCE_MAX_RCPTS 200
 #define BOUNCE_DIAG_MAX 300
+/* Anyone can mail a +bounce address with a token from any copy, so the
+   work per report is bounded (README "Decisions"): the human-readable
+   report and each delivery-status part are read up to this many bytes
+   (a real one is a few KB; the returned original is not the report)... */
+#define BOUNCE_TEXT_MAX (64 * 1024)
+/* ...at most this many '@' of the text are looked at as addresses... */
+#define BOUNCE_MAX_ADDRS 2000
+/* ...and at most this many delivery-status recipient groups */
+#define BOUNCE_MAX_GROUPS 1000
 
 struct bounce_ctx {
 	struct bounce *b;
@@ -41,6 +51,14 @@ struct bounce_ctx {
 	char *all_text; /* every depth-0 text, for DMARC/keyword hints */
 	char *rest;	/* the text after the cut: an inline original */
 	int dsn_groups; /* recipient groups seen in delivery-status parts */
+	bool all_dmarc; /* all_text mentions DMARC */
+	/* the whole text's error line and class, computed once: every
+	   recipient without a line of its own shares them */
+	char *text_diag;
+	bool text_classed;
+	char text_status[16];
+	enum bounce_kind text_kind;
+	bool text_dmarc;
 };
 
 /* bounce_lower_dup - ASCII lower-case copy */
@@ -368,6 +386,7 @@ bounce_class(char *status, const char *diag, bool *dmarc_r)
 }
 
 static char *bounce_line_diag_text(const char *t);
+static char *bounce_text_diag(struct bounce_ctx *c);
 
 /* recipients ------------------------------------------------------------ */
 
@@ -508,18 +527,20 @@ bounce_addr_diag(struct bounce_ctx *c, const char *addr)
 			free(d);
 		}
 	}
-	return bounce_line_diag_text(t);
+	return bounce_text_diag(c);
 }
 
 /* bounce_dsn_flush - one per-recipient group into b */
 static void
 bounce_dsn_flush(struct bounce_ctx *c, struct bounce_dsn_rcpt *g)
 {
-	char *addr = NULL, *action, status[16] = "";
+	char *addr = NULL, *action = NULL, status[16] = "";
 	char *diag = g->diag ? g->diag : "", *tdiag = NULL;
 	struct bounce_rcpt *r;
 	bool dmarc;
 
+	if (c->dsn_groups >= BOUNCE_MAX_GROUPS)
+		goto out;
 	if (g->final)
 		addr = bounce_dsn_addr(g->final);
 	if ((addr == NULL || !bounce_addr_ok(addr)) && g->orig) {
@@ -558,8 +579,7 @@ bounce_dsn_flush(struct bounce_ctx *c, struct bounce_dsn_rcpt *g)
 			} else {
 				r->kind = bounce_class(status, diag, &dmarc);
 				if (!dmarc && r->kind != BOUNCE_HARD &&
-				    bounce_has_any(c->all_text,
-						   bounce_kw_dmarc))
+				    c->all_dmarc)
 					dmarc = true;
 				r->dmarc = dmarc;
 				if (dmarc)
@@ -569,6 +589,7 @@ bounce_dsn_flush(struct bounce_ctx *c, struct bounce_dsn_rcpt *g)
 			r->status = xstrdup(status);
 		}
 	}
+out:
 	free(tdiag);
 	free(addr);
 	free(action);
@@ -796,11 +817,15 @@ bounce_addr_at(const char *line, const char *p, char *out, const char **start_r,
 	const char *s = p, *e = p + 1;
 	size_t n;
 
-	while (s > line && (isalnum((unsigned char)s[-1]) ||
-			    (s[-1] && strchr(local_ok, s[-1]))))
+	/* no further than an address can be long: a run of letters
+	   around many '@' must not be rescanned for each */
+	while (s > line && p - s < 256 &&
+	       (isalnum((unsigned char)s[-1]) ||
+		(s[-1] && strchr(local_ok, s[-1]))))
 		s--;
-	while (*e && (isalnum((unsigned char)*e) || *e == '.' || *e == '-' ||
-		      *e == '_'))
+	while (*e && e - p < 256 &&
+	       (isalnum((unsigned char)*e) || *e == '.' || *e == '-' ||
+		*e == '_'))
 		e++;
 	while (e > p + 1 && (e[-1] == '.' || e[-1] == '-'))
 		e--;
@@ -887,6 +912,21 @@ bounce_text_warning(struct bounce_ctx *c)
 	       !bounce_has_any(c->ltext, final);
 }
 
+/* bounce_text_class - bounce_class() of the whole report, computed
+   once; status (16 bytes, empty on entry) is set */
+static enum bounce_kind
+bounce_text_class(struct bounce_ctx *c, char *status, bool *dmarc_r)
+{
+	if (!c->text_classed) {
+		c->text_kind = bounce_class(c->text_status, c->text,
+					    &c->text_dmarc);
+		c->text_classed = true;
+	}
+	memcpy(status, c->text_status, sizeof(c->text_status));
+	*dmarc_r = c->text_dmarc;
+	return c->text_kind;
+}
+
 /* bounce_rcpt_class - kind and status of a recipient read from text */
 static void
 bounce_rcpt_class(struct bounce_ctx *c, struct bounce_rcpt *r, bool warning)
@@ -903,9 +943,11 @@ bounce_rcpt_class(struct bounce_ctx *c, struct bounce_rcpt *r, bool warning)
 		r->action = xstrdup("delayed");
 	} else {
 		/* its own error line first, the whole report when none */
-		r->kind = bounce_class(
-		    status, *r->diagnostic ? r->diagnostic : c->text, &dmarc);
-		if (!dmarc && bounce_has_any(c->all_text, bounce_kw_dmarc))
+		if (*r->diagnostic)
+			r->kind = bounce_class(status, r->diagnostic, &dmarc);
+		else
+			r->kind = bounce_text_class(c, status, &dmarc);
+		if (!dmarc && c->all_dmarc)
 			dmarc = true;
 		r->dmarc = dmarc;
 		if (dmarc)
@@ -936,32 +978,72 @@ bounce_line_diag_text(const char *t)
 	return xstrdup("");
 }
 
-/* bounce_text - failed addresses of a human-readable report */
+/* bounce_text_diag - bounce_line_diag_text() of the whole report,
+   computed once; the caller frees the copy */
+static char *
+bounce_text_diag(struct bounce_ctx *c)
+{
+	if (c->text_diag == NULL)
+		c->text_diag = bounce_line_diag_text(c->text);
+	return xstrdup(c->text_diag);
+}
+
+/* bounce_notrcpt_end - where the first word that makes an address
+   someone else's ends in line (SIZE_MAX: none): an address starting at
+   or after it is not a failed recipient.  Once per line, so a line of
+   many addresses is not searched again for each. */
+static size_t
+bounce_notrcpt_end(const char *line)
+{
+	size_t end = SIZE_MAX;
+
+	for (const char *const *k = bounce_kw_notrcpt; *k; k++) {
+		const char *hit = strcasestr(line, *k);
+		size_t e = hit ? (size_t)(hit - line) + strlen(*k) : SIZE_MAX;
+
+		if (e < end)
+			end = e;
+	}
+	return end;
+}
+
+/* bounce_text - failed addresses of a human-readable report.  What is
+   asked of a line (does it report an error, where do other people's
+   addresses start, its error text) is asked once per line, and at most
+   BOUNCE_MAX_ADDRS '@' are looked at: the time is linear in the text. */
 static void
 bounce_text(struct bounce_ctx *c)
 {
 	char **lines = NULL, *p = c->text;
-	size_t nlines = 0;
+	size_t nlines = 0, cap = 0, naddrs = 0;
 	bool warning = bounce_text_warning(c);
 
 	for (;;) {
 		char *eol = strchr(p, '\n');
 
-		lines = xrealloc(lines, (nlines + 1) * sizeof(*lines));
+		if (nlines == cap) {
+			cap = cap ? 2 * cap : 64;
+			lines = xrealloc(lines, cap * sizeof(*lines));
+		}
 		lines[nlines++] = p;
 		if (eol == NULL)
 			break;
 		*eol = '\0';
 		p = eol + 1;
 	}
-	for (size_t i = 0; i < nlines; i++) {
-		char *line = lines[i];
+	for (size_t i = 0; i < nlines && naddrs < BOUNCE_MAX_ADDRS; i++) {
+		char *line = lines[i], *diag = NULL;
 		const char *at = line;
+		size_t other_at = SIZE_MAX;
+		int errline = -1; /* not asked yet */
 
-		while ((at = strchr(at, '@')) != NULL) {
+		if (strchr(line, '@') != NULL)
+			other_at = bounce_notrcpt_end(line);
+		while ((at = strchr(at, '@')) != NULL &&
+		       naddrs++ < BOUNCE_MAX_ADDRS) {
 			const char *s, *e, *q;
-			char addr[256], save;
-			bool lead, errline, other;
+			char addr[256];
+			bool lead;
 
 			if (!bounce_addr_at(line, at, addr, &s, &e)) {
 				at++;
@@ -971,11 +1053,7 @@ bounce_text(struct bounce_ctx *c)
 			if (bounce_skip_addr(c, addr))
 				continue;
 			/* "MAIL FROM:<a>", "from a", "contact a": not failed */
-			save = *s;
-			*(char *)s = '\0';
-			other = bounce_has_any(line, bounce_kw_notrcpt);
-			*(char *)s = save;
-			if (other)
+			if (other_at <= (size_t)(s - line))
 				continue;
 			/* the address opens the line (after quoting and a
 			   short label), or the line reports an error */
@@ -989,16 +1067,17 @@ bounce_text(struct bounce_ctx *c)
 
 				lead = colon && s - q < 40;
 			}
-			errline = bounce_find_code(line) ||
-				  bounce_has_any(line, bounce_kw_error);
-			if (lead || errline) {
-				char *d = bounce_line_diag(lines, nlines, i);
-
-				bounce_add(c->b, addr, "", d,
-					   warning ? "delayed" : "failed");
-				free(d);
-			}
+			if (errline < 0)
+				errline = bounce_find_code(line) ||
+					  bounce_has_any(line, bounce_kw_error);
+			if (!lead && !errline)
+				continue;
+			if (diag == NULL)
+				diag = bounce_line_diag(lines, nlines, i);
+			bounce_add(c->b, addr, "", diag,
+				   warning ? "delayed" : "failed");
 		}
+		free(diag);
 	}
 	for (size_t i = 0; i < c->b->nrcpts; i++)
 		bounce_rcpt_class(c, &c->b->rcpts[i], warning);
@@ -1165,6 +1244,21 @@ bounce_is_autoreply(struct bounce_ctx *c, const char *raw, size_t len)
 	return yes;
 }
 
+/* bounce_put_text - append a part's text and a line end, up to
+   BOUNCE_TEXT_MAX bytes in all */
+static void
+bounce_put_text(struct buf *b, const char *text)
+{
+	size_t n = strlen(text);
+
+	if (b->len >= BOUNCE_TEXT_MAX)
+		return;
+	if (n > BOUNCE_TEXT_MAX - b->len)
+		n = BOUNCE_TEXT_MAX - b->len;
+	buf_append(b, text, n);
+	buf_putc(b, '\n');
+}
+
 /* bounce_collect_text - the human-readable report: the message's own
    text parts (not the returned original, not its headers) */
 static void
@@ -1179,16 +1273,14 @@ bounce_collect_text(struct bounce_ctx *c)
 		if (p->depth > 0 || strncmp(p->type, "text/", 5) != 0 ||
 		    strcmp(p->type, "text/rfc822-headers") == 0)
 			continue;
-		buf_puts(&all, p->text);
-		buf_putc(&all, '\n');
+		bounce_put_text(&all, p->text);
 		if (strcmp(p->type, "text/html") == 0)
 			continue;
-		buf_puts(&t, p->text);
-		buf_putc(&t, '\n');
+		bounce_put_text(&t, p->text);
 	}
 	/* HTML-only reports: msg_parse() has the text of it */
 	if (t.len == 0)
-		buf_puts(&t, c->m->text ? c->m->text : "");
+		bounce_put_text(&t, c->m->text ? c->m->text : "");
 	c->text = xstrdup(buf_cstr(&t));
 	cut = bounce_cut(c->text);
 	c->rest = xstrdup(c->text + cut);
@@ -1197,6 +1289,7 @@ bounce_collect_text(struct bounce_ctx *c)
 	c->all_text = buf_steal(&all);
 	if (c->all_text == NULL)
 		c->all_text = xstrdup("");
+	c->all_dmarc = bounce_has_any(c->all_text, bounce_kw_dmarc);
 	buf_free(&t);
 }
 
@@ -1210,8 +1303,14 @@ bounce_dsn_parts(struct bounce_ctx *c, int depth)
 		if (p->depth == depth &&
 		    (strcmp(p->type, "message/delivery-status") == 0 ||
 		     strcmp(p->type, "message/global-delivery-status") == 0 ||
-		     strcmp(p->type, "text/delivery-status") == 0))
-			bounce_dsn(c, p->text);
+		     strcmp(p->type, "text/delivery-status") == 0)) {
+			char *t = xstrndup(p->text, p->len < BOUNCE_TEXT_MAX
+							? p->len
+							: BOUNCE_TEXT_MAX);
+
+			bounce_dsn(c, t);
+			free(t);
+		}
 	}
 }
 
@@ -1249,7 +1348,7 @@ bounce_original_to(struct bounce_ctx *c)
 
 		if (bounce_addr_at(to, strchr(to, '@'), addr, &s, &e) &&
 		    !bounce_skip_addr(c, addr)) {
-			d = bounce_line_diag_text(c->text);
+			d = bounce_text_diag(c);
 			r = bounce_add(c->b, addr, "", d, "failed");
 			free(d);
 			if (r)
@@ -1347,6 +1446,7 @@ done:
 	free(c.ltext);
 	free(c.all_text);
 	free(c.rest);
+	free(c.text_diag);
 	*b_r = b;
 	return 0;
 }

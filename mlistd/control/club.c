@@ -173,14 +173,10 @@ club_check(const char *key, const char *value, const char **why_r)
 	return NULL;
 }
 
-char *
-club_get(struct store *store, const struct conf *conf, int64_t club,
-	 const char *name, const char *key)
+/* club_default - the built-in value of key for club name */
+static char *
+club_default(const struct conf *conf, const char *name, const char *key)
 {
-	char *v = NULL;
-
-	if (store_club_get(store, club, key, &v) == 0)
-		return v;
 	if (strcmp(key, "title") == 0)
 		return xstrdup(name);
 	if (strcmp(key, "lang") == 0)
@@ -206,4 +202,30 @@ club_get(struct store *store, const struct conf *conf, int64_t club,
 	if (strcmp(key, "max_message_size") == 0)
 		return xasprintf("%zu", conf->max_message_size);
 	return xstrdup("");
+}
+
+int
+club_read(struct store *store, const struct conf *conf, int64_t club,
+	  const char *name, const char *key, char **value_r)
+{
+	char *v = NULL;
+	int rc = store_club_get(store, club, key, &v);
+
+	if (rc == STORE_NOTFOUND)
+		v = club_default(conf, name, key);
+	else if (rc < 0)
+		return -1;
+	*value_r = v;
+	return 0;
+}
+
+char *
+club_get(struct store *store, const struct conf *conf, int64_t club,
+	 const char *name, const char *key)
+{
+	char *v = NULL;
+
+	if (store_club_get(store, club, key, &v) == 0)
+		return v;
+	return club_default(conf, name, key);
 }

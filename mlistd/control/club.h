@@ -18,7 +18,13 @@ const char *const *club_keys(void);
    frees) or NULL with *why_r set (also for an unknown key) */
 char *club_check(const char *key, const char *value, const char **why_r);
 
-/* club_get - the effective value of key for club name/id; caller frees */
+/* club_read - the effective value of key for club name/id (the stored
+   one, else the default) in *value_r, caller frees; -1 on a database
+   error, which a policy decision must never read as the default */
+int club_read(struct store *store, const struct conf *conf, int64_t club,
+	      const char *name, const char *key, char **value_r);
+/* club_get - the same where a default is an acceptable answer to a
+   database error (displays, templates); caller frees */
 char *club_get(struct store *store, const struct conf *conf, int64_t club,
 	       const char *name, const char *key);
 

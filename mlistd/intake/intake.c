@@ -23,16 +23,27 @@
 #include "member_bounce.h"
 #include "msg.h"
 #include "post_policy.h"
+#include "spool.h"
 #include "store.h"
 #include "strutil.h"
 #include "xalloc.h"
 
 #define DELIVER_READERS 8
+#define DELIVER_MAX_REFS 100 /* References kept per message */
+/* A batch's messages are all parsed before its transaction opens, so a
+   batch takes waiting jobs up to this many bytes (at least one job): 50
+   sessions' 10 MB messages are committed a few at a time, not mapped
+   and parsed all at once (README "Decisions") */
+#define DELIVER_BATCH_BYTES (16 * 1024 * 1024)
 
 struct deliver_job {
-	char *raw; /* owned until the committer is done */
+	const char *raw; /* owned (fd < 0) or mapped from fd by prepare_job,
+			    until the committer is done */
 	size_t len;
+	int fd;	    /* the spool file holding the message, or -1 */
+	bool owned; /* raw is malloc'ed */
 	struct msg *msg; /* parsed by the committer */
+	struct bounce *bounce; /* judged too, for a +bounce recipient */
 	char hash[65];
 	struct deliver_rcpt *rcpts; /* the submitter's */
 	size_t n;
@@ -163,11 +174,18 @@ deliver_check_rcpt(struct deliver *d, const char *addr, struct deliver_rcpt *r)
 			goto out;
 		}
 	}
-	v = club_get(s, conf, r->club, r->form.club, "max_message_size");
+	if (club_read(s, conf, r->club, r->form.club, "max_message_size",
+		      &v) < 0) {
+		reply(r, 451, "4.3.0", "database error, try again");
+		goto out;
+	}
 	r->max_size = strtoull(v, NULL, 10);
 	free(v);
-	r->club_tag =
-	    club_get(s, conf, r->club, r->form.club, "subject_prefix");
+	if (club_read(s, conf, r->club, r->form.club, "subject_prefix",
+		      &r->club_tag) < 0) {
+		reply(r, 451, "4.3.0", "database error, try again");
+		goto out;
+	}
 	reply(r, 250, "2.1.5", "ok");
 out:
 	reader_put(d, s);
@@ -237,6 +255,13 @@ deliver_fill_in(struct store_msg_in *in, const struct msg *m, const char *raw,
 	in->in_reply_to = m->in_reply_to;
 	in->refs = (const char *const *)m->refs;
 	in->nrefs = m->nrefs;
+	/* threading reads References last to first and stores each one:
+	   the nearest ancestors are enough, a header of thousands is not
+	   stored row by row */
+	if (in->nrefs > DELIVER_MAX_REFS) {
+		in->refs += in->nrefs - DELIVER_MAX_REFS;
+		in->nrefs = DELIVER_MAX_REFS;
+	}
 	in->from_addr = m->from_addr;
 	in->from_name = m->from_name;
 	in->subject = m->subject;
@@ -262,7 +287,9 @@ fail_pending(struct deliver_job *job, const char *text)
 }
 
 /* post_facts - what post_policy needs to know about a post to club;
-   -1 on a database error (a member must not be taken for a stranger) */
+   -1 on a database error (a member must not be taken for a stranger,
+   nor a club's settings for the defaults); the strings are the caller's
+   either way */
 static int
 post_facts(struct deliver *d, struct store *s, const struct msg *m,
 	   const struct deliver_rcpt *r, struct post_facts *f,
@@ -271,6 +298,7 @@ post_facts(struct deliver *d, struct store *s, const struct msg *m,
 	struct store_member mem;
 	int rc = STORE_NOTFOUND;
 
+	*moderation_r = *nonmember_r = NULL;
 	memset(f, 0, sizeof(*f));
 	f->domain = d->conf->domain;
 	f->list_id = m->list_id;
@@ -283,12 +311,15 @@ post_facts(struct deliver *d, struct store *s, const struct msg *m,
 		f->is_moderated = mem.moderated;
 		store_member_clear(&mem);
 	}
-	*moderation_r =
-	    club_get(s, d->conf, r->club, r->form.club, "moderation");
-	*nonmember_r = club_get(s, d->conf, r->club, r->form.club, "nonmember");
+	if (rc < 0 ||
+	    club_read(s, d->conf, r->club, r->form.club, "moderation",
+		      moderation_r) < 0 ||
+	    club_read(s, d->conf, r->club, r->form.club, "nonmember",
+		      nonmember_r) < 0)
+		return -1;
 	f->moderation = *moderation_r;
 	f->nonmember = *nonmember_r;
-	return rc < 0 ? -1 : 0;
+	return 0;
 }
 
 /* store_post - a post to the club (acme@ or acme+r-KEY@): decide, store,
@@ -308,7 +339,8 @@ store_post(struct deliver *d, struct deliver_job *job, struct deliver_rcpt *r,
 	int rc = -1;
 
 	rc = post_facts(d, s, job->msg, r, &f, &moderation, &nonmember);
-	post_policy_decide(&f, &dec);
+	if (rc == 0)
+		post_policy_decide(&f, &dec);
 	free(moderation);
 	free(nonmember);
 	if (rc < 0)
@@ -384,7 +416,7 @@ bounce_in(struct deliver *d, struct deliver_job *job, struct deliver_rcpt *r,
 	  int64_t row)
 {
 	struct member_bounce_in in;
-	struct bounce *b = NULL;
+	struct bounce *b;
 	char arg[65], *err = NULL;
 	bool counted, suspended;
 	int64_t member, msg;
@@ -396,7 +428,8 @@ bounce_in(struct deliver *d, struct deliver_job *job, struct deliver_rcpt *r,
 			clock_now(), arg, sizeof(arg)) == TOKEN_FORGED ||
 	    member_bounce_parse_arg(arg, &member, &msg) < 0)
 		return 0;
-	bounce_parse(job->raw, job->len, &b);
+	if ((b = job->bounce) == NULL)
+		return 0;
 	memset(&in, 0, sizeof(in));
 	in.club = r->club;
 	in.member = member;
@@ -420,7 +453,6 @@ bounce_in(struct deliver *d, struct deliver_job *job, struct deliver_rcpt *r,
 			 bounce_kind_name(b->kind),
 			 counted ? " counted" : " not counted",
 			 suspended ? ", member suspended" : "");
-	bounce_free(&b);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -495,13 +527,32 @@ fail:
 	store_savepoint_release(s);
 }
 
-/* prepare_job - parse and hash off the event loop's thread: the loop
-   only moves bytes, this thread waits on fsync most of the time anyway */
+/* prepare_job - parse, hash and judge a report off the event loop's
+   thread and before the batch's transaction opens: the loop only moves
+   bytes, and work on unauthenticated input never runs while the write
+   lock is held (a slow message must not delay the others' commit) */
 static void
 prepare_job(struct deliver_job *job)
 {
+	if (job->fd >= 0 && (job->raw = spool_map(job->fd, job->len)) == NULL) {
+		log_warn("spool: cannot map a message of %zu bytes: %s",
+			 job->len, strerror(errno));
+		fail_pending(job, "cannot read the spooled message, try again");
+		job->raw = "";
+		job->len = 0;
+		close(job->fd);
+		job->fd = -1;
+		job->msg = msg_parse(job->raw, 0);
+		return;
+	}
 	job->msg = msg_parse(job->raw, job->len);
 	deliver_body_hash(job->raw, job->len, job->hash);
+	for (size_t i = 0; i < job->n; i++)
+		if (job->rcpts[i].code == 250 &&
+		    job->rcpts[i].form.role == ADDR_BOUNCE) {
+			bounce_parse(job->raw, job->len, &job->bounce);
+			break;
+		}
 }
 
 /* finish_job - log the intake outcome, one line per recipient in one
@@ -522,8 +573,35 @@ finish_job(struct deliver_job *job, unsigned long long commit)
 			 r->code, r->text);
 	}
 	msg_free(&job->msg);
-	free(job->raw);
+	bounce_free(&job->bounce);
+	if (job->fd >= 0) {
+		spool_unmap(job->raw, job->len);
+		close(job->fd);
+		job->fd = -1;
+	} else if (job->owned) {
+		free((char *)job->raw);
+	}
 	job->raw = NULL;
+}
+
+/* take_batch - the first waiting jobs, up to DELIVER_BATCH_BYTES in all
+   but at least one; called with the lock held */
+static struct deliver_job *
+take_batch(struct deliver *d, struct deliver_job **last_r)
+{
+	struct deliver_job *first = d->head, *j = first;
+	size_t bytes = j->len;
+
+	while (j->next && bytes + j->next->len <= DELIVER_BATCH_BYTES) {
+		j = j->next;
+		bytes += j->len;
+	}
+	d->head = j->next;
+	if (d->head == NULL)
+		d->tail = NULL;
+	j->next = NULL;
+	*last_r = j;
+	return first;
 }
 
 /* committer - the single writer: one transaction per batch of jobs */
@@ -542,9 +620,7 @@ committer(void *arg)
 			pthread_cond_wait(&d->work, &d->lock);
 		if (d->head == NULL && d->stopping)
 			break;
-		batch = d->head;
-		last = d->tail;
-		d->head = d->tail = NULL;
+		batch = take_batch(d, &last);
 		pthread_mutex_unlock(&d->lock);
 
 		for (j = batch; j; j = j->next)
@@ -627,13 +703,20 @@ checkpoint_loop(void *arg)
 }
 
 void
-deliver_submit(struct deliver *d, struct buf *msg, struct deliver_rcpt *rcpts,
-	       size_t n, void *owner)
+deliver_submit(struct deliver *d, struct buf *msg, int fd, size_t len,
+	       struct deliver_rcpt *rcpts, size_t n, void *owner)
 {
 	struct deliver_job *job = xcalloc(1, sizeof(*job));
 
-	job->len = msg->len;
-	job->raw = buf_steal(msg);
+	job->fd = fd;
+	job->len = len;
+	if (fd < 0) {
+		job->len = msg->len;
+		job->raw = buf_steal(msg);
+		job->owned = job->raw != NULL;
+		if (job->raw == NULL)
+			job->raw = "";
+	}
 	job->rcpts = rcpts;
 	job->n = n;
 	job->owner = owner;

@@ -2,8 +2,9 @@
  * deliver - from an accepted LMTP transaction to durable rows.
  *
  * RCPT decisions are made with a pooled read connection.  A message is
- * handed over whole (deliver_submit) to one committer thread, which
- * parses it and then writes every waiting message in one transaction
+ * handed over whole (deliver_submit: in memory, or a spool file when it
+ * is large) to one committer thread, which parses it and then writes the
+ * waiting messages, up to a bounded number of bytes, in one transaction
  * (group commit): a recipient's reply is known only after that COMMIT
  * returned, and the store runs with synchronous=FULL, so "250" means on
  * disk.  Finished jobs come back through an eventfd the LMTP event loop
@@ -54,11 +55,13 @@ void deliver_set_kick(struct deliver *d, void (*kick)(void *), void *arg);
 /* deliver_check_rcpt - the RCPT TO decision for addr (SPEC.md 4, 5) */
 void deliver_check_rcpt(struct deliver *d, const char *addr,
 			struct deliver_rcpt *r);
-/* deliver_submit - store the message in *msg (taken, msg left empty)
-   once per recipient whose code is 250; rcpts stay the caller's but must
-   not be touched until deliver_reap hands owner back: each then carries
-   its final code */
-void deliver_submit(struct deliver *d, struct buf *msg,
+/* deliver_submit - store the message once per recipient whose code is
+   250: the one in *msg (taken, msg left empty) when fd is -1, else the
+   len bytes of spool file fd, followed by a NUL (taken: the committer
+   maps it while it works on it, then closes it); rcpts stay the
+   caller's but must not be touched until deliver_reap hands owner back:
+   each then carries its final code */
+void deliver_submit(struct deliver *d, struct buf *msg, int fd, size_t len,
 		    struct deliver_rcpt *rcpts, size_t n, void *owner);
 /* deliver_event_fd - readable when finished jobs wait for deliver_reap */
 int deliver_event_fd(const struct deliver *d);

@@ -10,6 +10,8 @@
  * CRLF "." CRLF ends the message, so nothing can be smuggled past the
  * end of data.
  */
+#include <errno.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,8 @@
 #include "conf.h"
 #include "intake.h"
 #include "lmtp_session.h"
+#include "log.h"
+#include "spool.h"
 #include "strutil.h"
 #include "xalloc.h"
 
@@ -46,7 +50,8 @@ struct lmtp_session {
 	int errors;
 	/* DATA in progress */
 	bool in_data;
-	struct buf msg;
+	struct spool msg; /* memory held is bounded: see spool.h */
+	char *spool_dir;
 	size_t limit; /* bytes kept; the rest is read and dropped */
 	bool over;    /* some were dropped */
 	bool bol;     /* at the beginning of a line */
@@ -208,7 +213,7 @@ cmd_data(struct lmtp_session *s)
 		if (s->rcpts[i].max_size > s->limit)
 			s->limit = s->rcpts[i].max_size;
 	say(s, "354 go ahead, end with <CRLF>.<CRLF>");
-	buf_reset(&s->msg);
+	spool_start(&s->msg);
 	s->over = false;
 	s->bol = true;
 	s->crlf = true;
@@ -221,8 +226,19 @@ cmd_data(struct lmtp_session *s)
 static void
 data_end(struct lmtp_session *s)
 {
+	bool lost = spool_finish(&s->msg) < 0;
+
+	if (lost)
+		log_warn("lmtp: cannot spool a message in %s: %s",
+			 s->spool_dir, strerror(errno));
 	for (size_t i = 0; i < s->nrcpts; i++)
-		if (s->over || s->msg.len > s->rcpts[i].max_size) {
+		if (lost && s->rcpts[i].code == 250) {
+			s->rcpts[i].code = 451;
+			snprintf(s->rcpts[i].enh, sizeof(s->rcpts[i].enh),
+				 "4.3.0");
+			snprintf(s->rcpts[i].text, sizeof(s->rcpts[i].text),
+				 "cannot spool the message, try again");
+		} else if (s->over || s->msg.len > s->rcpts[i].max_size) {
 			s->rcpts[i].code = 552;
 			snprintf(s->rcpts[i].enh, sizeof(s->rcpts[i].enh),
 				 "5.3.4");
@@ -231,7 +247,9 @@ data_end(struct lmtp_session *s)
 		}
 	s->in_data = false;
 	s->state = LMTP_COMMITTING;
-	deliver_submit(s->deliver, &s->msg, s->rcpts, s->nrcpts, s->owner);
+	deliver_submit(s->deliver, &s->msg.mem, s->msg.fd, s->msg.len,
+		       s->rcpts, s->nrcpts, s->owner);
+	s->msg.fd = -1; /* the committer's now */
 }
 
 /* data_feed - message bytes up to CRLF.CRLF, dot-unstuffed; bytes over
@@ -268,7 +286,7 @@ data_feed(struct lmtp_session *s, const char *p, size_t avail)
 		nl = memchr(p, '\n', avail);
 		n = nl ? (size_t)(nl - p) + 1 : avail;
 		if (s->msg.len + n <= s->limit)
-			buf_append(&s->msg, p, n);
+			spool_write(&s->msg, s->spool_dir, p, n);
 		else
 			s->over = true;
 		if (nl) {
@@ -424,11 +442,16 @@ struct lmtp_session *
 lmtp_session_new(const struct conf *conf, struct deliver *d, void *owner)
 {
 	struct lmtp_session *s = xcalloc(1, sizeof(*s));
+	char *db;
 
 	s->conf = conf;
 	s->deliver = d;
 	s->owner = owner;
 	s->state = LMTP_OPEN;
+	s->msg.fd = -1;
+	db = xstrdup(conf->database);
+	s->spool_dir = xstrdup(dirname(db)); /* see spool.h */
+	free(db);
 	say(s, "220 %s LMTP mlistd ready", conf->domain);
 	return s;
 }
@@ -441,7 +464,8 @@ lmtp_session_free(struct lmtp_session **sp)
 	if (s == NULL)
 		return;
 	reset(s);
-	buf_free(&s->msg);
+	spool_clear(&s->msg);
+	free(s->spool_dir);
 	buf_free(&s->out);
 	free(s);
 	*sp = NULL;

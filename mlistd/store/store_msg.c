@@ -55,8 +55,13 @@ store_msg_insert(struct store *s, const struct store_msg_in *in, int64_t *id_r,
 		goto out;
 	/* The same post reaching us twice (acme@ and acme+r-KEY@ in one
 	   transaction) is threaded once. */
-	if (thread && store_thread_link_find(s, in->club, in->message_id) > 0)
-		thread = false;
+	if (thread) {
+		int64_t seen = store_thread_link_find(s, in->club, in->message_id);
+
+		if (seen < 0)
+			goto out;
+		thread = seen == 0;
+	}
 	sqlite3_bind_int64(st, 1, in->club);
 	sqlite3_bind_text(st, 2, in->rcpt, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, in->role, -1, SQLITE_STATIC);
@@ -108,6 +113,7 @@ store_msg_thread_later(struct store *s, int64_t msg)
 	       "AND r.pos > 0), thread_id FROM messages m WHERE id = ?");
 	struct store_msg_in in;
 	char *mid, *irt, *norm;
+	int64_t seen;
 	int rc;
 
 	if (st == NULL)
@@ -132,9 +138,10 @@ store_msg_thread_later(struct store *s, int64_t msg)
 	in.nrefs = (size_t)sqlite3_column_int64(st, 5);
 	sqlite3_reset(st);
 	/* the same Message-ID threaded meanwhile (a copy through r-KEY) */
-	rc = store_thread_link_find(s, in.club, mid) > 0
-		 ? 0
-		 : store_thread_link(s, &in, msg, norm ? norm : "");
+	seen = store_thread_link_find(s, in.club, mid);
+	rc = seen < 0	 ? -1
+	     : seen > 0 ? 0
+			 : store_thread_link(s, &in, msg, norm ? norm : "");
 	free(mid);
 	free(irt);
 	free(norm);

@@ -24,6 +24,19 @@
 #define SUBJECT_WINDOW_MS (14LL * 86400 * 1000)
 #define MAX_ANCESTORS 10000
 
+/* step_id - the first column of st's row, 0 when it has none, -1 on a
+   database error: threading must never take an error for "no such
+   message" and file a post under the wrong thread */
+static int64_t
+step_id(struct store *s, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return sqlite3_column_int64(st, 0);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, what);
+}
+
 /* store_thread_link_find - the first threaded message of club with that
    Message-ID */
 int64_t
@@ -38,27 +51,29 @@ store_thread_link_find(struct store *s, int64_t club, const char *mid)
 		return -1;
 	sqlite3_bind_int64(st, 1, club);
 	sqlite3_bind_text(st, 2, mid, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
+	id = step_id(s, st, "message by id");
 	return id;
 }
 
-/* is_ancestor - whether anc is msg or one of its ancestors */
-static bool
+/* is_ancestor - whether anc is msg or one of its ancestors: 1, 0, or
+   -1 on a database error */
+static int
 is_ancestor(struct store *s, int64_t anc, int64_t msg)
 {
 	sqlite3_stmt *st =
 	    store_stmt(s, "SELECT parent_id FROM messages WHERE id = ?");
 
-	for (int i = 0; msg && i < MAX_ANCESTORS && st; i++) {
+	if (st == NULL)
+		return -1;
+	for (int i = 0; msg > 0 && i < MAX_ANCESTORS; i++) {
 		if (msg == anc)
-			return true;
+			return 1;
 		sqlite3_reset(st);
 		sqlite3_bind_int64(st, 1, msg);
-		msg = sqlite3_step(st) == SQLITE_ROW
-			  ? sqlite3_column_int64(st, 0)
-			  : 0;
+		msg = step_id(s, st, "ancestor");
 	}
+	if (msg < 0)
+		return -1;
 	return msg != 0; /* too deep: treat as a cycle */
 }
 
@@ -73,22 +88,26 @@ resolve_parent(struct store *s, int64_t club, int64_t msg)
 	char **refs = NULL;
 	size_t n = 0;
 	int64_t parent = 0;
+	int rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, msg);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		refs = xrealloc(refs, (n + 1) * sizeof(*refs));
 		refs[n++] = store_text(st, 0);
 	}
+	if (rc != SQLITE_DONE)
+		parent = store_fail(s, "refs read");
 	for (size_t i = 0; i < n && parent == 0; i++) {
 		int64_t p = store_thread_link_find(s, club, refs[i]);
+		int anc = p > 0 && p != msg ? is_ancestor(s, msg, p) : 1;
 
-		if (p < 0) {
+		if (p < 0 || anc < 0) {
 			parent = -1;
 			break;
 		}
-		if (p > 0 && p != msg && !is_ancestor(s, msg, p))
+		if (!anc)
 			parent = p;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -126,7 +145,7 @@ thread_of(struct store *s, int64_t msg)
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, msg);
-	return sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	return step_id(s, st, "thread of");
 }
 
 /* merge_into - move every message and key of thread from into thread to */
@@ -292,7 +311,7 @@ subject_root(struct store *s, int64_t club, const char *norm, int64_t date,
 	sqlite3_bind_int64(st, 3, date);
 	sqlite3_bind_int64(st, 4, date - SUBJECT_WINDOW_MS);
 	sqlite3_bind_int64(st, 5, self);
-	return sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	return step_id(s, st, "subject root");
 }
 
 /* threads_linked - whether a message of one thread references a message
@@ -347,8 +366,8 @@ relink(struct store *s, int64_t club, int64_t msg, int64_t parent,
 		if (st == NULL)
 			return -1;
 		sqlite3_bind_int64(st, 1, from);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			left = sqlite3_column_int64(st, 0);
+		if ((left = step_id(s, st, "thread size")) < 0)
+			return -1;
 		/* an emptied thread is merged, not dropped, so its keys stay
 		   valid as aliases; one still linked to the moved messages
 		   by a reference is merged too.  XXX: threads are merged,
@@ -387,10 +406,11 @@ relink_children(struct store *s, int64_t club, int64_t msg, const char *mid)
 	sqlite3_bind_int64(st, 1, club);
 	sqlite3_bind_text(st, 2, mid, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, msg);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		kids = xrealloc(kids, (n + 1) * sizeof(*kids));
 		kids[n++] = sqlite3_column_int64(st, 0);
 	}
+	rc = rc == SQLITE_DONE ? 0 : store_fail(s, "children");
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		int64_t p = resolve_parent(s, club, kids[i]);
 
@@ -425,29 +445,35 @@ relink_by_subject(struct store *s, int64_t club, int64_t msg, const char *norm,
 	sqlite3_bind_int64(st, 3, date);
 	sqlite3_bind_int64(st, 4, date + SUBJECT_WINDOW_MS);
 	sqlite3_bind_int64(st, 5, msg);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		later = xrealloc(later, (n + 1) * sizeof(*later));
 		later[n++] = sqlite3_column_int64(st, 0);
 	}
+	rc = rc == SQLITE_DONE ? 0 : store_fail(s, "later by subject");
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		sqlite3_stmt *q = store_stmt(
 		    s, "SELECT date, parent_id FROM messages WHERE id = ?");
 		int64_t d, cur, best;
+		int anc;
 
 		if (q == NULL) {
 			rc = -1;
 			break;
 		}
 		sqlite3_bind_int64(q, 1, later[i]);
-		if (sqlite3_step(q) != SQLITE_ROW)
+		if ((rc = sqlite3_step(q)) != SQLITE_ROW) {
+			rc = rc == SQLITE_DONE ? 0 : store_fail(s, "later");
 			continue;
+		}
 		d = sqlite3_column_int64(q, 0);
 		cur = sqlite3_column_int64(q, 1);
+		rc = 0;
 		best = subject_root(s, club, norm, d, later[i]);
-		if (best < 0)
+		anc = best > 0 && best != cur ? is_ancestor(s, later[i], best)
+					      : 1;
+		if (best < 0 || anc < 0)
 			rc = -1;
-		else if (best > 0 && best != cur &&
-			 !is_ancestor(s, later[i], best))
+		else if (!anc)
 			rc = relink(s, club, later[i], best, true);
 	}
 	free(later);
@@ -504,7 +530,8 @@ store_thread_link(struct store *s, const struct store_msg_in *in, int64_t msg,
 	if (parent == 0 && *norm &&
 	    relink_by_subject(s, in->club, msg, norm, in->date_ms) < 0)
 		goto out;
-	rc = fix_root(s, in->club, thread_of(s, msg));
+	thread = thread_of(s, msg);
+	rc = thread < 0 ? -1 : fix_root(s, in->club, thread);
 out:
 	free(v);
 	return rc;
