@@ -182,6 +182,21 @@ static const char *const store_migrations[] = {
     "  probes, probe_last FROM members;"
     "DROP TABLE members;"
     "ALTER TABLE members_new RENAME TO members;",
+
+    /* 5: retention (SPEC 4): when a held post's fate was decided
+       (rejected, expired), and indexes for the purge so it never scans
+       the messages table, whose rows carry the raw mail.  Posts
+       rejected or expired before this version are dated at the latest
+       their decision can have been: expiry, 14 days after arrival. */
+    "ALTER TABLE messages ADD COLUMN decided INTEGER;"
+    "UPDATE messages SET decided = received + 14 * 86400 "
+    "  WHERE status IN ('rejected', 'expired');"
+    "CREATE INDEX messages_decided ON messages(decided)"
+    "  WHERE decided IS NOT NULL;"
+    "CREATE INDEX messages_control ON messages(received)"
+    "  WHERE role NOT IN ('post', 'reply', 'notice');"
+    "CREATE INDEX messages_kept ON messages(received)"
+    "  WHERE status = 'kept';",
 };
 #define STORE_NMIGRATIONS                                                      \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))

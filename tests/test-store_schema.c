@@ -152,6 +152,59 @@ test_member_ids(void)
 	tap_unlink_db(path);
 }
 
+/* 4 -> 5: posts rejected or expired before are dated at their latest
+   possible decision; the purge leaves queued and newest rows alone */
+static void
+test_retention(void)
+{
+	struct store *s;
+	char *err;
+	int64_t n = -1;
+
+	at_version(4);
+	sql_run(
+	    "INSERT INTO clubs(id, name, created) VALUES (1, 'a', 0);"
+	    "INSERT INTO messages(id, club_id, rcpt, role, message_id, "
+	    "body_sha256, raw, date, received, status, reasons) VALUES "
+	    "(1, 1, 'a@l', 'post', '<r@x>', 'h', 'r', 0, 100, 'rejected', "
+	    "'[]'), (2, 1, 'a@l', 'post', '<e@x>', 'h', 'r', 0, 200, "
+	    "'expired', '[]'), (3, 1, 'a@l', 'post', '<h@x>', 'h', 'r', 0, "
+	    "300, 'held', '[]'), (4, 1, 'a+help@l', 'help', '<c@x>', 'h', "
+	    "'r', 0, 400, 'new', NULL), (5, 1, 'a+help@l', 'help', '<q@x>', "
+	    "'h', 'r', 0, 500, 'new', NULL), (6, 1, 'a+help@l', 'help', "
+	    "'<z@x>', 'h', 'r', 0, 600, 'new', NULL);"
+	    "INSERT INTO queue(msg_id, recipient, next_attempt) VALUES "
+	    "(5, 'x@y', 0);");
+	ok(store_open(path, STORE_CREATE, &s, &err) == 0 &&
+	       store_user_version(s) == store_schema_version(),
+	   "v4 with decided posts migrates");
+	is_int(sql_int("SELECT sum(decided) FROM messages WHERE id IN (1, 2)"),
+	       100 + 200 + 2 * 14 * 86400,
+	       "rejected and expired: decided at arrival + 14 days");
+	is_int(sql_int("SELECT count(*) FROM messages WHERE decided IS NULL"),
+	       4, "others undecided");
+	ok(store_begin(s) == 0 &&
+	       store_purge(s, STORE_PURGE_CONTROL, 1000, 32, &n) == 0 &&
+	       store_commit(s) == 0,
+	   "purge control mail");
+	is_int(n, 1, "one row purged");
+	is_int(sql_int("SELECT count(*) FROM messages WHERE id = 4"), 0,
+	       "the unreferenced one is gone");
+	is_int(sql_int("SELECT count(*) FROM messages WHERE id IN (5, 6)"), 2,
+	       "a queued one and the newest row stay (ids never reused)");
+	ok(store_begin(s) == 0 &&
+	       store_purge(s, STORE_PURGE_DECIDED, 200 + 14 * 86400, 32, &n) ==
+		   0 &&
+	       store_commit(s) == 0 && n == 1,
+	   "purge decided posts: one due");
+	is_int(sql_int("SELECT count(*) FROM messages WHERE id = 1"), 0,
+	       "the rejected one went");
+	is_int(sql_int("SELECT count(*) FROM messages WHERE id IN (2, 3)"), 2,
+	       "one expired later and one held stay");
+	store_close(&s);
+	tap_unlink_db(path);
+}
+
 int
 main(void)
 {
@@ -255,6 +308,7 @@ main(void)
 	tap_unlink_db(path);
 
 	test_member_ids();
+	test_retention();
 
 	/* a database from a newer mlistd is refused, untouched */
 	fresh();
