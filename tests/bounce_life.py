@@ -27,11 +27,7 @@ T0 = 1894010400  # 2030-01-07T10:00:00Z
 DAY = 86400
 
 
-def at(ts):
-    import time
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
-
-
+at = L.rfc3339
 d = L.Daemon(extra=["templates = " + os.path.join(L.tests_dir(), "..",
                                                   "templates")])
 d.ctl("club", "create", "acme", "--title", "Club Acme", "--lang", "fr",
@@ -52,12 +48,7 @@ def restart(ts):
 
 
 def deliver(rcpt, raw, mail_from="anim@example.com"):
-    with d.client() as c:
-        c.reply()
-        c.lhlo()
-        _, rr, _, after = c.transaction(mail_from, [rcpt],
-                                        L.data_encode(raw)[0])
-    return after[0] if after else rr[0]
+    return d.deliver(rcpt, raw, mail_from)
 
 
 def post(subject):
@@ -76,17 +67,7 @@ def verp_of(rcpt):
 
 def dsn(verp, action="failed", status="5.1.1"):
     n[0] += 1
-    raw = ("From: MAILER-DAEMON@mx.example.net\r\nTo: %s\r\n"
-           "Subject: Undelivered Mail Returned to Sender\r\n"
-           "Message-ID: <dsn%d@mx.example.net>\r\nMIME-Version: 1.0\r\n"
-           "Content-Type: multipart/report; report-type=delivery-status; "
-           "boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
-           "Delivery failed.\r\n--b\r\nContent-Type: "
-           "message/delivery-status\r\n\r\nReporting-MTA: dns; "
-           "mx.example.net\r\n\r\nFinal-Recipient: rfc822; gone@example.net"
-           "\r\nAction: %s\r\nStatus: %s\r\nDiagnostic-Code: smtp; 550 %s "
-           "mailbox unavailable\r\n--b--\r\n" %
-           (verp, n[0], action, status, status)).encode()
+    raw = L.dsn(verp, "gone@example.net", "dsn%d" % n[0], action, status)
     return deliver(verp, raw, "")
 
 

@@ -23,21 +23,13 @@ d.ctl("member", "add", "acme", "old@example.net", check=True)
 d.start()
 
 
-def deliver(rcpt, raw, mail_from="anim@example.com"):
-    with d.client() as c:
-        c.reply()
-        c.lhlo()
-        _, rr, _, after = c.transaction(mail_from, [rcpt],
-                                        L.data_encode(raw)[0])
-    return after[0] if after else rr[0]
-
-
 def member_id(addr):
     return d.sql1("SELECT id FROM members WHERE address = ?", (addr,))
 
 
-deliver("acme@" + D, b"From: anim@example.com\r\nSubject: Hello\r\n"
-        b"Message-ID: <ids1@example.com>\r\n\r\nHello\r\n")
+d.deliver("acme@" + D, b"From: anim@example.com\r\nSubject: Hello\r\n"
+          b"Message-ID: <ids1@example.com>\r\n\r\nHello\r\n",
+          "anim@example.com")
 t.ok(d.wait_queue_empty(20), "the post is relayed")
 verp = [env["mail_from"] for env, _ in d.outbox_pairs()
         if env["rcpt_to"] == ["old@example.net"]]
@@ -55,17 +47,7 @@ t.ok(member_id("new@example.org") != old_id,
      "the next member gets a new id, not the departed member's (%s, %s)" %
      (member_id("new@example.org"), old_id))
 
-raw = ("From: MAILER-DAEMON@mx.example.net\r\nTo: %s\r\n"
-       "Subject: Undelivered Mail Returned to Sender\r\n"
-       "Message-ID: <ids-dsn@mx.example.net>\r\nMIME-Version: 1.0\r\n"
-       "Content-Type: multipart/report; report-type=delivery-status; "
-       "boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
-       "Delivery failed.\r\n--b\r\nContent-Type: message/delivery-status"
-       "\r\n\r\nReporting-MTA: dns; mx.example.net\r\n\r\n"
-       "Final-Recipient: rfc822; old@example.net\r\nAction: failed\r\n"
-       "Status: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 no such user"
-       "\r\n--b--\r\n" % verp).encode()
-r = deliver(verp, raw, "")
+r = d.deliver(verp, L.dsn(verp, "old@example.net", "ids-dsn"), "")
 t.is_(r.code, 250, "the old token's report is accepted (250)")
 t.like(r.text, r"bounce not attributed", "and attributed to nobody")
 t.is_(d.sql("SELECT status, bounce_score FROM members WHERE address = ?",

@@ -28,17 +28,13 @@ HOUR = 3600
 CONTROL = ["subscribe", "unsubscribe", "help", "request", "owner"]
 
 
-def at(ts):
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
-
-
 d = L.Daemon()
 n = [0]
 
 
 def restart(ts):
     d.stop()
-    os.environ["MLISTD_NOW"] = at(ts)
+    os.environ["MLISTD_NOW"] = L.rfc3339(ts)
     d.start()
 
 
@@ -46,12 +42,7 @@ def deliver(rcpt, sender, subject, extra=""):
     n[0] += 1
     raw = ("From: %s\r\nSubject: %s\r\nMessage-ID: <ret%d@example.com>\r\n"
            "%s\r\nHello\r\n" % (sender, subject, n[0], extra)).encode()
-    with d.client() as c:
-        c.reply()
-        c.lhlo()
-        _, rr, _, after = c.transaction(sender, [rcpt],
-                                        L.data_encode(raw)[0])
-    return after[0] if after else rr[0]
+    return d.deliver(rcpt, raw, sender)
 
 
 def count(where, params=()):
