@@ -61,7 +61,7 @@ int
 ctl_import_cmd(struct ctl *c)
 {
 	struct import_ctx ctx;
-	const char *err;
+	char *err = NULL;
 	int64_t club;
 	int rc;
 
@@ -91,7 +91,9 @@ ctl_import_cmd(struct ctl *c)
 	}
 	if (rc < 0) {
 		store_rollback(c->store);
-		return ctl_fail(65, "%s: %s", c->argv[1], err);
+		rc = ctl_fail(65, "%s: %s", c->argv[1], err);
+		free(err);
+		return rc;
 	}
 	/* members the archive shows posting are no newcomers */
 	if (store_member_unmoderate_posters(c->store, club) < 0) {
@@ -100,7 +102,8 @@ ctl_import_cmd(struct ctl *c)
 	}
 	if (store_commit(c->store) < 0)
 		return ctl_db_error(c, "commit");
-	printf("%u messages imported, %u already there\n", ctx.added, ctx.dups);
+	printf("%u %s imported, %u already there\n", ctx.added,
+	       ctx.added == 1 ? "message" : "messages", ctx.dups);
 	return 0;
 }
 

@@ -134,7 +134,7 @@ held_decide(struct ctl *c, bool approve)
 			free(r);
 			json = buf_steal(&b);
 		}
-		rc = store_msg_status(c->store, id, "rejected", json);
+		rc = store_held_reject(c->store, id, json, clock_now());
 		free(json);
 	}
 	store_held_clear(&h);

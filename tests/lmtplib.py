@@ -333,6 +333,16 @@ class Daemon:
         rows = self.sql(query, params)
         return rows[0][0] if rows else None
 
+    def deliver(self, rcpt, raw, mail_from):
+        """One LMTP transaction of raw (bytes) to rcpt; its reply after
+        DATA (or the RCPT reply when refused)."""
+        with self.client() as c:
+            c.reply()
+            c.lhlo()
+            _, rr, _, after = c.transaction(mail_from, [rcpt],
+                                            data_encode(raw)[0])
+        return after[0] if after else rr[0]
+
 
 # ------------------------------------------------------- LMTP client
 
@@ -446,6 +456,26 @@ class Sink:
                 return True
             time.sleep(0.05)
         return False
+
+
+def rfc3339(ts):
+    """A Unix time as MLISTD_NOW wants it."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+
+
+def dsn(verp, final_rcpt, msgid, action="failed", status="5.1.1"):
+    """An RFC 3464 report to a VERP address, as bytes."""
+    return ("From: MAILER-DAEMON@mx.example.net\r\nTo: %s\r\n"
+            "Subject: Undelivered Mail Returned to Sender\r\n"
+            "Message-ID: <%s@mx.example.net>\r\nMIME-Version: 1.0\r\n"
+            "Content-Type: multipart/report; report-type=delivery-status; "
+            "boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
+            "Delivery failed.\r\n--b\r\nContent-Type: "
+            "message/delivery-status\r\n\r\nReporting-MTA: dns; "
+            "mx.example.net\r\n\r\nFinal-Recipient: rfc822; %s\r\n"
+            "Action: %s\r\nStatus: %s\r\nDiagnostic-Code: smtp; 550 %s "
+            "mailbox unavailable\r\n--b--\r\n" %
+            (verp, msgid, final_rcpt, action, status, status)).encode()
 
 
 def b36(n):

@@ -227,10 +227,11 @@ one_file(void *ctx, const char *path)
 	(void)ctx;
 	nfiles++;
 	if (bl > 5 && strcmp(path + bl - 5, ".mbox") == 0) {
-		const char *err = NULL;
+		char *err = NULL;
 
 		if (msg_mbox_foreach(path, mbox_cb, (void *)path, &err) != 0)
 			printf("# mbox %s: %s\n", path, err ? err : "?");
+		free(err);
 	} else if (raw) {
 		check_msg(path, raw, len);
 		stalwart(path, raw, len);

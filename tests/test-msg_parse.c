@@ -341,7 +341,7 @@ test_mbox(void)
 {
 	char path[] = "/tmp/test-mbox-XXXXXX";
 	int fd = mkstemp(path);
-	const char *err = NULL;
+	char *err = NULL;
 	struct mbox_seen s = {0};
 	static const char mbox[] =
 	    "From alice@example.org Mon Mar 10 08:00:00 2025\n"
@@ -378,6 +378,78 @@ test_mbox(void)
 	r = msg_mbox_foreach("/nonexistent/mbox", mbox_cb, &s, &err);
 	ok(r == -1 && err != NULL, "missing file: -1 and an error (%s)",
 	   err ? err : "");
+	free(err);
+}
+
+struct mbox_all {
+	int n;
+	char *raw[4];
+};
+
+static int
+mbox_all_cb(void *ctx, const char *raw, size_t len, time_t date)
+{
+	struct mbox_all *a = ctx;
+
+	(void)date;
+	if (a->n < 4)
+		a->raw[a->n] = xstrndup(raw, len);
+	a->n++;
+	return 0;
+}
+
+/* mbox_file - path of a temporary file holding text */
+static void
+mbox_file(char path[32], const char *text)
+{
+	int fd;
+
+	snprintf(path, 32, "/tmp/test-mbox-XXXXXX");
+	fd = mkstemp(path);
+	ok(fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text),
+	   "temp mbox written");
+	close(fd);
+}
+
+/* a "From " line right after the previous message, without the blank
+   line, still starts a message (Python's mailbox, mutt) */
+static void
+test_mbox_no_blank(void)
+{
+	static const char mbox[] =
+	    "From a@example.org Mon Mar 10 08:00:00 2025\n"
+	    "Subject: one\n\nfirst\n"
+	    "From b@example.org Mon Mar 10 09:00:00 2025\n"
+	    "Subject: two\n\nsecond\n>From quoted\n\n\n"
+	    "From c@example.org Mon Mar 10 10:00:00 2025\r\n"
+	    "Subject: three\r\n\r\nthird\r\n\r\n";
+	struct mbox_all a = {0};
+	char path[32], *err = NULL;
+
+	mbox_file(path, mbox);
+	is_int(msg_mbox_foreach(path, mbox_all_cb, &a, &err), 0, "read");
+	is_int(a.n, 3, "every From line starts a message");
+	is_str(a.raw[0], "Subject: one\n\nfirst\n",
+	       "the first ends where the next From line starts");
+	is_str(a.raw[1], "Subject: two\n\nsecond\nFrom quoted\n\n",
+	       "one blank line before From is the separator");
+	is_str(a.raw[2], "Subject: three\r\n\r\nthird\r\n",
+	       "CRLF: the last blank line is the separator");
+	for (int i = 0; i < 4; i++)
+		free(a.raw[i]);
+	unlink(path);
+
+	/* something else is refused with its line, not read as nothing */
+	mbox_file(path, "\nSubject: not an mbox\n\nFrom x@y Mon Mar 10 "
+			"08:00:00 2025\n\nbody\n");
+	memset(&a, 0, sizeof(a));
+	is_int(msg_mbox_foreach(path, mbox_all_cb, &a, &err), -1,
+	       "text before the first From line is refused");
+	ok(err && strstr(err, "line 2") != NULL, "naming its line (%s)",
+	   err ? err : "");
+	is_int(a.n, 0, "and nothing is read");
+	free(err);
+	unlink(path);
 }
 
 int
@@ -391,5 +463,6 @@ main(void)
 	test_header_value();
 	test_json();
 	test_mbox();
+	test_mbox_no_blank();
 	tap_done();
 }

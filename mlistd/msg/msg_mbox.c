@@ -1,32 +1,34 @@
 /*
  * msg_mbox - read the messages of an mbox file (archive import).
  *
- * libetpan's mailmbox finds the message boundaries; we open the folder
- * read-only, hand each message to the caller without its "From " line and
- * with mboxrd quoting (">From " -> "From ") undone, since libetpan leaves
- * the bytes as they are in the file.
+ * A line that starts with "From " begins a message, whether or not a
+ * blank line comes before it: that is how Python's mailbox module and
+ * mutt read mbox files, and how mail writers that forget the blank line
+ * (or archives cut and concatenated by hand) expect to be read.  One
+ * blank line before a "From " line, or at the end of the file, is the
+ * separator and not part of the message.  Each message goes to the
+ * caller without its "From " line and with mboxrd quoting (">From " ->
+ * "From ") undone.
  *
- * XXX mailmbox_init() takes a read lock, and Debian's libetpan makes that
- * a dot-lock file (liblockfile) beside the mbox: it writes into the
- * archive's directory, and fails outright when that is not writable (an
- * import run as the unprivileged user).  So we do what mailmbox_init()
- * does minus the lock: open, map, parse.  mailmbox_parse() is exported by
- * libetpan but its header is not installed, hence the declaration below.
+ * XXX libetpan's mailmbox parser split only at "From " lines after a
+ * blank line and silently merged the rest into the message before; it
+ * also wanted a dot-lock beside the archive.  Splitting is a few lines,
+ * so this module reads the file itself (mapped read-only, no lock).
  */
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
-
-#include <libetpan/libetpan.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "msg_mbox.h"
 #include "xalloc.h"
-
-int mailmbox_parse(struct mailmbox_folder *folder);
 
 /* num - up to maxdigits decimal digits at *p, or -1 */
 static int
@@ -142,67 +144,124 @@ unquote(struct buf *out, const char *s, size_t n)
 	}
 }
 
+/* line_end - the offset just past the line starting at i */
+static size_t
+line_end(const char *s, size_t n, size_t i)
+{
+	const char *nl = memchr(s + i, '\n', n - i);
+
+	return nl ? (size_t)(nl - s) + 1 : n;
+}
+
+static bool
+is_from_line(const char *s, size_t n, size_t i)
+{
+	return n - i >= 5 && memcmp(s + i, "From ", 5) == 0;
+}
+
+/* blank_tail - the length of a message [start, end) without the one
+   blank line (LF or CRLF) that separates it from what follows */
+static size_t
+blank_tail(const char *s, size_t start, size_t end)
+{
+	size_t len = end - start;
+
+	if (len >= 2 && s[end - 1] == '\n' && s[end - 2] == '\n')
+		return len - 1;
+	if (len >= 4 && memcmp(s + end - 4, "\r\n\r\n", 4) == 0)
+		return len - 2;
+	return len;
+}
+
+/* mbox_start - the offset of the first "From " line; only blank lines
+   may come before it (a file of something else is refused, not read as
+   one message or none) */
+static int
+mbox_start(const char *s, size_t n, size_t *start_r, char **error_r)
+{
+	size_t i = 0;
+	unsigned long line = 1;
+
+	while (i < n && !is_from_line(s, n, i)) {
+		size_t e = line_end(s, n, i);
+
+		if (!(e - i == 1 || (e - i == 2 && s[i] == '\r'))) {
+			*error_r = xasprintf("line %lu: not an mbox (text "
+					     "before the first \"From \" line)",
+					     line);
+			return -1;
+		}
+		i = e;
+		line++;
+	}
+	*start_r = i;
+	return 0;
+}
+
+/* mbox_split - call fn for each message of the mapped file s */
+static int
+mbox_split(const char *s, size_t n,
+	   int (*fn)(void *ctx, const char *raw, size_t len, time_t date),
+	   void *ctx, char **error_r)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+	int ret = 0;
+
+	if (mbox_start(s, n, &i, error_r) < 0)
+		return -1;
+	while (i < n && ret == 0) {
+		size_t from = i, body = line_end(s, n, i), end = body;
+		size_t flen = body - from;
+
+		/* the body runs to the next line starting "From " */
+		while (end < n && !is_from_line(s, n, end))
+			end = line_end(s, n, end);
+		while (flen && (s[from + flen - 1] == '\n' ||
+				s[from + flen - 1] == '\r'))
+			flen--;
+		buf_reset(&b);
+		unquote(&b, s + body, blank_tail(s, body, end));
+		ret = fn(ctx, buf_cstr(&b), b.len,
+			 from_line_date(s + from, flen));
+		i = end;
+	}
+	buf_free(&b);
+	return ret;
+}
+
 int
 msg_mbox_foreach(const char *path,
 		 int (*fn)(void *ctx, const char *raw, size_t len,
 			   time_t from_line_date),
-		 void *ctx, const char **error_r)
+		 void *ctx, char **error_r)
 {
-	struct mailmbox_folder *folder = NULL;
-	struct buf b = BUF_INIT;
 	struct stat st;
-	int r, ret = 0;
+	void *map;
+	int fd, ret;
 
+	*error_r = NULL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		*error_r = xasprintf("cannot open: %s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		*error_r = xstrdup("not a regular file");
+		close(fd);
+		return -1;
+	}
 	/* an empty file is an empty mbox; mmap() would refuse it */
-	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
+	if (st.st_size == 0) {
+		close(fd);
 		return 0;
-	folder = mailmbox_folder_new(path);
-	if (folder == NULL) {
-		*error_r = "out of memory opening the mbox";
+	}
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED) {
+		*error_r = xasprintf("cannot map: %s", strerror(errno));
 		return -1;
 	}
-	folder->mb_read_only = 1;
-	folder->mb_no_uid = 1;
-	if (mailmbox_open(folder) != MAILMBOX_NO_ERROR) {
-		mailmbox_folder_free(folder);
-		*error_r = "cannot open the mbox file";
-		return -1;
-	}
-	r = mailmbox_map(folder);
-	if (r == MAILMBOX_NO_ERROR)
-		r = mailmbox_parse(folder);
-	if (r != MAILMBOX_NO_ERROR) {
-		if (folder->mb_mapping)
-			mailmbox_unmap(folder);
-		mailmbox_close(folder);
-		mailmbox_folder_free(folder);
-		*error_r = "cannot read the file as an mbox";
-		return -1;
-	}
-	for (unsigned int i = 0; i < carray_count(folder->mb_tab); i++) {
-		struct mailmbox_msg_info *info = carray_get(folder->mb_tab, i);
-		char *data;
-		size_t len;
-		time_t date;
-
-		if (info == NULL || info->msg_deleted)
-			continue;
-		/* the mapping stays valid until mailmbox_done(); the "From "
-		   line sits before the headers */
-		date = from_line_date(folder->mb_mapping + info->msg_start,
-				      info->msg_start_len);
-		if (mailmbox_fetch_msg_no_lock(folder, info->msg_uid, &data,
-					       &len) != MAILMBOX_NO_ERROR)
-			continue;
-		buf_reset(&b);
-		unquote(&b, data, len);
-		ret = fn(ctx, buf_cstr(&b), b.len, date);
-		if (ret != 0)
-			break;
-	}
-	buf_free(&b);
-	mailmbox_unmap(folder);
-	mailmbox_close(folder);
-	mailmbox_folder_free(folder);
+	ret = mbox_split(map, (size_t)st.st_size, fn, ctx, error_r);
+	munmap(map, (size_t)st.st_size);
 	return ret;
 }

@@ -19,6 +19,7 @@
 #include "relay_capture.h"
 #include "relay_policy.h"
 #include "relay_smtp.h"
+#include "retention.h"
 #include "store.h"
 #include "bounce_score.h"
 #include "xalloc.h"
@@ -28,7 +29,6 @@
 #define RELAY_MAINTAIN 60 /* seconds between probe/expiry passes */
 #define RELAY_BOUNCE_LIFE (30 * 86400)
 #define RELAY_UNSUB_LIFE (365 * 86400)
-#define RELAY_HELD_LIFE (14 * 86400) /* SPEC 4: moderation tokens */
 
 /* the part of a message's copies common to every recipient */
 struct relay_copy {
@@ -615,22 +615,40 @@ claim(struct relay *r)
 	free(q); /* the strings now belong to the items */
 }
 
-/* maintain - probes, removals, held posts' expiry */
+/* retain - held posts' expiry and the purge of what is kept only for a
+   while, in transactions of its own */
+static void
+retain(struct relay *r, time_t now)
+{
+	struct retention_done done;
+	char *err = NULL;
+
+	if (retention_run(r->store, now, &done, &err) < 0) {
+		log_warn("relay: retention: %s", err);
+		free(err);
+	}
+	if (done.expired || done.control || done.decided || done.kept)
+		log_info("retention: held_expired=%lld purged control=%lld "
+			 "held=%lld kept=%lld",
+			 (long long)done.expired, (long long)done.control,
+			 (long long)done.decided, (long long)done.kept);
+}
+
+/* maintain - probes, removals, retention */
 static void
 maintain(struct relay *r)
 {
 	time_t now = clock_now();
 	int probed = 0, removed = 0;
-	int64_t expired = 0;
 	char *err = NULL;
 
+	retain(r, now);
 	if (store_begin(r->store) < 0) {
 		log_warn("relay: maintenance: %s", store_error(r->store));
 		return;
 	}
 	if (member_bounce_probes(r->store, r->dconf, r->key, now, &probed,
-				 &removed, &err) < 0 ||
-	    store_held_expire(r->store, now - RELAY_HELD_LIFE, &expired) < 0) {
+				 &removed, &err) < 0) {
 		log_warn("relay: maintenance: %s",
 			 err ? err : store_error(r->store));
 		free(err);
@@ -646,9 +664,8 @@ maintain(struct relay *r)
 		store_rollback(r->store);
 		return;
 	}
-	if (probed || removed || expired)
-		log_info("maintenance: probes=%d removed=%d held_expired=%lld",
-			 probed, removed, (long long)expired);
+	if (probed || removed)
+		log_info("maintenance: probes=%d removed=%d", probed, removed);
 }
 
 static void *

@@ -10,7 +10,8 @@
  * reply back; the dispatcher judges it (relay_policy), logs the outcome
  * line and records it, in batches: sent and bounced rows are deleted, a
  * bounce is scored (member_bounce), a deferral gets its next attempt.
- * Once a minute it also sends due bounce probes and expires held posts.
+ * Once a minute it also sends due bounce probes and runs retention
+ * (held posts' expiry, purge of control mail and decided posts).
  */
 #ifndef MLISTD_RELAY_H
 #define MLISTD_RELAY_H

@@ -236,9 +236,31 @@ void store_held_list_free(struct store_held *h, size_t n);
 /* store_held_approve - thread the held post, queue its copies and
    unmoderate its author; inside a transaction.  *n_r: copies queued */
 int store_held_approve(struct store *s, int64_t id, time_t now, int64_t *n_r);
-/* store_held_expire - held posts received before `before` become
-   'expired'; *n_r: how many */
-int store_held_expire(struct store *s, time_t before, int64_t *n_r);
+/* store_held_reject - a held post is 'rejected', decided at now;
+   reasons (a JSON array) replace its own unless NULL.  STORE_NOTFOUND
+   when it is no longer held */
+int store_held_reject(struct store *s, int64_t id, const char *reasons,
+		      time_t now);
+/* store_held_expire - held posts received more than life ago become
+   'expired', decided at received + life; *n_r: how many */
+int store_held_expire(struct store *s, time_t now, time_t life,
+		      int64_t *n_r);
+
+/* retention -------------------------------------------------------- */
+
+/* what store_purge deletes: rows nobody refers to, never threaded
+   (so no thread, parent or digest names them), never queued, and never
+   the table's newest row (message ids are not reused) */
+enum store_purge {
+	STORE_PURGE_CONTROL, /* mail to control addresses, by arrival */
+	STORE_PURGE_DECIDED, /* held posts rejected or expired, by decision */
+	STORE_PURGE_KEPT,    /* posts kept unseen (loops, duplicates) */
+};
+
+/* store_purge - delete at most max rows of that kind dated before
+   `before`; inside a transaction.  *n_r: how many */
+int store_purge(struct store *s, enum store_purge what, time_t before,
+		int max, int64_t *n_r);
 
 /* delivery queue --------------------------------------------------- */
 

@@ -106,15 +106,35 @@ out:
 }
 
 int
-store_held_expire(struct store *s, time_t before, int64_t *n_r)
+store_held_reject(struct store *s, int64_t id, const char *reasons, time_t now)
 {
 	sqlite3_stmt *st = store_stmt(
-	    s, "UPDATE messages SET status = 'expired' WHERE status = 'held' "
-	       "AND received < ?");
+	    s, "UPDATE messages SET status = 'rejected', decided = ?, "
+	       "reasons = ifnull(?, reasons) WHERE id = ? AND status = 'held'");
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, before);
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_text(st, 2, reasons, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, id);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_fail(s, "held reject");
+	return sqlite3_changes(s->db) ? 0 : STORE_NOTFOUND;
+}
+
+int
+store_held_expire(struct store *s, time_t now, time_t life, int64_t *n_r)
+{
+	/* decided at the instant it expired, even when the daemon was not
+	   running then: retention counts from there */
+	sqlite3_stmt *st = store_stmt(
+	    s, "UPDATE messages SET status = 'expired', decided = received + "
+	       "?2 WHERE status = 'held' AND received < ?1 - ?2");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, life);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return store_fail(s, "held expire");
 	*n_r = sqlite3_changes(s->db);

@@ -140,6 +140,63 @@ static const char *const store_migrations[] = {
     "UPDATE members SET moderated = 0 WHERE EXISTS (SELECT 1 FROM "
     "messages m WHERE m.club_id = members.club_id AND "
     "m.from_addr = members.address AND m.thread_id IS NOT NULL);",
+
+    /* 4: member ids are never reused: bounce, probe and unsubscribe
+       tokens name a member by id (SPEC 4), and a plain INTEGER PRIMARY
+       KEY hands the id of the member with the highest one, once
+       removed, to the next member.  The table is rebuilt with
+       AUTOINCREMENT, ids kept; the runner has foreign keys off, so
+       dropping the old table cascades nothing into queue, digests and
+       bounces, whose references by name then point at the new one. */
+    "CREATE TABLE members_new ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  club_id INTEGER NOT NULL REFERENCES clubs(id) ON DELETE CASCADE,"
+    "  address TEXT NOT NULL,"
+    "  name TEXT,"
+    "  role TEXT NOT NULL DEFAULT 'member',"
+    "  delivery TEXT NOT NULL DEFAULT 'each',"
+    "  highlights TEXT NOT NULL DEFAULT 'weekly',"
+    "  joined INTEGER NOT NULL,"
+    "  tags TEXT NOT NULL DEFAULT '',"
+    "  company TEXT,"
+    "  profile TEXT,"
+    "  featured INTEGER NOT NULL DEFAULT 1,"
+    "  paused INTEGER NOT NULL DEFAULT 0,"
+    "  own_copy INTEGER NOT NULL DEFAULT 1,"
+    "  status TEXT NOT NULL DEFAULT 'active',"
+    "  moderated INTEGER NOT NULL DEFAULT 1,"
+    "  bounce_score REAL NOT NULL DEFAULT 0,"
+    "  bounce_day INTEGER,"
+    "  bounce_hard INTEGER NOT NULL DEFAULT 0,"
+    "  bounce_last INTEGER,"
+    "  probes INTEGER NOT NULL DEFAULT 0,"
+    "  probe_last INTEGER,"
+    "  UNIQUE (club_id, address));"
+    "INSERT INTO members_new (id, club_id, address, name, role, delivery,"
+    "  highlights, joined, tags, company, profile, featured, paused,"
+    "  own_copy, status, moderated, bounce_score, bounce_day, bounce_hard,"
+    "  bounce_last, probes, probe_last) "
+    "SELECT id, club_id, address, name, role, delivery, highlights, joined,"
+    "  tags, company, profile, featured, paused, own_copy, status,"
+    "  moderated, bounce_score, bounce_day, bounce_hard, bounce_last,"
+    "  probes, probe_last FROM members;"
+    "DROP TABLE members;"
+    "ALTER TABLE members_new RENAME TO members;",
+
+    /* 5: retention (SPEC 4): when a held post's fate was decided
+       (rejected, expired), and indexes for the purge so it never scans
+       the messages table, whose rows carry the raw mail.  Posts
+       rejected or expired before this version are dated at the latest
+       their decision can have been: expiry, 14 days after arrival. */
+    "ALTER TABLE messages ADD COLUMN decided INTEGER;"
+    "UPDATE messages SET decided = received + 14 * 86400 "
+    "  WHERE status IN ('rejected', 'expired');"
+    "CREATE INDEX messages_decided ON messages(decided)"
+    "  WHERE decided IS NOT NULL;"
+    "CREATE INDEX messages_control ON messages(received)"
+    "  WHERE role NOT IN ('post', 'reply', 'notice');"
+    "CREATE INDEX messages_kept ON messages(received)"
+    "  WHERE status = 'kept';",
 };
 #define STORE_NMIGRATIONS                                                      \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
@@ -150,19 +207,33 @@ store_schema_version(void)
 	return STORE_NMIGRATIONS;
 }
 
-int
-store_schema_migrate(struct store *s, int target)
+/* foreign_keys_intact - after a step, before its commit: every
+   reference still names a row (a rebuilt table kept its ids) */
+static int
+foreign_keys_intact(struct store *s)
 {
-	int v = store_user_version(s);
+	sqlite3_stmt *st;
+	int rc;
 
-	if (v < 0)
-		return store_fail(s, "user_version");
-	if (v > STORE_NMIGRATIONS || target > STORE_NMIGRATIONS) {
+	if (sqlite3_prepare_v2(s->db, "PRAGMA foreign_key_check", -1, &st,
+			       NULL) != SQLITE_OK)
+		return store_fail(s, "foreign_key_check");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
 		snprintf(s->err, sizeof(s->err),
-			 "schema version %d is newer than this program's (%d)",
-			 v > target ? v : target, STORE_NMIGRATIONS);
-		return -1;
-	}
+			 "migration broke a reference from table %s",
+			 (const char *)sqlite3_column_text(st, 0));
+	else if (rc != SQLITE_DONE)
+		store_fail(s, "foreign_key_check");
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* migrate_steps - the steps from v to target, each in its own
+   transaction */
+static int
+migrate_steps(struct store *s, int v, int target)
+{
 	while (v < target) {
 		char bump[64];
 
@@ -177,11 +248,41 @@ store_schema_migrate(struct store *s, int target)
 			continue;
 		}
 		if (store_exec(s, store_migrations[v]) < 0 ||
-		    store_exec(s, bump) < 0 || store_commit(s) < 0) {
+		    foreign_keys_intact(s) < 0 || store_exec(s, bump) < 0 ||
+		    store_commit(s) < 0) {
 			store_rollback(s);
 			return -1;
 		}
 		v++;
 	}
 	return 0;
+}
+
+int
+store_schema_migrate(struct store *s, int target)
+{
+	int v = store_user_version(s), rc;
+
+	if (v < 0)
+		return store_fail(s, "user_version");
+	if (v > STORE_NMIGRATIONS || target > STORE_NMIGRATIONS) {
+		snprintf(s->err, sizeof(s->err),
+			 "schema version %d is newer than this program's (%d)",
+			 v > target ? v : target, STORE_NMIGRATIONS);
+		return -1;
+	}
+	if (v >= target)
+		return 0;
+	/* a step that rebuilds a table drops the old one: with foreign
+	   keys on, that would first delete its rows and cascade into every
+	   table referring to it.  The pragma is a no-op inside a
+	   transaction, so it goes around the steps, and each step checks
+	   the references itself before it commits. */
+	store_release(s);
+	if (store_exec(s, "PRAGMA foreign_keys=OFF") < 0)
+		return -1;
+	rc = migrate_steps(s, v, target);
+	if (store_exec(s, "PRAGMA foreign_keys=ON") < 0)
+		return -1;
+	return rc;
 }

@@ -1,0 +1,68 @@
+/*
+ * retention - expiry and purge of unauthenticated mail (see retention.h).
+ */
+#include <string.h>
+
+#include "retention.h"
+#include "store.h"
+#include "xalloc.h"
+
+/* rows a transaction deletes: raw mail is up to max_message_size a row,
+   and freeing its pages is the cost, so batches stay small */
+#define RETENTION_BATCH 32
+#define RETENTION_BATCHES 64 /* per kind and pass: 2,048 rows */
+
+/* expire - held posts past their moderation window */
+static int
+expire(struct store *s, time_t now, int64_t *n_r)
+{
+	if (store_begin(s) < 0)
+		return -1;
+	if (store_held_expire(s, now, RETENTION_HELD_EXPIRY, n_r) < 0 ||
+	    store_commit(s) < 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return 0;
+}
+
+/* purge - one kind, batch by batch, until none is left or the pass's
+   share is done */
+static int
+purge(struct store *s, enum store_purge what, time_t before, int64_t *n_r)
+{
+	for (int i = 0; i < RETENTION_BATCHES; i++) {
+		int64_t n = 0;
+
+		if (store_begin(s) < 0)
+			return -1;
+		if (store_purge(s, what, before, RETENTION_BATCH, &n) < 0 ||
+		    store_commit(s) < 0) {
+			store_rollback(s);
+			return -1;
+		}
+		*n_r += n;
+		if (n < RETENTION_BATCH)
+			break;
+	}
+	return 0;
+}
+
+int
+retention_run(struct store *s, time_t now, struct retention_done *done_r,
+	      char **error_r)
+{
+	memset(done_r, 0, sizeof(*done_r));
+	/* expiry first: what it decides is purged 30 days later */
+	if (expire(s, now, &done_r->expired) < 0 ||
+	    purge(s, STORE_PURGE_DECIDED, now - RETENTION_DECIDED,
+		  &done_r->decided) < 0 ||
+	    purge(s, STORE_PURGE_KEPT, now - RETENTION_DECIDED, &done_r->kept) <
+		0 ||
+	    purge(s, STORE_PURGE_CONTROL, now - RETENTION_CONTROL,
+		  &done_r->control) < 0) {
+		*error_r = xstrdup(store_error(s));
+		return -1;
+	}
+	return 0;
+}

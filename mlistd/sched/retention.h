@@ -1,0 +1,41 @@
+/*
+ * retention - how long what nobody vouched for is kept (SPEC.md 4), so
+ * the store does not grow with unauthenticated mail.
+ *
+ * Mail to a control address (acme+subscribe@, +help, +request, +owner,
+ * tokens...) is acted on when it arrives and its raw text kept 7 days,
+ * for diagnosis.  A held post expires 14 days after it arrived; one
+ * rejected or expired goes 30 days after that decision, and so does a
+ * post kept unseen (a loop, a duplicate) 30 days after it arrived.
+ * Relayed (approved) posts and our own notices are never purged here.
+ *
+ * The relay's maintenance pass calls retention_run() once a minute; it
+ * deletes in small batches, each its own transaction, so intake never
+ * waits long for the write lock, and at most a bounded number per pass
+ * (a backlog drains over the next passes).
+ */
+#ifndef MLISTD_RETENTION_H
+#define MLISTD_RETENTION_H
+
+#include <stdint.h>
+#include <time.h>
+
+struct store;
+
+#define RETENTION_HELD_EXPIRY (14 * 86400) /* = moderation token life */
+#define RETENTION_CONTROL (7 * 86400)
+#define RETENTION_DECIDED (30 * 86400)
+
+struct retention_done {
+	int64_t expired; /* held posts that expired */
+	int64_t control; /* rows deleted, by kind */
+	int64_t decided;
+	int64_t kept;
+};
+
+/* retention_run - expire held posts and purge what is due at now;
+ *done_r says what was done even on error (-1, *error_r owned) */
+int retention_run(struct store *s, time_t now, struct retention_done *done_r,
+		  char **error_r);
+
+#endif
