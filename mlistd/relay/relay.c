@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "club.h"
 #include "conf.h"
+#include "enhcode.h"
 #include "log.h"
 #include "member_bounce.h"
 #include "msg_rewrite.h"
@@ -442,8 +443,7 @@ refusal_is_ours(const struct relay_result *res)
 {
 	return strcmp(res->stage, "MAIL") == 0 ||
 	       strcmp(res->stage, "DATA") == 0 ||
-	       strcmp(res->enhanced, "5.1.7") == 0 ||
-	       strcmp(res->enhanced, "5.1.8") == 0 ||
+	       enhcode_is_sender(res->enhanced) ||
 	       strcasestr(res->reply, "relay access denied") != NULL ||
 	       strcasestr(res->reply, "relaying denied") != NULL;
 }
