@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "html.h"
 #include "msg.h"
+#include "msg_header.h"
 #include "msg_private.h"
 #include "strutil.h"
 #include "msg_text.h"
@@ -235,70 +236,15 @@ trim_dup(const char *s, size_t n)
 	return xstrndup(s, n);
 }
 
-static bool
-is_line_end(const char *p, const char *end)
-{
-	return p < end && (*p == '\n' || *p == '\r');
-}
-
-/* line_next - start of the line after p's line */
-static const char *
-line_next(const char *p, const char *end)
-{
-	while (p < end && *p != '\n' && *p != '\r')
-		p++;
-	if (p < end && *p == '\r') {
-		p++;
-		if (p < end && *p == '\n')
-			p++;
-	} else if (p < end) {
-		p++;
-	}
-	return p;
-}
-
+/* msg_header_value - msg_header.c reads the block */
 char *
 msg_header_value(const char *raw, size_t len, const char *name)
 {
-	const char *p = raw, *end = raw + len;
-	size_t nlen = strlen(name);
+	struct hdr_field f;
 
-	while (p < end && !is_line_end(p, end)) {
-		const char *line = p, *q;
-		struct buf v = BUF_INIT;
-
-		p = line_next(line, end);
-		if (*line == ' ' || *line == '\t')
-			continue;
-		if ((size_t)(end - line) <= nlen ||
-		    strncasecmp(line, name, nlen) != 0)
-			continue;
-		q = line + nlen;
-		while (q < end && (*q == ' ' || *q == '\t'))
-			q++;
-		if (q >= end || *q != ':')
-			continue;
-		q++;
-		/* unfold: keep the value text of each continuation line */
-		for (;;) {
-			const char *e = q;
-
-			while (e < end && *e != '\n' && *e != '\r')
-				e++;
-			buf_append(&v, q, (size_t)(e - q));
-			if (p >= end || (*p != ' ' && *p != '\t'))
-				break;
-			q = p;
-			p = line_next(p, end);
-		}
-		for (size_t i = 0; i < v.len; i++)
-			if (v.data[i] == '\0')
-				v.data[i] = ' ';
-		q = trim_dup(buf_cstr(&v), v.len);
-		buf_free(&v);
-		return (char *)q;
-	}
-	return NULL;
+	if (!hdr_find(raw, 0, hdr_end(raw, len, 0), name, &f))
+		return NULL;
+	return hdr_value(raw, &f);
 }
 
 char *
