@@ -1258,8 +1258,7 @@ bounce_parse(const char *raw, size_t len, struct bounce **b_r)
 		}
 	}
 	c.b = b;
-	c.m = msg_parse(raw, len);
-	c.nparts = msg_parts(raw, len, &c.parts);
+	c.m = msg_parse_parts(raw, len, &c.parts, &c.nparts);
 	bounce_collect_text(&c);
 	b->format = "none";
 	if (bounce_is_arf(&c)) {
