@@ -810,17 +810,17 @@ struct author {
 };
 
 static void
-author_init(struct author *a, const struct msg *m,
+author_init(struct author *a, const struct msg_rewrite_author *m,
 	    const struct msg_rewrite_opts *o)
 {
 	const char *who;
 
-	a->addr = m->from_addr;
+	a->addr = m->addr;
 	if (a->addr &&
 	    (strlen(a->addr) > 254 || strpbrk(a->addr, " \t<>\",;()\\") ||
 	     !strchr(a->addr, '@')))
 		a->addr = NULL;
-	a->name = m->from_name;
+	a->name = m->name;
 	if (a->name == NULL && o->author_name && *o->author_name)
 		a->name = o->author_name;
 	who = a->name ? a->name : a->addr ? a->addr : "unknown";
@@ -912,7 +912,7 @@ dropped(const char *w, const struct hdr_field *f, bool modified)
 
 struct hdr_state {
 	const struct msg_rewrite_opts *o;
-	const struct msg *m;
+	const struct msg_rewrite_author *m;
 	const struct author *a;
 	bool modified;
 	bool subject_done, from_done, reply_to_done, cc_done, id_seen;
@@ -1106,7 +1106,8 @@ msg_rewrite(const char *raw, size_t len, const struct msg_rewrite_opts *o,
 	    struct buf *out, size_t *personal_at_r, char **error_r)
 {
 	struct rw r = {.o = o};
-	struct msg *m;
+	struct msg *m = NULL;
+	struct msg_rewrite_author parsed;
 	struct author a;
 	struct msg_rewrite_opts opts;
 	struct hdr_state h = {0};
@@ -1126,9 +1127,17 @@ msg_rewrite(const char *raw, size_t len, const struct msg_rewrite_opts *o,
 		opts.delim = '+';
 	r.o = &opts;
 	r.w = msg_normalise(raw, len, &r.wlen);
-	m = msg_parse(r.w, r.wlen);
-	author_init(&a, m, &opts);
-	h = (struct hdr_state){.o = &opts, .m = m, .a = &a};
+	if (opts.author == NULL) {
+		/* what intake would have stored: msg_parse() normalises
+		   first and normalising is idempotent, so parsing r.w reads
+		   the same fields as parsing raw */
+		m = msg_parse(r.w, r.wlen);
+		parsed = (struct msg_rewrite_author){m->from_addr, m->from_name,
+						     m->subject};
+		opts.author = &parsed;
+	}
+	author_init(&a, opts.author, &opts);
+	h = (struct hdr_state){.o = &opts, .m = opts.author, .a = &a};
 	h.gen_id = msg_generated_id(raw ? raw : "", raw ? len : 0);
 	if (opts.dmarc == MSG_REWRITE_DMARC_WRAP) {
 		wrap_top(r.w, r.wlen, &h, out, personal_at_r);
