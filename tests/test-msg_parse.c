@@ -1,7 +1,8 @@
 /*
  * test-msg_parse - msg_parse(), msg_header_value(), msg_generated_id(),
- * msg_to_json() and msg_mbox_foreach() on small hand-written messages,
- * hostile ones included (run it under -fsanitize=address,undefined).
+ * msg_to_json(), msg_mbox_foreach() and msg_parse_parts() on small
+ * hand-written messages, hostile ones included (run it under
+ * -fsanitize=address,undefined).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -314,6 +315,46 @@ test_json(void)
 	msg_free(&m);
 }
 
+/* test_parse_parts - one parse gives what msg_parse and msg_parts give */
+static void
+test_parse_parts(void)
+{
+	static const char *const raws[] = {
+	    "From: a@x\r\nSubject: s\r\n\r\nbody\r\n",
+	    "Content-Type: multipart/report; report-type=delivery-status; "
+	    "boundary=B\n\n--B\nContent-Type: text/plain\n\nsorry\n"
+	    "--B\nContent-Type: message/delivery-status\n\nStatus: 5.1.1\n"
+	    "--B\nContent-Type: message/rfc822\n\nSubject: o\n\nhi\n--B--\n",
+	    "Content-Type: multipart/mixed; boundary=B\n\n--B\n\ncut\0off",
+	    "no header at all", ""};
+
+	for (size_t i = 0; i < sizeof(raws) / sizeof(raws[0]); i++) {
+		size_t len = strlen(raws[i]), n1, n2;
+		struct msg_part *p1, *p2;
+		struct msg *m1 = msg_parse(raws[i], len);
+		struct msg *m2 = msg_parse_parts(raws[i], len, &p2, &n2);
+		struct buf j1 = BUF_INIT, j2 = BUF_INIT;
+		bool same;
+
+		n1 = msg_parts(raws[i], len, &p1);
+		msg_to_json(m1, &j1);
+		msg_to_json(m2, &j2);
+		same = n1 == n2 && strcmp(buf_cstr(&j1), buf_cstr(&j2)) == 0;
+		for (size_t k = 0; same && k < n1; k++)
+			same = strcmp(p1[k].type, p2[k].type) == 0 &&
+			       strcmp(p1[k].text, p2[k].text) == 0 &&
+			       p1[k].depth == p2[k].depth &&
+			       !p1[k].report_type == !p2[k].report_type;
+		ok(same, "parse_parts = parse + parts (%zu: %zu parts)", i, n2);
+		buf_free(&j1);
+		buf_free(&j2);
+		msg_parts_free(&p1, n1);
+		msg_parts_free(&p2, n2);
+		msg_free(&m1);
+		msg_free(&m2);
+	}
+}
+
 struct mbox_seen {
 	int n;
 	char *texts[4];
@@ -462,6 +503,7 @@ main(void)
 	test_flags();
 	test_header_value();
 	test_json();
+	test_parse_parts();
 	test_mbox();
 	test_mbox_no_blank();
 	tap_done();

@@ -822,6 +822,60 @@ test_hostile(void)
 	buf_free(&b);
 }
 
+/* test_stored_author - the relay passes From and Subject as intake
+   stored them (msg_parse of the raw post): the copy is the one that
+   parsing the post again gives */
+static void
+test_stored_author(void)
+{
+	static const char *const posts[] = {
+	    "From: \"Alice\" <Alice@Example.com>\r\nSubject: Re: hi\r\n"
+	    "Message-ID: <a@x>\r\n\r\nbody\r\n",
+	    "From: =?utf-8?q?Ren=C3=A9?= <rene@example.org>\nSubject: =?utf-8?"
+	    "q?caf=C3=A9?=\n\nlf only\n",
+	    "From: bob@example.net\rSubject: \tfolded\r more\r\rcr only\r",
+	    "Subject: no from\r\n\r\nx\r\n",
+	    "From: x\r\n\r\n",
+	    ""};
+	static const enum msg_rewrite_dmarc modes[] = {MSG_REWRITE_DMARC_MUNGE,
+						       MSG_REWRITE_DMARC_WRAP,
+						       MSG_REWRITE_DMARC_NONE};
+	struct msg_rewrite_opts o = opts();
+	struct msg_rewrite_author au;
+	char *a, *b;
+
+	o.footer = FOOT;
+	for (size_t i = 0; i < sizeof(posts) / sizeof(posts[0]); i++) {
+		struct msg *m = msg_parse(posts[i], strlen(posts[i]));
+
+		au = (struct msg_rewrite_author){m->from_addr, m->from_name,
+						 m->subject};
+		for (size_t k = 0; k < sizeof(modes) / sizeof(modes[0]); k++) {
+			o.dmarc = modes[k];
+			o.author = NULL;
+			a = rw(posts[i], &o);
+			o.author = &au;
+			b = rw(posts[i], &o);
+			is_str(b, a,
+			       "stored author = parsed (post %zu, mode %zu)", i,
+			       k);
+			free(a);
+			free(b);
+		}
+		msg_free(&m);
+	}
+	/* and what is passed is what is used */
+	o = opts();
+	au =
+	    (struct msg_rewrite_author){"carol@example.com", "Carol", "stored"};
+	o.author = &au;
+	a = rw(posts[0], &o);
+	ok(strstr(a, "Subject: [acme] stored\r\n") &&
+	       strstr(a, "From: \"Carol via acme\""),
+	   "the stored values are the ones written");
+	free(a);
+}
+
 static void
 test_generated_id(void)
 {
@@ -849,6 +903,7 @@ main(void)
 	test_policies();
 	test_wrap();
 	test_generated_id();
+	test_stored_author();
 	test_footer_cases();
 	test_footer_multipart();
 	test_malformed();

@@ -24,6 +24,7 @@
 
 #include "bounce.h"
 #include "buf.h"
+#include "enhcode.h"
 #include "msg.h"
 #include "strutil.h"
 #include "xalloc.h"
@@ -236,45 +237,6 @@ static const char *const bounce_kw_hard[] = {"user unknown",
 					     "not reachable",
 					     NULL};
 
-/* bounce_status_ok - s is "d.ddd.ddd" with d in 2, 4, 5 */
-static size_t
-bounce_status_len(const char *s)
-{
-	size_t i = 1, n;
-
-	if (s[0] != '2' && s[0] != '4' && s[0] != '5')
-		return 0;
-	if (s[i++] != '.')
-		return 0;
-	for (n = 0; isdigit((unsigned char)s[i]) && n < 3; n++)
-		i++;
-	if (n == 0 || s[i++] != '.')
-		return 0;
-	for (n = 0; isdigit((unsigned char)s[i]) && n < 3; n++)
-		i++;
-	if (n == 0 || isdigit((unsigned char)s[i]))
-		return 0;
-	return i;
-}
-
-/* bounce_find_status - first enhanced status code in s (not inside a
-   longer number or a dotted address), copied to out[16] */
-static bool
-bounce_find_status(const char *s, char *out)
-{
-	for (const char *p = s; p && *p; p++) {
-		size_t n;
-
-		if (p > s && (isalnum((unsigned char)p[-1]) || p[-1] == '.'))
-			continue;
-		if ((n = bounce_status_len(p)) == 0 || p[n] == '.')
-			continue;
-		snprintf(out, 16, "%.*s", (int)n, p);
-		return true;
-	}
-	return false;
-}
-
 /* bounce_find_code - first SMTP reply code (4xx/5xx word) in s, or 0 */
 static int
 bounce_find_code(const char *s)
@@ -317,6 +279,7 @@ bounce_status_vague(const char *st)
 static enum bounce_kind
 bounce_class(char *status, const char *diag, bool *dmarc_r)
 {
+	/* XXX bounce_score.c's list differs (5.1.4, 5.1.5; no 5.4.4) */
 	static const char *const hard_codes[] = {"5.1.1", "5.1.2",  "5.1.3",
 						 "5.1.6", "5.1.10", "5.2.1",
 						 "5.4.4", NULL};
@@ -334,7 +297,7 @@ bounce_class(char *status, const char *diag, bool *dmarc_r)
 	/* the remote server's own code is more precise than the reporting
 	   MTA's mapping of it; the report keeps its class (a 450 relayed as
 	   a final failure is a failure) */
-	if (bounce_find_status(diag, found) && found[0] != '2' &&
+	if (enhcode_find(diag, found) && found[0] != '2' &&
 	    strcmp(found, status) != 0 &&
 	    (bounce_status_vague(status) || found[0] == status[0])) {
 		if (status[0] && !bounce_status_vague(found))
@@ -366,7 +329,7 @@ bounce_class(char *status, const char *diag, bool *dmarc_r)
 	}
 	if (*dmarc_r || status[0] == '4')
 		return BOUNCE_SOFT;
-	if (strcmp(status, "5.1.7") == 0 || strcmp(status, "5.1.8") == 0)
+	if (enhcode_is_sender(status))
 		return BOUNCE_SOFT; /* the sender's address, not this one */
 	for (int i = 0; hard_codes[i]; i++)
 		if (strcmp(status, hard_codes[i]) == 0)
@@ -550,7 +513,7 @@ bounce_dsn_flush(struct bounce_ctx *c, struct bounce_dsn_rcpt *g)
 	action = bounce_lower_dup(g->action ? str_trim(g->action) : "");
 	action[strcspn(action, " \t(;")] = '\0';
 	if (g->status)
-		bounce_find_status(g->status, status);
+		enhcode_find(g->status, status);
 	/* a missing Action is read from the status class */
 	if (*action == '\0') {
 		free(action);
@@ -571,7 +534,7 @@ bounce_dsn_flush(struct bounce_ctx *c, struct bounce_dsn_rcpt *g)
 		if (r) {
 			if (strcmp(action, "delayed") == 0) {
 				if (status[0] == '\0')
-					bounce_find_status(diag, status);
+					enhcode_find(diag, status);
 				if (status[0] == '\0')
 					strcpy(status, "4.0.0");
 				r->kind = BOUNCE_DELAYED;
@@ -874,7 +837,7 @@ bounce_line_diag(char **lines, size_t nlines, size_t i)
 		if (j > i && *l == '\0' && b.len)
 			break;
 		if (bounce_find_code(l) || bounce_has_any(l, bounce_kw_error) ||
-		    bounce_find_status(l, st)) {
+		    enhcode_find(l, st)) {
 			if (b.len)
 				buf_putc(&b, ' ');
 			buf_puts(&b, l);
@@ -936,7 +899,7 @@ bounce_rcpt_class(struct bounce_ctx *c, struct bounce_rcpt *r, bool warning)
 
 	if (warning) {
 		r->kind = BOUNCE_DELAYED;
-		bounce_find_status(r->diagnostic, status);
+		enhcode_find(r->diagnostic, status);
 		if (status[0] != '4')
 			strcpy(status, "4.0.0");
 		free(r->action);
@@ -1394,8 +1357,7 @@ bounce_parse(const char *raw, size_t len, struct bounce **b_r)
 		}
 	}
 	c.b = b;
-	c.m = msg_parse(raw, len);
-	c.nparts = msg_parts(raw, len, &c.parts);
+	c.m = msg_parse_parts(raw, len, &c.parts, &c.nparts);
 	bounce_collect_text(&c);
 	b->format = "none";
 	if (bounce_is_arf(&c)) {

@@ -35,7 +35,8 @@ enum bounce_kind
 bounce_score_kind_for(const char *enhanced)
 {
 	/* 5.1.1-5.1.6 and 5.1.10: the address; 5.1.7 and 5.1.8 are about
-	   the sender, never the member's fault */
+	   the sender, never the member's fault.  XXX bounce.c's
+	   bounce_class has its own list (5.4.4; no 5.1.4, 5.1.5) */
 	static const char *const hard[] = {"5.1.1",  "5.1.2", "5.1.3",
 					   "5.1.4",  "5.1.5", "5.1.6",
 					   "5.1.10", "5.2.1", NULL};

@@ -71,6 +71,12 @@ struct msg_part {
    first; a body libetpan cannot cut is one text/plain part.  Never fails.
    Returns the count; free *parts_r with msg_parts_free(). */
 size_t msg_parts(const char *raw, size_t len, struct msg_part **parts_r);
+
+/* msg_parse_parts - msg_parse() and, when parts_r is not NULL,
+   msg_parts() (*parts_r, *n_r) of one parse: what a caller wanting both
+   calls */
+struct msg *msg_parse_parts(const char *raw, size_t len,
+			    struct msg_part **parts_r, size_t *n_r);
 void msg_parts_free(struct msg_part **parts, size_t n);
 
 #endif

@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "html.h"
 #include "msg.h"
+#include "msg_header.h"
 #include "msg_private.h"
 #include "strutil.h"
 #include "msg_text.h"
@@ -235,70 +236,15 @@ trim_dup(const char *s, size_t n)
 	return xstrndup(s, n);
 }
 
-static bool
-is_line_end(const char *p, const char *end)
-{
-	return p < end && (*p == '\n' || *p == '\r');
-}
-
-/* line_next - start of the line after p's line */
-static const char *
-line_next(const char *p, const char *end)
-{
-	while (p < end && *p != '\n' && *p != '\r')
-		p++;
-	if (p < end && *p == '\r') {
-		p++;
-		if (p < end && *p == '\n')
-			p++;
-	} else if (p < end) {
-		p++;
-	}
-	return p;
-}
-
+/* msg_header_value - msg_header.c reads the block */
 char *
 msg_header_value(const char *raw, size_t len, const char *name)
 {
-	const char *p = raw, *end = raw + len;
-	size_t nlen = strlen(name);
+	struct hdr_field f;
 
-	while (p < end && !is_line_end(p, end)) {
-		const char *line = p, *q;
-		struct buf v = BUF_INIT;
-
-		p = line_next(line, end);
-		if (*line == ' ' || *line == '\t')
-			continue;
-		if ((size_t)(end - line) <= nlen ||
-		    strncasecmp(line, name, nlen) != 0)
-			continue;
-		q = line + nlen;
-		while (q < end && (*q == ' ' || *q == '\t'))
-			q++;
-		if (q >= end || *q != ':')
-			continue;
-		q++;
-		/* unfold: keep the value text of each continuation line */
-		for (;;) {
-			const char *e = q;
-
-			while (e < end && *e != '\n' && *e != '\r')
-				e++;
-			buf_append(&v, q, (size_t)(e - q));
-			if (p >= end || (*p != ' ' && *p != '\t'))
-				break;
-			q = p;
-			p = line_next(p, end);
-		}
-		for (size_t i = 0; i < v.len; i++)
-			if (v.data[i] == '\0')
-				v.data[i] = ' ';
-		q = trim_dup(buf_cstr(&v), v.len);
-		buf_free(&v);
-		return (char *)q;
-	}
-	return NULL;
+	if (!hdr_find(raw, 0, hdr_end(raw, len, 0), name, &f))
+		return NULL;
+	return hdr_value(raw, &f);
 }
 
 char *
@@ -1122,51 +1068,11 @@ body_fallback(const char *w, size_t wlen)
 	return t;
 }
 
+/* msg_parse - the message alone */
 struct msg *
 msg_parse(const char *raw, size_t len)
 {
-	struct msg *m = xcalloc(1, sizeof(*m));
-	struct mailmime *mime = NULL;
-	struct walk w = {m, BUF_INIT, NULL};
-	size_t wlen, idx = 0;
-	char *work;
-
-	if (raw == NULL)
-		len = 0;
-	work = normalise(m, raw ? raw : "", len, &wlen);
-	parse_headers(m, work, wlen);
-	if (m->message_id == NULL) {
-		m->message_id = msg_generated_id(raw ? raw : "", len);
-		m->message_id_generated = true;
-		add_problem(m, "no-message-id");
-	}
-	if (m->from_addr == NULL)
-		add_problem(m, "no-from");
-	if (!m->has_date)
-		add_problem(m, "no-date");
-
-	if (mailmime_parse(work, wlen, &idx, &mime) == MAILIMF_NO_ERROR &&
-	    mime != NULL) {
-		walk(&w, mime, 0);
-		mailmime_free(mime);
-	} else {
-		add_problem(m, "unparsed-part");
-		buf_free(&w.plain);
-		m->text = body_fallback(work, wlen);
-	}
-	if (m->text == NULL) {
-		if (w.plain.len) {
-			m->text = utf8_clean(buf_cstr(&w.plain), w.plain.len);
-		} else if (w.html) {
-			m->text = html_to_text(w.html, strlen(w.html));
-		} else {
-			m->text = xstrdup("");
-		}
-	}
-	buf_free(&w.plain);
-	free(w.html);
-	free(work);
-	return m;
+	return msg_parse_parts(raw, len, NULL, NULL);
 }
 
 void
@@ -1340,30 +1246,78 @@ parts_walk(struct parts_walk *pw, const struct mailmime *mime, int nest,
 	}
 }
 
-size_t
-msg_parts(const char *raw, size_t len, struct msg_part **parts_r)
+/* msg_parse_parts - one normalise and one MIME parse for both views:
+   the text walk fills the message, the parts walk the flat list (its
+   problem notes go to a scratch message, as they always did) */
+struct msg *
+msg_parse_parts(const char *raw, size_t len, struct msg_part **parts_r,
+		size_t *n_r)
 {
+	struct msg *m = xcalloc(1, sizeof(*m));
+	struct mailmime *mime = NULL;
+	struct walk w = {m, BUF_INIT, NULL};
 	struct parts_walk pw = {
 	    {xcalloc(1, sizeof(struct msg)), BUF_INIT, NULL}, NULL, 0};
-	struct mailmime *mime = NULL;
 	size_t wlen, idx = 0;
 	char *work;
 
 	if (raw == NULL)
 		len = 0;
-	work = normalise(pw.w.m, raw ? raw : "", len, &wlen);
+	work = normalise(m, raw ? raw : "", len, &wlen);
+	parse_headers(m, work, wlen);
+	if (m->message_id == NULL) {
+		m->message_id = msg_generated_id(raw ? raw : "", len);
+		m->message_id_generated = true;
+		add_problem(m, "no-message-id");
+	}
+	if (m->from_addr == NULL)
+		add_problem(m, "no-from");
+	if (!m->has_date)
+		add_problem(m, "no-date");
+
 	if (mailmime_parse(work, wlen, &idx, &mime) == MAILIMF_NO_ERROR &&
 	    mime != NULL) {
-		parts_walk(&pw, mime, 0, 0);
+		walk(&w, mime, 0);
+		if (parts_r)
+			parts_walk(&pw, mime, 0, 0);
 		mailmime_free(mime);
+	} else {
+		add_problem(m, "unparsed-part");
+		buf_free(&w.plain);
+		m->text = body_fallback(work, wlen);
 	}
-	if (pw.n == 0)
-		parts_add(&pw, "text/plain", body_fallback(work, wlen), 0,
-			  NULL);
+	if (m->text == NULL) {
+		if (w.plain.len) {
+			m->text = utf8_clean(buf_cstr(&w.plain), w.plain.len);
+		} else if (w.html) {
+			m->text = html_to_text(w.html, strlen(w.html));
+		} else {
+			m->text = xstrdup("");
+		}
+	}
+	if (parts_r) {
+		if (pw.n == 0)
+			parts_add(&pw, "text/plain", body_fallback(work, wlen),
+				  0, NULL);
+		*parts_r = pw.v;
+		*n_r = pw.n;
+	}
+	buf_free(&w.plain);
+	free(w.html);
 	free(work);
 	msg_free(&pw.w.m);
-	*parts_r = pw.v;
-	return pw.n;
+	return m;
+}
+
+/* msg_parts - the parts alone */
+size_t
+msg_parts(const char *raw, size_t len, struct msg_part **parts_r)
+{
+	size_t n;
+	struct msg *m = msg_parse_parts(raw, len, parts_r, &n);
+
+	msg_free(&m);
+	return n;
 }
 
 void

@@ -75,6 +75,7 @@
 
 #include "buf.h"
 #include "msg.h"
+#include "msg_header.h"
 #include "msg_private.h"
 #include "msg_rewrite.h"
 #include "msg_write.h"
@@ -173,89 +174,31 @@ apply_edits(struct rw *r, size_t *len_r)
 
 /* header fields ---------------------------------------------------------- */
 
-struct field {
-	size_t start, end; /* the field with its continuation lines */
-	size_t name_len;   /* bytes before the colon, trailing blanks out */
-};
+/* header fields are msg_header.c's; these names keep the callers' */
 
-/* line_end - offset after the CRLF ending the line at p (or end) */
-static size_t
-line_end(const char *w, size_t end, size_t p)
-{
-	const char *nl = memchr(w + p, '\n', end - p);
-
-	return nl ? (size_t)(nl - w) + 1 : end;
-}
-
-/* header_end - offset of the empty line ending the header block at p,
-   or end when there is none */
-static size_t
-header_end(const char *w, size_t end, size_t p)
-{
-	while (p < end) {
-		if (end - p >= 2 && w[p] == '\r' && w[p + 1] == '\n')
-			return p;
-		p = line_end(w, end, p);
-	}
-	return end;
-}
-
-/* field_next - the field at *pos within [*pos, end); false at end */
 static bool
-field_next(const char *w, size_t end, size_t *pos, struct field *f)
+field_is(const char *w, const struct hdr_field *f, const char *name)
 {
-	size_t p = *pos, n = 0;
-
-	if (p >= end)
-		return false;
-	f->start = p;
-	p = line_end(w, end, p);
-	while (p < end && (w[p] == ' ' || w[p] == '\t'))
-		p = line_end(w, end, p);
-	f->end = p;
-	while (f->start + n < f->end && w[f->start + n] != ':' &&
-	       w[f->start + n] != '\r')
-		n++;
-	if (f->start + n >= f->end || w[f->start + n] != ':')
-		n = 0; /* not a field: named "" so nothing matches it */
-	while (n && (w[f->start + n - 1] == ' ' || w[f->start + n - 1] == '\t'))
-		n--;
-	f->name_len = n;
-	*pos = p;
-	return true;
+	return hdr_is(w, f, name);
 }
 
 static bool
-field_is(const char *w, const struct field *f, const char *name)
+field_has_prefix(const char *w, const struct hdr_field *f, const char *prefix)
 {
-	return f->name_len == strlen(name) &&
-	       strncasecmp(w + f->start, name, f->name_len) == 0;
-}
-
-static bool
-field_has_prefix(const char *w, const struct field *f, const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	return f->name_len >= n && strncasecmp(w + f->start, prefix, n) == 0;
+	return hdr_has_prefix(w, f, prefix);
 }
 
 /* field_find - the first field called name in [start, end) */
 static bool
 field_find(const char *w, size_t start, size_t end, const char *name,
-	   struct field *f)
+	   struct hdr_field *f)
 {
-	size_t p = start;
-
-	while (field_next(w, end, &p, f))
-		if (field_is(w, f, name))
-			return true;
-	return false;
+	return hdr_find(w, start, end, name, f);
 }
 
 /* copy_field - the field as it was, CRLF-terminated */
 static void
-copy_field(struct buf *b, const char *w, const struct field *f)
+copy_field(struct buf *b, const char *w, const struct hdr_field *f)
 {
 	buf_append(b, w + f->start, f->end - f->start);
 	if (f->end - f->start < 2 || w[f->end - 1] != '\n')
@@ -527,7 +470,7 @@ part_header(struct rw *r, const struct mailmime *mime, size_t body,
 static void
 set_field(struct rw *r, size_t hs, size_t he, const char *name, const char *v)
 {
-	struct field f;
+	struct hdr_field f;
 
 	if (field_find(r->w, hs, he, name, &f))
 		add_edit(r, f.start, f.end - f.start,
@@ -572,7 +515,7 @@ charset_value(const char *v, size_t n, size_t *start, size_t *end)
 static void
 set_utf8(struct rw *r, size_t hs, size_t he, const char *type)
 {
-	struct field f;
+	struct hdr_field f;
 	struct buf b = BUF_INIT;
 	const char *v;
 	size_t vl, cs, ce;
@@ -736,7 +679,7 @@ foot_part(struct rw *r, const struct mailmime *mime, const char *type)
 		set_utf8(r, hs, he, type);
 	/* MIME fields at the top of a plain RFC 5322 message need this */
 	if (hs == 0 && (mime_fields || to_utf8) &&
-	    !field_find(r->w, hs, he, "MIME-Version", &(struct field){0}))
+	    !field_find(r->w, hs, he, "MIME-Version", &(struct hdr_field){0}))
 		add_edit(r, he, 0, xstrdup("MIME-Version: 1.0\r\n"));
 	free(conv);
 }
@@ -867,17 +810,17 @@ struct author {
 };
 
 static void
-author_init(struct author *a, const struct msg *m,
+author_init(struct author *a, const struct msg_rewrite_author *m,
 	    const struct msg_rewrite_opts *o)
 {
 	const char *who;
 
-	a->addr = m->from_addr;
+	a->addr = m->addr;
 	if (a->addr &&
 	    (strlen(a->addr) > 254 || strpbrk(a->addr, " \t<>\",;()\\") ||
 	     !strchr(a->addr, '@')))
 		a->addr = NULL;
-	a->name = m->from_name;
+	a->name = m->name;
 	if (a->name == NULL && o->author_name && *o->author_name)
 		a->name = o->author_name;
 	who = a->name ? a->name : a->addr ? a->addr : "unknown";
@@ -909,7 +852,7 @@ put_reply_to_list(struct buf *b, const struct author *a)
 
 /* put_cc - the Cc field f (or none) with the author added */
 static void
-put_cc(struct buf *b, const char *w, const struct field *f,
+put_cc(struct buf *b, const char *w, const struct hdr_field *f,
        const struct author *a)
 {
 	if (f == NULL) {
@@ -953,7 +896,7 @@ put_list_fields(struct buf *b, const struct msg_rewrite_opts *o)
 
 /* dropped - fields of the previous hop, and signatures we break */
 static bool
-dropped(const char *w, const struct field *f, bool modified)
+dropped(const char *w, const struct hdr_field *f, bool modified)
 {
 	static const char *const hop[] = {
 	    "Precedence", "Return-Path", "Delivered-To", "X-Original-To", NULL};
@@ -969,7 +912,7 @@ dropped(const char *w, const struct field *f, bool modified)
 
 struct hdr_state {
 	const struct msg_rewrite_opts *o;
-	const struct msg *m;
+	const struct msg_rewrite_author *m;
 	const struct author *a;
 	bool modified;
 	bool subject_done, from_done, reply_to_done, cc_done, id_seen;
@@ -988,7 +931,7 @@ subject_field(struct buf *b, const struct hdr_state *h)
 
 /* one_field - copy, drop or replace one top-level field */
 static void
-one_field(struct buf *b, const char *w, const struct field *f,
+one_field(struct buf *b, const char *w, const struct hdr_field *f,
 	  struct hdr_state *h)
 {
 	const struct msg_rewrite_opts *o = h->o;
@@ -1052,10 +995,12 @@ static void
 rewrite_top(const char *w, size_t wlen, struct hdr_state *h, struct buf *out,
 	    size_t *personal_at)
 {
-	size_t hend = header_end(w, wlen, 0), p = 0;
-	struct field f;
+	size_t hend = hdr_end(w, wlen, 0);
+	struct hdr_field f;
+	struct hdr_iter it;
 
-	while (field_next(w, hend, &p, &f))
+	hdr_iter_init(&it, w, 0, hend);
+	while (hdr_next(&it, &f))
 		one_field(out, w, &f, h);
 	policy_fields(out, h);
 	put_list_fields(out, h->o);
@@ -1096,9 +1041,9 @@ wrap_top(const char *w, size_t wlen, struct hdr_state *h, struct buf *out,
 	static const char *const kept[] = {
 	    "To",	   "Cc",	 "Date", "Message-ID",
 	    "In-Reply-To", "References", NULL};
-	size_t hend = header_end(w, wlen, 0);
+	size_t hend = hdr_end(w, wlen, 0);
 	char *bnd = wrap_boundary(w, wlen);
-	struct field f;
+	struct hdr_field f;
 	bool list = h->o->reply_to == MSG_REWRITE_REPLY_LIST;
 
 	for (int i = 0; kept[i]; i++) {
@@ -1161,7 +1106,8 @@ msg_rewrite(const char *raw, size_t len, const struct msg_rewrite_opts *o,
 	    struct buf *out, size_t *personal_at_r, char **error_r)
 {
 	struct rw r = {.o = o};
-	struct msg *m;
+	struct msg *m = NULL;
+	struct msg_rewrite_author parsed;
 	struct author a;
 	struct msg_rewrite_opts opts;
 	struct hdr_state h = {0};
@@ -1181,9 +1127,17 @@ msg_rewrite(const char *raw, size_t len, const struct msg_rewrite_opts *o,
 		opts.delim = '+';
 	r.o = &opts;
 	r.w = msg_normalise(raw, len, &r.wlen);
-	m = msg_parse(r.w, r.wlen);
-	author_init(&a, m, &opts);
-	h = (struct hdr_state){.o = &opts, .m = m, .a = &a};
+	if (opts.author == NULL) {
+		/* what intake would have stored: msg_parse() normalises
+		   first and normalising is idempotent, so parsing r.w reads
+		   the same fields as parsing raw */
+		m = msg_parse(r.w, r.wlen);
+		parsed = (struct msg_rewrite_author){m->from_addr, m->from_name,
+						     m->subject};
+		opts.author = &parsed;
+	}
+	author_init(&a, opts.author, &opts);
+	h = (struct hdr_state){.o = &opts, .m = opts.author, .a = &a};
 	h.gen_id = msg_generated_id(raw ? raw : "", raw ? len : 0);
 	if (opts.dmarc == MSG_REWRITE_DMARC_WRAP) {
 		wrap_top(r.w, r.wlen, &h, out, personal_at_r);

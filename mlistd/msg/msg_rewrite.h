@@ -21,6 +21,15 @@ enum msg_rewrite_dmarc {
 	MSG_REWRITE_DMARC_NONE
 };
 
+/* The post's author and subject as msg_parse() read them (intake stores
+   them in the messages row): the relay passes these instead of having
+   the post parsed again. */
+struct msg_rewrite_author {
+	const char *addr;    /* lower-cased From address, or NULL */
+	const char *name;    /* decoded display name, or NULL */
+	const char *subject; /* decoded Subject, or NULL when absent */
+};
+
 struct msg_rewrite_opts {
 	const char *club;   /* "acme" */
 	const char *domain; /* "lists.example.org" */
@@ -32,6 +41,9 @@ struct msg_rewrite_opts {
 	const char *footer;	 /* UTF-8 text, NULL or "" = none */
 	const char *author_name; /* display name when From has none (the
 				    member's registered name), or NULL */
+	const struct msg_rewrite_author *author; /* NULL: msg_rewrite()
+						    parses the post for it
+						    (tests, tools) */
 };
 
 /* msg_rewrite - the part of every copy common to all recipients: raw (len

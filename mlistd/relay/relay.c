@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "club.h"
 #include "conf.h"
+#include "enhcode.h"
 #include "log.h"
 #include "member_bounce.h"
 #include "msg_rewrite.h"
@@ -133,7 +134,9 @@ copy_build(struct relay *r, const struct store_queue_item *q)
 	static const char *const keys[NSET] = {"title", "subject_prefix",
 					       "footer", "reply_to", "dmarc"};
 	struct msg_rewrite_opts o;
-	char *raw = NULL, *set[NSET], *author = NULL, *err = NULL;
+	struct store_msg_author author;
+	struct msg_rewrite_author au;
+	char *raw = NULL, *set[NSET], *err = NULL;
 	size_t len;
 
 	c->msg_id = q->msg_id;
@@ -169,8 +172,13 @@ copy_build(struct relay *r, const struct store_queue_item *q)
 		  : strcmp(set[DMARC], "wrap") == 0 ? MSG_REWRITE_DMARC_WRAP
 		  : strcmp(set[DMARC], "none") == 0 ? MSG_REWRITE_DMARC_NONE
 						    : MSG_REWRITE_DMARC_MUNGE;
-	if (store_msg_author_name(r->store, q->msg_id, &author) == 0)
-		o.author_name = author;
+	/* From and Subject as intake parsed them: no second parse */
+	if (store_msg_author(r->store, q->msg_id, &author) == 1) {
+		au = (struct msg_rewrite_author){author.addr, author.name,
+						 author.subject};
+		o.author = &au;
+		o.author_name = author.member_name;
+	}
 	if (msg_rewrite(raw, len, &o, &c->data, &c->personal_at, &err) < 0) {
 		/* XXX: relay it unchanged rather than lose it */
 		log_warn("M%lld: rewrite: %s; relayed as received",
@@ -185,7 +193,7 @@ copy_build(struct relay *r, const struct store_queue_item *q)
 	store_release(r->store);
 	for (int i = 0; i < NSET; i++)
 		free(set[i]);
-	free(author);
+	store_msg_author_clear(&author);
 	free(raw);
 	return c;
 }
@@ -442,8 +450,7 @@ refusal_is_ours(const struct relay_result *res)
 {
 	return strcmp(res->stage, "MAIL") == 0 ||
 	       strcmp(res->stage, "DATA") == 0 ||
-	       strcmp(res->enhanced, "5.1.7") == 0 ||
-	       strcmp(res->enhanced, "5.1.8") == 0 ||
+	       enhcode_is_sender(res->enhanced) ||
 	       strcasestr(res->reply, "relay access denied") != NULL ||
 	       strcasestr(res->reply, "relaying denied") != NULL;
 }

@@ -3,11 +3,11 @@
  * which documents the rules; the tables below are their only statement
  * in code).
  */
-#include <ctype.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "buf.h"
+#include "enhcode.h"
 #include "relay_policy.h"
 #include "strutil.h"
 
@@ -44,30 +44,6 @@ static const long long policy_retry_at[] = {
 
 #define POLICY_REPLY_MAX 300 /* bytes of reply text in a log line */
 
-/* policy_enh_class - the class digit of a well-formed RFC 3463 code, or
-   0: a malformed one is no statement at all */
-static char
-policy_enh_class(const char *e)
-{
-	char class;
-	int part, n;
-
-	if (e == NULL || (*e != '2' && *e != '4' && *e != '5'))
-		return 0;
-	class = *e++;
-	for (part = 0; part < 2; part++) {
-		if (*e++ != '.')
-			return 0;
-		for (n = 0; isdigit((unsigned char)*e); n++)
-			e++;
-		if (n < 1 || n > 3)
-			return 0;
-	}
-	if (*e != '\0' && !isspace((unsigned char)*e))
-		return 0;
-	return class;
-}
-
 /* relay_policy_classify - sent, retry or bounce */
 enum relay_verdict
 relay_policy_classify(int smtp_code, const char *enhanced, int transport_error)
@@ -80,7 +56,7 @@ relay_policy_classify(int smtp_code, const char *enhanced, int transport_error)
 	if (smtp_code < 200 || smtp_code > 599)
 		return RELAY_RETRY;
 	reply = (char)('0' + smtp_code / 100);
-	enh = policy_enh_class(enhanced);
+	enh = enhcode_class(enhanced); /* a malformed code says nothing */
 	for (r = policy_rules;
 	     r < policy_rules + sizeof(policy_rules) / sizeof(policy_rules[0]);
 	     r++)

@@ -81,6 +81,7 @@
 
 #include <curl/curl.h>
 
+#include "enhcode.h"
 #include "relay_policy.h"
 #include "relay_smtp.h"
 #include "strutil.h"
@@ -188,20 +189,9 @@ relay_smtp_global_init(void)
 static size_t
 smtp_enhanced_len(const char *s, size_t n)
 {
-	size_t i = 1;
-	int part, digits;
+	size_t i = enhcode_len(s, n);
 
-	if (n == 0 || (s[0] != '2' && s[0] != '4' && s[0] != '5'))
-		return 0;
-	for (part = 0; part < 2; part++) {
-		if (i >= n || s[i++] != '.')
-			return 0;
-		for (digits = 0; i < n && isdigit((unsigned char)s[i]); i++)
-			digits++;
-		if (digits < 1 || digits > 3)
-			return 0;
-	}
-	return i == n || s[i] == ' ' ? i : 0;
+	return i > 0 && (i == n || s[i] == ' ') ? i : 0;
 }
 
 /* smtp_reply_text - append a line's text to the reply, one line,

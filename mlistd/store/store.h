@@ -205,9 +205,19 @@ int store_msg_status(struct store *s, int64_t msg, const char *status,
 /* store_msg_seen - 1 when a row of club carries message_id and was
    relayed or held, 0 if none, -1 on error */
 int store_msg_seen(struct store *s, int64_t club, const char *message_id);
-/* store_msg_author_name - the registered name of the member who wrote
-   msg (*name_r NULL when none) */
-int store_msg_author_name(struct store *s, int64_t msg, char **name_r);
+/* The author of a stored message, as intake parsed it. */
+struct store_msg_author {
+	char *addr;	   /* messages.from_addr, or NULL */
+	char *name;	   /* messages.from_name, or NULL */
+	char *subject;	   /* messages.subject, or NULL */
+	char *member_name; /* the registered name of the member who wrote
+			      it, or NULL */
+};
+/* store_msg_author - msg's author: 1, 0 when there is no such row (all
+   NULL), -1 on error; free with store_msg_author_clear() */
+int store_msg_author(struct store *s, int64_t msg,
+		     struct store_msg_author *a_r);
+void store_msg_author_clear(struct store_msg_author *a);
 /* store_msg_raw - the raw bytes of a message (NUL-terminated copy) */
 int store_msg_raw(struct store *s, int64_t msg, char **raw_r, size_t *len_r);
 

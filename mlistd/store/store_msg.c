@@ -168,24 +168,40 @@ store_msg_seen(struct store *s, int64_t club, const char *message_id)
 }
 
 int
-store_msg_author_name(struct store *s, int64_t msg, char **name_r)
+store_msg_author(struct store *s, int64_t msg, struct store_msg_author *a_r)
 {
 	sqlite3_stmt *st =
-	    store_stmt(s, "SELECT mb.name FROM messages m JOIN members mb ON "
+	    store_stmt(s, "SELECT m.from_addr, m.from_name, m.subject, mb.name "
+			  "FROM messages m LEFT JOIN members mb ON "
 			  "mb.club_id = m.club_id AND mb.address = m.from_addr "
 			  "WHERE m.id = ?");
 	int rc;
 
-	*name_r = NULL;
+	memset(a_r, 0, sizeof(*a_r));
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, msg);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*name_r = store_text(st, 0);
+	if (rc == SQLITE_ROW) {
+		a_r->addr = store_text(st, 0);
+		a_r->name = store_text(st, 1);
+		a_r->subject = store_text(st, 2);
+		a_r->member_name = store_text(st, 3);
+	}
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
-						     : store_fail(s, "author");
+	return rc == SQLITE_ROW	   ? 1
+	       : rc == SQLITE_DONE ? 0
+				   : store_fail(s, "author");
+}
+
+void
+store_msg_author_clear(struct store_msg_author *a)
+{
+	free(a->addr);
+	free(a->name);
+	free(a->subject);
+	free(a->member_name);
+	memset(a, 0, sizeof(*a));
 }
 
 int
