@@ -1,8 +1,9 @@
 /*
  * msg - one message as mlistd reads it.
  *
- * msg_parse() is the only entry point that touches libetpan (msg_parse.c);
- * everything above it sees this plain structure.  Every string is UTF-8 and
+ * Only msg/ touches libetpan (msg_parse.c, and msg_mbox.c and
+ * msg_rewrite.c through msg_private.h); everything above it sees this
+ * plain structure.  Every string is UTF-8 and
  * owned by the struct; msg_free() releases all of it.
  *
  * Parsing never fails on hostile input: what cannot be decoded is kept

@@ -27,7 +27,6 @@
 #include "xalloc.h"
 
 /* deeper MIME nesting than this is not mail, it is an attack on the stack */
-#define MAX_MIME_DEPTH 40
 
 /* windows-1252 for 0x80..0x9f; 0 marks the five undefined bytes */
 static const uint16_t cp1252_high[32] = {
@@ -963,7 +962,7 @@ walk(struct walk *w, const struct mailmime *mime, int depth)
 
 	if (mime == NULL)
 		return;
-	if (depth > MAX_MIME_DEPTH) {
+	if (depth > MSG_MAX_MIME_DEPTH) {
 		add_problem(w->m, "unparsed-part");
 		return;
 	}
@@ -1203,7 +1202,7 @@ parts_walk(struct parts_walk *pw, const struct mailmime *mime, int nest,
 {
 	char type[128];
 
-	if (mime == NULL || nest > MAX_MIME_DEPTH)
+	if (mime == NULL || nest > MSG_MAX_MIME_DEPTH)
 		return;
 	mime_type(mime->mm_content_type, type, sizeof(type));
 	switch (mime->mm_type) {

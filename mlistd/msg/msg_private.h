@@ -11,6 +11,9 @@
 
 #include <libetpan/libetpan.h>
 
+/* MIME nesting past this is malformed (or hostile) for every reader */
+#define MSG_MAX_MIME_DEPTH 40
+
 /* msg_normalise - CRLF-only copy of raw with NULs blanked; caller frees */
 char *msg_normalise(const char *raw, size_t len, size_t *len_r);
 

@@ -52,7 +52,7 @@
  *   XXX an HTML part's <meta charset> is not rewritten then.
  * - Malformed MIME anywhere outside attached messages (a multipart
  *   without boundary or close delimiter, an unknown transfer encoding on
- *   a part we would change, nesting over MAX_DEPTH): the headers are still
+ *   a part we would change, nesting over MSG_MAX_MIME_DEPTH): the headers are still
  *   rewritten, the body is left as it is, no footer.
  * - wrap: the copy is From/To/Cc/Date/Message-ID/In-Reply-To/References
  *   (first of each, copied), the prefixed Subject, Reply-To/Cc as munge,
@@ -84,7 +84,6 @@
 #include "xalloc.h"
 
 /* deeper than this is an attack, not mail (as msg_parse.c) */
-#define MAX_DEPTH 40
 /* longest footer line we write, leaving room for QP/HTML expansion */
 #define FOOT_LINE 160
 
@@ -692,7 +691,7 @@ tree_bad(const struct mailmime *mime, int depth)
 
 	if (mime == NULL)
 		return false;
-	if (depth > MAX_DEPTH)
+	if (depth > MSG_MAX_MIME_DEPTH)
 		return true;
 	msg_mime_type(mime->mm_content_type, type, sizeof(type));
 	switch (mime->mm_type) {
@@ -738,7 +737,7 @@ foot_walk(struct rw *r, const struct mailmime *mime, int depth)
 	char type[128];
 	clist *l;
 
-	if (mime == NULL || depth > MAX_DEPTH)
+	if (mime == NULL || depth > MSG_MAX_MIME_DEPTH)
 		return;
 	msg_mime_type(mime->mm_content_type, type, sizeof(type));
 	switch (mime->mm_type) {
