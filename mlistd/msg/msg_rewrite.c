@@ -52,8 +52,8 @@
  *   XXX an HTML part's <meta charset> is not rewritten then.
  * - Malformed MIME anywhere outside attached messages (a multipart
  *   without boundary or close delimiter, an unknown transfer encoding on
- *   a part we would change, nesting over MSG_MAX_MIME_DEPTH): the headers are still
- *   rewritten, the body is left as it is, no footer.
+ *   a part we would change, nesting over MSG_MAX_MIME_DEPTH): the headers
+ *   are still rewritten, the body is left as it is, no footer.
  * - wrap: the copy is From/To/Cc/Date/Message-ID/In-Reply-To/References
  *   (first of each, copied), the prefixed Subject, Reply-To/Cc as munge,
  *   then multipart/mixed: the footer as a text/plain part first, then the
