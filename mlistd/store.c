@@ -217,6 +217,13 @@ store_begin(struct store *s)
 }
 
 int
+store_read_begin(struct store *s)
+{
+	store_release(s);
+	return store_run(s, "BEGIN");
+}
+
+int
 store_commit(struct store *s)
 {
 	store_release(s);

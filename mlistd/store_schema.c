@@ -140,6 +140,18 @@ static const char *const store_migrations[] = {
     "UPDATE members SET moderated = 0 WHERE EXISTS (SELECT 1 FROM "
     "messages m WHERE m.club_id = members.club_id AND "
     "m.from_addr = members.address AND m.thread_id IS NOT NULL);",
+
+    /* 4: one fan-out row per accepted post, expanded by the relay in
+       member-id order (cursor: members up to it are done); members_club
+       serves that walk */
+    "CREATE TABLE fanout ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  msg_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,"
+    "  club_id INTEGER NOT NULL,"
+    "  last_member INTEGER NOT NULL,"
+    "  since INTEGER NOT NULL,"
+    "  cursor INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX members_club ON members(club_id);",
 };
 #define STORE_NMIGRATIONS                                                      \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
