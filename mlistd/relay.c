@@ -1074,6 +1074,10 @@ relay_open(const struct conf *conf, const unsigned char key[TOKEN_KEY_LEN],
 		free(r);
 		return -1;
 	}
+	/* outcomes lost to a power cut only send copies again (the cursor
+	   and the deferred copies' rows go together): no fsync of its own
+	   for the relay, so intake never waits behind one */
+	store_sync_lazy(r->store);
 	if (store_queue_reset(r->store) < 0) {
 		*error_r = xasprintf("queue: %s", store_error(r->store));
 		store_close(&r->store);

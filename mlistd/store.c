@@ -290,6 +290,12 @@ store_autocheckpoint(struct store *s, int pages)
 }
 
 void
+store_sync_lazy(struct store *s)
+{
+	(void)store_exec(s, "PRAGMA synchronous=NORMAL");
+}
+
+void
 store_temp_in_memory(struct store *s)
 {
 	(void)store_exec(s, "PRAGMA temp_store=MEMORY");

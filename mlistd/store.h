@@ -53,6 +53,10 @@ int store_savepoint_release(struct store *store);
 /* store_autocheckpoint - pages of WAL after which a commit checkpoints
    (0: never; another connection then calls store_checkpoint) */
 void store_autocheckpoint(struct store *store, int pages);
+/* store_sync_lazy - this connection's commits skip the WAL fsync (WAL
+   mode keeps them atomic, and a process crash loses none; a power cut
+   may lose the last ones): for writes whose loss only repeats work */
+void store_sync_lazy(struct store *store);
 /* store_temp_in_memory - statement journals (savepoints) and temporary
    tables in memory: a batch of messages outgrows SQLite's 64 KiB
    in-memory journal, and spilling it costs a temporary file per commit */
