@@ -166,17 +166,7 @@ M="$WORK/mlistd"
 mkdir -p "$M"
 MPORT=$(free_port)
 SPORT=$(free_port)
-cat >"$M/mlistd.conf" <<EOF
-domain = lists.example.org
-database = $M/mlistd.db
-listen = inet:127.0.0.1:$MPORT
-relay = smtp://127.0.0.1:$SPORT
-relay_tls = off
-relay_concurrency = $CONC
-secret_file = $M/secret
-user = root
-log = stderr
-EOF
+mlistd_conf "$M" "$MPORT" "$SPORT" "$CONC"
 python3 -c "
 print('poster@example.com')
 for i in range(1, $BIG):
@@ -216,6 +206,23 @@ show() {
 	printf '%-28s round %d: %4d posts %7.2f s %8s posts/s  p50 %7s ms  p99 %7s ms\n' \
 		"$1" "$2" "$3" "$4" "$rate" "$5" "$6"
 	add "$1" "$rate" "$5" "$6"
+}
+
+# yardstick LABEL lmtp|smtp PORT: each round's small-club posts, one
+# session a round
+yardstick() {
+	local r n secs p50 p99
+	for r in $(seq 1 "$RUNS"); do
+		[ -f "$WORK/posts$r/manifest" ] || continue
+		if python3 "$WORK/client.py" "$2" "$3" lists.example.org \
+			"$WORK/posts$r/manifest" small >"$WORK/y$r" 2>"$WORK/err$r"; then
+			read -r _ n secs p50 p99 <"$WORK/y$r"
+			show "$1" "$r" "$n" "$secs" "$p50" "$p99"
+		else
+			echo "accept.sh: $1, round $r: $(cat "$WORK/err$r")" >&2
+			FAIL=1
+		fi
+	done
 }
 
 for r in $(seq 1 "$RUNS"); do
@@ -338,17 +345,7 @@ while ! python3 -c "import socket; socket.create_connection(('127.0.0.1',$PFPORT
 	[ $i -gt 100 ] && { echo "accept.sh: private smtpd not listening" >&2; exit 1; }
 	sleep 0.1
 done
-for r in $(seq 1 "$RUNS"); do
-	[ -f "$WORK/posts$r/manifest" ] || continue
-	if python3 "$WORK/client.py" smtp "$PFPORT" lists.example.org \
-		"$WORK/posts$r/manifest" small >"$WORK/pf$r" 2>"$WORK/err$r"; then
-		read -r _ n secs p50 p99 <"$WORK/pf$r"
-		show "Postfix hold (durable)" "$r" "$n" "$secs" "$p50" "$p99"
-	else
-		echo "accept.sh: Postfix round $r: $(cat "$WORK/err$r")" >&2
-		FAIL=1
-	fi
-done
+yardstick "Postfix hold (durable)" smtp "$PFPORT"
 HELD=$(find "$PFQ/hold" -type f | wc -l)
 echo "# Postfix hold queue: $HELD messages (expected $((RUNS * NSMALL)))"
 [ "$HELD" = $((RUNS * NSMALL)) ] || FAIL=1
@@ -361,17 +358,7 @@ smtp-sink -L -u nobody "127.0.0.1:$LPORT" 1000 >"$WORK/lsink.log" 2>&1 &
 LSINK=$!
 PIDS="$PIDS $LSINK"
 wait_port "$LPORT" "$LSINK" || { echo "accept.sh: smtp-sink -L did not start" >&2; exit 1; }
-for r in $(seq 1 "$RUNS"); do
-	[ -f "$WORK/posts$r/manifest" ] || continue
-	if python3 "$WORK/client.py" lmtp "$LPORT" lists.example.org \
-		"$WORK/posts$r/manifest" small >"$WORK/ls$r" 2>"$WORK/err$r"; then
-		read -r _ n secs p50 p99 <"$WORK/ls$r"
-		show "smtp-sink -L (stores nothing)" "$r" "$n" "$secs" "$p50" "$p99"
-	else
-		echo "accept.sh: smtp-sink round $r: $(cat "$WORK/err$r")" >&2
-		FAIL=1
-	fi
-done
+yardstick "smtp-sink -L (stores nothing)" lmtp "$LPORT"
 stop_pid "$LSINK"
 
 # --- medians ----------------------------------------------------------------
