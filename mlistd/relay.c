@@ -40,6 +40,7 @@
 #define RELAY_FANOUTS 64  /* fan-outs expanded side by side */
 #define RELAY_CHUNK 64	  /* a fan-out's share of a claim, at least */
 #define RELAY_WINDOW 4096 /* a fan-out's copies ahead of its cursor */
+#define RELAY_INFLIGHT 8192 /* copies claimed and not yet recorded */
 #define RELAY_MAINTAIN 60 /* seconds between probe/expiry passes */
 #define RELAY_BOUNCE_LIFE (30 * 86400)
 #define RELAY_UNSUB_LIFE (365 * 86400)
@@ -1034,7 +1035,10 @@ dispatcher(void *arg)
 		r->kicked = false;
 		r->hungry = false;
 		r->dconf = r->conf;
-		want = !r->stopping && r->ntodo < RELAY_LOW;
+		/* outcomes that cannot be written (a database locked by
+		   another process) stop the claims, not just the sends */
+		want = !r->stopping && r->ntodo < RELAY_LOW &&
+		       r->inflight < RELAY_INFLIGHT;
 		pthread_mutex_unlock(&r->lock);
 		if (r->unrecorded) {
 			struct relay_item *t = r->unrecorded;
