@@ -341,8 +341,6 @@ int store_fanout_count(struct store *s, const struct store_fanout *f,
 /* store_fanout_list - every row with its count of members left */
 int store_fanout_list(struct store *s, struct store_fanout **f_r,
 		      size_t *n_r);
-/* store_fanout_pending - fan-out rows in the queue */
-int store_fanout_pending(struct store *s, int64_t *n_r);
 void store_fanout_free(struct store_fanout *f, size_t n);
 
 /* bounces ---------------------------------------------------------- */
