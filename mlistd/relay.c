@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "clock.h"
@@ -42,6 +43,8 @@
 #define RELAY_WINDOW 4096 /* a fan-out's copies ahead of its cursor */
 #define RELAY_INFLIGHT 8192 /* copies claimed and not yet recorded */
 #define RELAY_MAINTAIN 60 /* seconds between probe/expiry passes */
+#define RELAY_BUSY_MS 10000 /* a write waits this long for mlistctl */
+#define RELAY_BUSY_STEP_MS 20
 #define RELAY_BOUNCE_LIFE (30 * 86400)
 #define RELAY_UNSUB_LIFE (365 * 86400)
 #define RELAY_HELD_LIFE (14 * 86400) /* SPEC 4: moderation tokens */
@@ -728,6 +731,27 @@ fan_dirty(const struct relay *r)
 	return false;
 }
 
+/* relay_begin - the gate and a write transaction.  The gate is never
+   held while another process (mlistctl) holds SQLite's write lock, or
+   intake would wait behind that wait too: the relay lets go and tries
+   again, for as long as the store's busy timeout */
+static int
+relay_begin(struct relay *r)
+{
+	int64_t until = clock_now_ms() + RELAY_BUSY_MS;
+	int rc;
+
+	for (;;) {
+		wgate_lock_relay(r->gate);
+		if ((rc = store_begin_try(r->store)) == 0)
+			return 0;
+		wgate_unlock(r->gate);
+		if (rc < 0 || clock_now_ms() >= until)
+			return -1;
+		usleep(RELAY_BUSY_STEP_MS * 1000);
+	}
+}
+
 /* record - write a list of outcomes, and the cursors they move, in one
    transaction, each outcome in a savepoint; returns the items that
    could not be written, to be tried again (dropping them would leave
@@ -744,9 +768,7 @@ record(struct relay *r, struct relay_item *list)
 	pthread_mutex_lock(&r->lock); /* relay_set_conf may rename it */
 	memcpy(relay, r->relay_name, sizeof(relay));
 	pthread_mutex_unlock(&r->lock);
-	wgate_lock_relay(r->gate);
-	if (store_begin(r->store) < 0) {
-		wgate_unlock(r->gate);
+	if (relay_begin(r) < 0) {
 		log_warn("relay: store: %s (outcomes kept for the next try)",
 			 store_error(r->store));
 		return list;
@@ -831,13 +853,19 @@ claim_rows(struct relay *r, size_t max)
 			log_warn("relay: claim: %s", store_error(r->store));
 		return 0;
 	}
-	wgate_lock_relay(r->gate);
-	due = store_queue_claim(r->store, clock_now(), max, &q, &n);
-	wgate_unlock(r->gate);
-	if (due < 0) {
+	if (relay_begin(r) < 0) {
 		log_warn("relay: claim: %s", store_error(r->store));
 		return 0;
 	}
+	if (store_queue_claim(r->store, clock_now(), max, &q, &n) < 0 ||
+	    store_commit(r->store) < 0) {
+		log_warn("relay: claim: %s", store_error(r->store));
+		store_rollback(r->store);
+		wgate_unlock(r->gate);
+		store_queue_items_free(q, n);
+		return 0;
+	}
+	wgate_unlock(r->gate);
 	for (size_t i = 0; i < n; i++) {
 		struct relay_item *it = xcalloc(1, sizeof(*it));
 
@@ -947,9 +975,7 @@ maintain(struct relay *r)
 	int64_t expired = 0;
 	char *err = NULL;
 
-	wgate_lock_relay(r->gate);
-	if (store_begin(r->store) < 0) {
-		wgate_unlock(r->gate);
+	if (relay_begin(r) < 0) {
 		log_warn("relay: maintenance: %s", store_error(r->store));
 		return;
 	}

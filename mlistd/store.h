@@ -37,6 +37,9 @@ bool store_busy(struct store *store);
    latest commit (readers outside transactions call it after use) */
 void store_release(struct store *store);
 int store_begin(struct store *store);
+/* store_begin_try - store_begin without waiting: 1 when another
+   connection holds the write lock */
+int store_begin_try(struct store *store);
 /* store_read_begin - a read transaction: several queries, one snapshot
    (end it with store_rollback) */
 int store_read_begin(struct store *store);
@@ -278,8 +281,8 @@ int store_queue_reset(struct store *s);
 /* store_queue_due - 1 when a row is due at now, 0 when none; a read, so
    an idle queue costs no write lock */
 int store_queue_due(struct store *s, time_t now);
-/* store_queue_claim - up to max rows due at now, marked 'sending'; its
-   own transaction */
+/* store_queue_claim - up to max rows due at now, marked 'sending';
+   inside a transaction */
 int store_queue_claim(struct store *s, time_t now, size_t max,
 		      struct store_queue_item **items_r, size_t *n_r);
 /* store_queue_done - the copy was sent or bounced: forget the row */

@@ -147,8 +147,6 @@ store_queue_claim(struct store *s, time_t now, size_t max,
 	*n_r = 0;
 	if (st == NULL || up == NULL)
 		return -1;
-	if (store_begin(s) < 0)
-		return -1;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
 	if (collect(s, st, items_r, n_r, "queue claim") < 0)
@@ -161,14 +159,8 @@ store_queue_claim(struct store *s, time_t now, size_t max,
 			goto fail;
 		}
 	}
-	if (*n_r == 0) {
-		store_rollback(s);
-		return 0;
-	}
-	if (store_commit(s) == 0)
-		return 0;
+	return 0;
 fail:
-	store_rollback(s);
 	store_queue_items_free(*items_r, *n_r);
 	*items_r = NULL;
 	*n_r = 0;
