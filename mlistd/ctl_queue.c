@@ -175,7 +175,8 @@ fanout_lines(struct ctl *c, struct buf *out, const struct store_fanout *f,
 
 		clock_format(f[i].since, since);
 		if (c->json) {
-			buf_puts(out, i ? ",{\"message_id\":" : "{\"message_id\":");
+			buf_puts(out,
+				 i ? ",{\"message_id\":" : "{\"message_id\":");
 			buf_json_str(out, f[i].message_id);
 			buf_printf(out,
 				   ",\"recipient\":null,\"members\":%lld,"

@@ -34,15 +34,15 @@
 #include "wgate.h"
 #include "xalloc.h"
 
-#define RELAY_BATCH 512	  /* copies claimed at once */
-#define RELAY_LOW 256	  /* claim more when fewer wait for a sender */
-#define RELAY_RECORD 512  /* outcomes written in one transaction, at most */
+#define RELAY_BATCH 512	    /* copies claimed at once */
+#define RELAY_LOW 256	    /* claim more when fewer wait for a sender */
+#define RELAY_RECORD 512    /* outcomes written in one transaction, at most */
 #define RELAY_RECORD_MS 100 /* how long an outcome waits for company */
-#define RELAY_FANOUTS 64  /* fan-outs expanded side by side */
-#define RELAY_CHUNK 64	  /* a fan-out's share of a claim, at least */
-#define RELAY_WINDOW 4096 /* a fan-out's copies ahead of its cursor */
+#define RELAY_FANOUTS 64    /* fan-outs expanded side by side */
+#define RELAY_CHUNK 64	    /* a fan-out's share of a claim, at least */
+#define RELAY_WINDOW 4096   /* a fan-out's copies ahead of its cursor */
 #define RELAY_INFLIGHT 8192 /* copies claimed and not yet recorded */
-#define RELAY_MAINTAIN 60 /* seconds between probe/expiry passes */
+#define RELAY_MAINTAIN 60   /* seconds between probe/expiry passes */
 #define RELAY_BUSY_MS 10000 /* a write waits this long for mlistctl */
 #define RELAY_BUSY_STEP_MS 20
 #define RELAY_BOUNCE_LIFE (30 * 86400)
@@ -106,9 +106,9 @@ struct relay {
 	struct relay_item *unrecorded; /* the dispatcher's: to write again */
 	const struct conf *dconf;      /* the dispatcher's copy of conf */
 	struct relay_copy *copies;
-	int inflight; /* claimed and not yet recorded */
-	int ntodo;    /* waiting for a sender */
-	int ndone;    /* on the done list */
+	int inflight;	       /* claimed and not yet recorded */
+	int ntodo;	       /* waiting for a sender */
+	int ndone;	       /* on the done list */
 	int64_t first_done_ms; /* when the done list started */
 	bool hungry;	       /* ntodo fell under RELAY_LOW */
 	bool kicked;
@@ -562,8 +562,8 @@ record_one(struct relay *r, struct relay_item *it, const char *relay)
 			rc = item_done(r, it);
 		} else if (it->fan)
 			rc = store_queue_requeue(r->store, &it->q,
-						 it->q.attempts + 1, first, next,
-						 reply);
+						 it->q.attempts + 1, first,
+						 next, reply);
 		else
 			rc = store_queue_defer(r->store, it->q.id,
 					       it->q.attempts + 1, first, next,
@@ -656,10 +656,10 @@ fan_write(struct relay *r)
 		if (!f->dirty)
 			continue;
 		c = fan_cursor(f, &h, &finished);
-		if (finished ? store_fanout_done(r->store, f->f.id)
-			     : c > f->f.cursor
-				   ? store_fanout_advance(r->store, f->f.id, c)
-				   : 0)
+		if (finished && store_fanout_done(r->store, f->f.id) < 0)
+			return -1;
+		if (!finished && c > f->f.cursor &&
+		    store_fanout_advance(r->store, f->f.id, c) < 0)
 			return -1;
 	}
 	return 0;
@@ -1023,8 +1023,8 @@ wake_at(const struct relay *r, struct timespec *until)
 	long ms = 1000;
 
 	if (r->ndone > 0) {
-		ms = (long)(r->first_done_ms + RELAY_RECORD_MS -
-			    clock_now_ms());
+		ms =
+		    (long)(r->first_done_ms + RELAY_RECORD_MS - clock_now_ms());
 		if (ms < 1)
 			ms = 1;
 	}

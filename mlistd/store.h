@@ -342,8 +342,7 @@ int store_fanout_done(struct store *s, int64_t id);
 int store_fanout_count(struct store *s, const struct store_fanout *f,
 		       int64_t *n_r);
 /* store_fanout_list - every row with its count of members left */
-int store_fanout_list(struct store *s, struct store_fanout **f_r,
-		      size_t *n_r);
+int store_fanout_list(struct store *s, struct store_fanout **f_r, size_t *n_r);
 void store_fanout_free(struct store_fanout *f, size_t n);
 
 /* bounces ---------------------------------------------------------- */

@@ -20,7 +20,8 @@
 #define FANOUT_MEMBERS                                                         \
 	"FROM members WHERE club_id = ?1 AND id > ?2 AND id <= ?3 "            \
 	"AND joined <= ?4 AND status = 'active' AND paused = 0 "               \
-	"AND delivery = 'each' AND (own_copy = 1 OR address != ifnull(?5, ''))"
+	"AND delivery = 'each' AND (own_copy = 1 OR address != ifnull(?5, "    \
+	"''))"
 
 int
 store_fanout_add(struct store *s, int64_t club, int64_t msg, time_t now)
@@ -65,8 +66,8 @@ static int
 fanout_rows(struct store *s, sqlite3_stmt *st, struct store_fanout **f_r,
 	    size_t *n_r, const char *what)
 {
-	int rc = store_rows(s, st, sizeof(**f_r), fanout_row, (void **)f_r,
-			    n_r, what);
+	int rc = store_rows(s, st, sizeof(**f_r), fanout_row, (void **)f_r, n_r,
+			    what);
 
 	sqlite3_reset(st); /* no snapshot pinned while the relay sends */
 	if (rc < 0) {
@@ -96,8 +97,7 @@ store_fanout_load(struct store *s, int64_t after, size_t max,
 int
 store_fanout_list(struct store *s, struct store_fanout **f_r, size_t *n_r)
 {
-	sqlite3_stmt *st =
-	    store_stmt(s, "SELECT " FANOUT_COLS "ORDER BY f.id");
+	sqlite3_stmt *st = store_stmt(s, "SELECT " FANOUT_COLS "ORDER BY f.id");
 
 	*f_r = NULL;
 	*n_r = 0;
@@ -121,12 +121,11 @@ bind_members(sqlite3_stmt *st, const struct store_fanout *f, int64_t from)
 }
 
 int
-store_fanout_expand(struct store *s, const struct store_fanout *f,
-		    int64_t from, size_t max,
-		    struct store_queue_item **items_r, size_t *n_r)
+store_fanout_expand(struct store *s, const struct store_fanout *f, int64_t from,
+		    size_t max, struct store_queue_item **items_r, size_t *n_r)
 {
-	sqlite3_stmt *st = store_stmt(
-	    s, "SELECT id, address " FANOUT_MEMBERS " ORDER BY id LIMIT ?6");
+	sqlite3_stmt *st = store_stmt(s, "SELECT id, address " FANOUT_MEMBERS
+					 " ORDER BY id LIMIT ?6");
 	struct store_queue_item *v = NULL;
 	size_t n = 0;
 	int rc;
@@ -161,8 +160,7 @@ store_fanout_expand(struct store *s, const struct store_fanout *f,
 }
 
 int
-store_fanout_count(struct store *s, const struct store_fanout *f,
-		   int64_t *n_r)
+store_fanout_count(struct store *s, const struct store_fanout *f, int64_t *n_r)
 {
 	sqlite3_stmt *st = store_stmt(s, "SELECT count(*) " FANOUT_MEMBERS);
 

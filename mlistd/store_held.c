@@ -78,8 +78,8 @@ fanout_size(struct store *s, int64_t club, int64_t msg, const char *author,
 	    time_t now, int64_t *n_r)
 {
 	struct store_fanout f;
-	sqlite3_stmt *st = store_stmt(
-	    s, "SELECT ifnull(max(id), 0) FROM members");
+	sqlite3_stmt *st =
+	    store_stmt(s, "SELECT ifnull(max(id), 0) FROM members");
 
 	if (st == NULL)
 		return -1;

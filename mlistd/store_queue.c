@@ -25,10 +25,11 @@ store_queue_requeue(struct store *s, const struct store_queue_item *it,
 	/* a member who left meanwhile gets nothing (their queued copies
 	   are dropped too), nor does a message that is gone */
 	sqlite3_stmt *st = store_stmt(
-	    s, "INSERT INTO queue(msg_id, member_id, recipient, attempts, "
-	       "first_try, next_attempt, last_error) SELECT ?1, ?2, ?3, ?4, "
-	       "nullif(?5, 0), ?6, ?7 WHERE EXISTS (SELECT 1 FROM members "
-	       "WHERE id = ?2) AND EXISTS (SELECT 1 FROM messages WHERE id = ?1)");
+	    s,
+	    "INSERT INTO queue(msg_id, member_id, recipient, attempts, "
+	    "first_try, next_attempt, last_error) SELECT ?1, ?2, ?3, ?4, "
+	    "nullif(?5, 0), ?6, ?7 WHERE EXISTS (SELECT 1 FROM members "
+	    "WHERE id = ?2) AND EXISTS (SELECT 1 FROM messages WHERE id = ?1)");
 
 	if (st == NULL)
 		return -1;

@@ -75,7 +75,8 @@ wgate_lock_relay(struct wgate *g)
 	while (g->held || (yield && g->want > 0)) {
 		if (!yield)
 			pthread_cond_wait(&g->free, &g->lock);
-		else if (pthread_cond_timedwait(&g->free, &g->lock, &until) != 0)
+		else if (pthread_cond_timedwait(&g->free, &g->lock, &until) !=
+			 0)
 			yield = false; /* intake never paused: take turns */
 	}
 	g->held = true;
