@@ -86,17 +86,7 @@ mlistd_run() {
 	mkdir -p "$d"
 	port=$(free_port)
 	sport=$(free_port)
-	cat >"$d/mlistd.conf" <<EOF
-domain = lists.example.org
-database = $d/mlistd.db
-listen = inet:127.0.0.1:$port
-relay = smtp://127.0.0.1:$sport
-relay_tls = off
-relay_concurrency = $CONC
-secret_file = $d/secret
-user = root
-log = stderr
-EOF
+	mlistd_conf "$d" "$port" "$sport" "$CONC"
 	"$MLISTCTL" -c "$d/mlistd.conf" club create bench >/dev/null &&
 		"$MLISTCTL" -c "$d/mlistd.conf" club set bench moderation none &&
 		"$MLISTCTL" -c "$d/mlistd.conf" member import bench "$WORK/members.txt" >/dev/null ||

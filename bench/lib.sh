@@ -67,3 +67,19 @@ import sys
 v = [float(x) for x in sys.stdin.read().split()]
 n = len(v)
 print("%.1f" % (v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2))'; }
+
+# mlistd_conf DIR PORT RELAY_PORT CONCURRENCY: DIR/mlistd.conf for an
+# mlistd listening on PORT and relaying to smtp-sink on RELAY_PORT
+mlistd_conf() {
+	cat >"$1/mlistd.conf" <<EOF
+domain = lists.example.org
+database = $1/mlistd.db
+listen = inet:127.0.0.1:$2
+relay = smtp://127.0.0.1:$3
+relay_tls = off
+relay_concurrency = $4
+secret_file = $1/secret
+user = root
+log = stderr
+EOF
+}

@@ -164,13 +164,42 @@ ctl_held_cmd(struct ctl *c, const char *verb)
 	return ctl_usage("held: list, approve or reject");
 }
 
+/* fanout_lines - a post not yet expanded to every member: one line
+   with the count of members it still has to reach */
+static void
+fanout_lines(struct ctl *c, struct buf *out, const struct store_fanout *f,
+	     size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char since[21];
+
+		clock_format(f[i].since, since);
+		if (c->json) {
+			buf_puts(out,
+				 i ? ",{\"message_id\":" : "{\"message_id\":");
+			buf_json_str(out, f[i].message_id);
+			buf_printf(out,
+				   ",\"recipient\":null,\"members\":%lld,"
+				   "\"attempts\":0,\"next_attempt\":\"%s\","
+				   "\"last_error\":null,\"club\":",
+				   (long long)f[i].left, since);
+			buf_json_str(out, f[i].club);
+			buf_putc(out, '}');
+		} else
+			buf_printf(out, "%s\t%s\t(%lld members)\t0\t%s\t-\n",
+				   f[i].club, f[i].message_id,
+				   (long long)f[i].left, since);
+	}
+}
+
 int
 ctl_queue_cmd(struct ctl *c)
 {
 	struct store_queue_item *q;
+	struct store_fanout *f;
 	struct buf out = BUF_INIT;
 	bool retry = ctl_flag(c, "retry");
-	size_t n;
+	size_t n, nf;
 	int rc;
 
 	if ((rc = ctl_leftover(c)) != 0)
@@ -189,17 +218,30 @@ ctl_queue_cmd(struct ctl *c)
 		if (!c->json)
 			printf("%lld copies due now\n", (long long)moved);
 	}
-	if (store_queue_list(c->store, &q, &n) < 0)
+	/* one snapshot for both tables: a copy moving from a fan-out to a
+	   queue row is seen once */
+	if (store_read_begin(c->store) < 0)
 		return ctl_db_error(c, "queue");
+	if (store_fanout_list(c->store, &f, &nf) < 0) {
+		store_rollback(c->store);
+		return ctl_db_error(c, "queue");
+	}
+	rc = store_queue_list(c->store, &q, &n);
+	store_rollback(c->store);
+	if (rc < 0) {
+		store_fanout_free(f, nf);
+		return ctl_db_error(c, "queue");
+	}
 	if (c->json)
 		buf_putc(&out, '[');
+	fanout_lines(c, &out, f, nf);
 	for (size_t i = 0; i < n; i++) {
 		char next[21];
 
 		clock_format(q[i].next_attempt, next);
 		if (c->json) {
-			buf_puts(&out,
-				 i ? ",{\"message_id\":" : "{\"message_id\":");
+			buf_puts(&out, i || nf ? ",{\"message_id\":"
+					       : "{\"message_id\":");
 			buf_json_str(&out, q[i].message_id);
 			buf_puts(&out, ",\"recipient\":");
 			buf_json_str(&out, q[i].recipient);
@@ -225,5 +267,6 @@ ctl_queue_cmd(struct ctl *c)
 	fputs(buf_cstr(&out), stdout);
 	buf_free(&out);
 	store_queue_items_free(q, n);
+	store_fanout_free(f, nf);
 	return 0;
 }

@@ -32,6 +32,7 @@
 #include "relay.h"
 #include "store.h"
 #include "secret.h"
+#include "wgate.h"
 #include "xalloc.h"
 
 static int sig_pipe[2] = {-1, -1};
@@ -39,6 +40,7 @@ static const char *conf_path;
 static const struct conf *current_conf;
 static struct deliver *deliver;
 static struct relay *relay;
+static struct wgate *gate; /* intake writes before the relay */
 
 static void
 on_signal(int sig)
@@ -202,9 +204,10 @@ main(int argc, char **argv)
 		if (daemon(1, 0) < 0)
 			log_fatal(EX_OSERR, "daemon: %s", strerror(errno));
 	}
-	if (deliver_open(conf, key, &deliver, &err) < 0)
+	gate = wgate_new();
+	if (deliver_open(conf, key, gate, &deliver, &err) < 0)
 		log_fatal(EX_UNAVAILABLE, "database %s", err);
-	if (relay_open(conf, key, &relay, &err) < 0)
+	if (relay_open(conf, key, gate, &relay, &err) < 0)
 		log_fatal(EX_UNAVAILABLE, "relay: %s", err);
 	deliver_set_kick(deliver, relay_kick, relay);
 	log_info("mlistd %s started, domain %s", PACKAGE_VERSION, conf->domain);
@@ -223,6 +226,7 @@ main(int argc, char **argv)
 	lmtp_server_close(listeners, nl);
 	deliver_close(&deliver);
 	relay_close(&relay);
+	wgate_free(&gate);
 	log_info("stopped");
 	for (size_t i = 0; i < nretired; i++)
 		conf_free(&retired[i]);

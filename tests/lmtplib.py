@@ -348,10 +348,12 @@ class Daemon:
 
     # -- relay
     def wait_queue_empty(self, timeout=30):
-        """Wait until the delivery queue has no row; True if it did."""
+        """Wait until the delivery queue has no row (copies or fan-outs);
+        True if it did."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.sql1("SELECT count(*) FROM queue") == 0:
+            if self.sql1("SELECT (SELECT count(*) FROM queue) + "
+                         "(SELECT count(*) FROM fanout)") == 0:
                 return True
             time.sleep(0.05)
         return False

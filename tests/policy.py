@@ -66,7 +66,7 @@ def copies(mid):
 
 
 mid, after = post("Kim <kim@example.com>")
-t.like(after[0].text, r"accepted, 3 copies queued", "a known member's post")
+t.like(after[0].text, r"accepted, copies queued", "a known member's post")
 t.is_(copies(mid), ["anna@example.com", "kim@example.com", "newt@example.com"],
       "is relayed to every member")
 

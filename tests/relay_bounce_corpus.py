@@ -55,8 +55,8 @@ with d.client() as c:
     _, _, _, after = c.transaction("author@example.com",
                                    ["acme@lists.example.org"],
                                    L.data_encode(post)[0])
-t.like(after[0].text if after else "", r"accepted, %d copies" % len(members),
-       "the post is accepted with a copy queued per member")
+t.like(after[0].text if after else "", r"accepted, copies queued",
+       "the post is accepted with its copies queued")
 t.ok(d.wait_queue_empty(60), "every copy is relayed")
 verp = {}
 for env, _ in d.outbox_pairs():

@@ -98,8 +98,8 @@ dkim = (b"DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=s1;\r\n"
         b"In-Reply-To: <p0@example.com>\r\nReferences: <p0@example.com>\r\n")
 r = post(d, "Alice Martin <alice@example.com>", "<p1@example.com>",
          "Re: [acme] Re: [acme] Budget", b"Line one\r\n.dot line\r\n", dkim)
-t.like(r.text if r else "", r"accepted, 3 copies queued",
-       "the post is accepted, 3 copies queued")
+t.like(r.text if r else "", r"accepted, copies queued",
+       "the post is accepted, its copies queued")
 t.ok(d.wait_queue_empty(30), "the queue drains")
 t.ok(sink.wait_count(3, 10), "smtp-sink received the copies")
 got = by_rcpt(sink.messages())

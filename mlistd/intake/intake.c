@@ -26,6 +26,7 @@
 #include "spool.h"
 #include "store.h"
 #include "strutil.h"
+#include "wgate.h"
 #include "xalloc.h"
 
 #define DELIVER_READERS 8
@@ -57,6 +58,7 @@ struct deliver {
 	unsigned char key[TOKEN_KEY_LEN];
 	struct store *writer;
 	struct store *checkpointer;
+	struct wgate *gate; /* shared with the relay: intake writes first */
 	pthread_t committer;
 	pthread_t checkpoint_thread;
 	pthread_mutex_t lock;
@@ -335,7 +337,7 @@ store_post(struct deliver *d, struct deliver_job *job, struct deliver_rcpt *r,
 	char *problems = NULL, *reasons = NULL, *moderation, *nonmember;
 	const char *status = "accepted";
 	bool dup;
-	int64_t id, n = 0;
+	int64_t id;
 	int rc = -1;
 
 	rc = post_facts(d, s, job->msg, r, &f, &moderation, &nonmember);
@@ -389,16 +391,15 @@ store_post(struct deliver *d, struct deliver_job *job, struct deliver_rcpt *r,
 	}
 	rc = 0;
 	if (dec.verdict == POST_RELAY) {
-		rc = store_queue_fanout(s, r->club, id, job->msg->from_addr,
-					clock_now(), &n);
-		*queued_r |= n > 0;
+		/* one row whatever the club's size: the relay expands it */
+		rc = store_fanout_add(s, r->club, id, in.received);
+		*queued_r = true;
 	}
 	if (rc == 0) {
 		reply(r, 250, "2.0.0", status);
 		if (dec.verdict == POST_RELAY)
 			snprintf(r->text, sizeof(r->text),
-				 "accepted, %lld %s queued", (long long)n,
-				 n == 1 ? "copy" : "copies");
+				 "accepted, copies queued");
 		else if (dec.nreasons)
 			snprintf(r->text, sizeof(r->text), "%s (%s)", status,
 				 dec.reasons[0]);
@@ -615,6 +616,7 @@ committer(void *arg)
 	for (;;) {
 		struct deliver_job *batch, *last, *j;
 		bool wake, queued = false;
+		int njobs = 0;
 
 		while (d->head == NULL && !d->stopping)
 			pthread_cond_wait(&d->work, &d->lock);
@@ -623,8 +625,9 @@ committer(void *arg)
 		batch = take_batch(d, &last);
 		pthread_mutex_unlock(&d->lock);
 
-		for (j = batch; j; j = j->next)
+		for (j = batch; j; j = j->next, njobs++)
 			prepare_job(j);
+		wgate_lock_intake(d->gate);
 		if (store_begin(d->writer) < 0) {
 			log_warn("store: begin: %s", store_error(d->writer));
 			for (j = batch; j; j = j->next)
@@ -648,6 +651,8 @@ committer(void *arg)
 					    j, "commit failed, try again");
 			}
 		}
+		wgate_unlock(d->gate);
+		wgate_want(d->gate, -njobs);
 		commits++;
 		if (queued && d->kick)
 			d->kick(d->kick_arg);
@@ -720,6 +725,8 @@ deliver_submit(struct deliver *d, struct buf *msg, int fd, size_t len,
 	job->rcpts = rcpts;
 	job->n = n;
 	job->owner = owner;
+	/* counted before the committer can see it, so never below zero */
+	wgate_want(d->gate, 1);
 	pthread_mutex_lock(&d->lock);
 	/* arrival dates are unique so "earlier" is never a tie */
 	job->arrival_ms = clock_now_ms();
@@ -766,11 +773,12 @@ deliver_reap(struct deliver *d, void (*done)(void *owner))
 
 int
 deliver_open(const struct conf *conf, const unsigned char key[TOKEN_KEY_LEN],
-	     struct deliver **d_r, char **error_r)
+	     struct wgate *gate, struct deliver **d_r, char **error_r)
 {
 	struct deliver *d = xcalloc(1, sizeof(*d));
 
 	d->conf = conf;
+	d->gate = gate;
 	memcpy(d->key, key, TOKEN_KEY_LEN);
 	if (store_open(conf->database, STORE_CREATE, &d->writer, error_r) < 0) {
 		free(d);

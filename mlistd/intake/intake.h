@@ -39,10 +39,13 @@ struct deliver_rcpt {
 };
 
 struct deliver;
+struct wgate;
 
+/* deliver_open - the committer takes gate around its transactions and
+   counts the jobs waiting for it there (see wgate.h) */
 int deliver_open(const struct conf *conf,
-		 const unsigned char key[TOKEN_KEY_LEN], struct deliver **d_r,
-		 char **error_r);
+		 const unsigned char key[TOKEN_KEY_LEN], struct wgate *gate,
+		 struct deliver **d_r, char **error_r);
 /* deliver_close - stop the committer after the jobs it holds */
 void deliver_close(struct deliver **d);
 /* deliver_set_conf - use a reloaded configuration from now on */

@@ -1,5 +1,14 @@
 /*
  * relay - the relay worker (see relay.h).
+ *
+ * Copies come from two sources: queue rows (notices, retries) and
+ * fan-out rows, one per post, expanded here in member-id order a chunk
+ * at a time.  A fan-out's copies need no row of their own: its slots
+ * remember, in id order, the members handed out, and once every slot up
+ * to a member has its outcome written the fan-out's cursor moves past
+ * it in the same transaction as those outcomes (a deferred copy becomes
+ * a queue row there).  A crash resends at most the copies beyond the
+ * cursor; a stop turns the copies not yet sent into queue rows first.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -7,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "clock.h"
@@ -23,11 +33,20 @@
 #include "retention.h"
 #include "store.h"
 #include "bounce_score.h"
+#include "wgate.h"
 #include "xalloc.h"
 
-#define RELAY_BATCH 512	  /* rows claimed at once */
-#define RELAY_LOW 256	  /* claim more when fewer are in flight */
-#define RELAY_MAINTAIN 60 /* seconds between probe/expiry passes */
+#define RELAY_BATCH 512	    /* copies claimed at once */
+#define RELAY_LOW 256	    /* claim more when fewer wait for a sender */
+#define RELAY_RECORD 512    /* outcomes written in one transaction, at most */
+#define RELAY_RECORD_MS 100 /* how long an outcome waits for company */
+#define RELAY_FANOUTS 64    /* fan-outs expanded side by side */
+#define RELAY_CHUNK 64	    /* a fan-out's share of a claim, at least */
+#define RELAY_WINDOW 4096   /* a fan-out's copies ahead of its cursor */
+#define RELAY_INFLIGHT 8192 /* copies claimed and not yet recorded */
+#define RELAY_MAINTAIN 60   /* seconds between probe/expiry passes */
+#define RELAY_BUSY_MS 10000 /* a write waits this long for mlistctl */
+#define RELAY_BUSY_STEP_MS 20
 #define RELAY_BOUNCE_LIFE (30 * 86400)
 #define RELAY_UNSUB_LIFE (365 * 86400)
 
@@ -42,9 +61,30 @@ struct relay_copy {
 	struct relay_copy *next;
 };
 
+/* a fan-out's member handed out to a sender, in id order */
+struct fan_slot {
+	int64_t member;
+	enum { SLOT_OUT, SLOT_RECORDING, SLOT_DONE } state;
+};
+
+/* a fan-out being expanded; the dispatcher's alone */
+struct relay_fanout {
+	struct store_fanout f;	 /* f.cursor: as on disk */
+	struct relay_copy *copy; /* one reference while the fan-out lives */
+	int64_t next_from;	 /* expansion resumes after this member */
+	bool exhausted;		 /* every member was handed out */
+	bool dirty;		 /* its cursor may move at the next record */
+	struct fan_slot *slots;	 /* slots[head..len) are not all done */
+	int64_t base;		 /* sequence number of slots[0] */
+	size_t head, len, cap;
+};
+
 struct relay_item {
-	struct store_queue_item q;
+	struct store_queue_item q; /* q.id 0: a fan-out's copy */
 	struct relay_copy *copy;
+	struct relay_fanout *fan; /* and its slot's sequence number */
+	int64_t seq;
+	bool unsent; /* a stop: to become a queue row */
 	struct relay_result res;
 	time_t tried;
 	char *outcome; /* the log line, written once its record committed */
@@ -55,6 +95,7 @@ struct relay {
 	const struct conf *conf;
 	unsigned char key[TOKEN_KEY_LEN];
 	struct store *store;
+	struct wgate *gate; /* taken around every write transaction */
 	pthread_t dispatcher;
 	pthread_t *senders;
 	int nsenders;
@@ -66,9 +107,18 @@ struct relay {
 	struct relay_item *unrecorded; /* the dispatcher's: to write again */
 	const struct conf *dconf;      /* the dispatcher's copy of conf */
 	struct relay_copy *copies;
-	int inflight; /* claimed and not yet recorded */
+	int inflight;	       /* claimed and not yet recorded */
+	int ntodo;	       /* waiting for a sender */
+	int ndone;	       /* on the done list */
+	int64_t first_done_ms; /* when the done list started */
+	bool hungry;	       /* ntodo fell under RELAY_LOW */
 	bool kicked;
 	bool stopping;
+	/* the dispatcher's: fan-outs being expanded, oldest first */
+	struct relay_fanout *fans[RELAY_FANOUTS];
+	size_t nfans;
+	size_t fan_rr;	  /* where the next claim starts */
+	int64_t fan_last; /* highest fan-out row id loaded */
 	char relay_name[128];
 };
 
@@ -343,6 +393,21 @@ backend_open(const struct conf *conf, struct backend *b, char **error_r)
 	return rc;
 }
 
+/* done_push - an outcome for the dispatcher, which is woken only when
+   it has something to do: start its clock, write a full batch, or
+   finish when nothing else is out; under the relay's lock */
+static void
+done_push(struct relay *r, struct relay_item *it)
+{
+	it->next = r->done;
+	r->done = it;
+	if (++r->ndone == 1)
+		r->first_done_ms = clock_now_ms();
+	if (r->ndone == 1 || r->ndone == RELAY_RECORD ||
+	    r->ndone == r->inflight)
+		pthread_cond_signal(&r->wake);
+}
+
 static void *
 sender(void *arg)
 {
@@ -365,6 +430,10 @@ sender(void *arg)
 		r->todo = it->next;
 		if (r->todo == NULL)
 			r->todo_tail = NULL;
+		if (--r->ntodo == RELAY_LOW - 1) {
+			r->hungry = true;
+			pthread_cond_signal(&r->wake);
+		}
 		conf = r->conf;
 		pthread_mutex_unlock(&r->lock);
 		/* (re)connect lazily: after a reload (SIGHUP) the relay may
@@ -397,9 +466,7 @@ sender(void *arg)
 				 err);
 		}
 		pthread_mutex_lock(&r->lock);
-		it->next = r->done;
-		r->done = it;
-		pthread_cond_signal(&r->wake);
+		done_push(r, it);
 	}
 	pthread_mutex_unlock(&r->lock);
 	if (b.smtp)
@@ -455,6 +522,14 @@ refusal_is_ours(const struct relay_result *res)
 	       strcasestr(res->reply, "relaying denied") != NULL;
 }
 
+/* item_done - the copy has its final outcome: a queue row goes, a
+   fan-out's copy needs no write (its cursor moves past it) */
+static int
+item_done(struct relay *r, struct relay_item *it)
+{
+	return it->fan ? 0 : store_queue_done(r->store, it->q.id);
+}
+
 /* record_one - judge, log and write one outcome; inside a transaction */
 static int
 record_one(struct relay *r, struct relay_item *it, const char *relay)
@@ -467,6 +542,9 @@ record_one(struct relay *r, struct relay_item *it, const char *relay)
 	const char *status;
 	int rc = 0;
 
+	if (it->unsent) /* never tried: due at once after the restart */
+		return store_queue_requeue(r->store, &it->q, 0, 0, clock_now(),
+					   NULL);
 	if (v == RELAY_BOUNCE && refusal_is_ours(res))
 		v = RELAY_RETRY;
 	status = relay_policy_verdict_name(v);
@@ -488,8 +566,12 @@ record_one(struct relay *r, struct relay_item *it, const char *relay)
 		if (expired) {
 			status = "expired";
 			record_bounce(r, it, BOUNCE_SOFT, "4.4.7", reply);
-			rc = store_queue_done(r->store, it->q.id);
-		} else
+			rc = item_done(r, it);
+		} else if (it->fan)
+			rc = store_queue_requeue(r->store, &it->q,
+						 it->q.attempts + 1, first,
+						 next, reply);
+		else
 			rc = store_queue_defer(r->store, it->q.id,
 					       it->q.attempts + 1, first, next,
 					       reply);
@@ -498,7 +580,7 @@ record_one(struct relay *r, struct relay_item *it, const char *relay)
 			record_bounce(
 			    r, it, bounce_score_kind_for(res->enhanced),
 			    res->enhanced[0] ? res->enhanced : NULL, reply);
-		rc = store_queue_done(r->store, it->q.id);
+		rc = item_done(r, it);
 	}
 	snprintf(id, sizeof(id), "M%lld", (long long)it->q.msg_id);
 	relay_policy_log_line(&line, id, it->q.club, it->q.recipient, relay,
@@ -529,22 +611,171 @@ free_items(struct relay *r, struct relay_item *list)
 	pthread_mutex_unlock(&r->lock);
 }
 
-/* record - write a list of outcomes in one transaction, each in a
-   savepoint; returns the items that could not be written, to be tried
-   again (dropping them would leave their rows 'sending' until a restart,
-   which then sends copies a second time) */
+/* fan_push - hand member out: its slot's sequence number */
+static int64_t
+fan_push(struct relay_fanout *f, int64_t member)
+{
+	if (f->head > 0 && f->head == f->len) {
+		f->base += (int64_t)f->len;
+		f->head = f->len = 0;
+	}
+	if (f->len == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 64;
+		f->slots = xrealloc(f->slots, f->cap * sizeof(*f->slots));
+	}
+	f->slots[f->len].member = member;
+	f->slots[f->len].state = SLOT_OUT;
+	return f->base + (int64_t)f->len++;
+}
+
+static void
+fan_mark(struct relay_item *it, int state)
+{
+	it->fan->slots[it->seq - it->fan->base].state = state;
+	it->fan->dirty = true;
+}
+
+/* fan_cursor - where f's cursor goes once the slots being recorded are
+   done: *head_r past them, *finished_r when nothing is left */
+static int64_t
+fan_cursor(const struct relay_fanout *f, size_t *head_r, bool *finished_r)
+{
+	size_t h = f->head;
+
+	while (h < f->len && f->slots[h].state != SLOT_OUT)
+		h++;
+	*head_r = h;
+	*finished_r = f->exhausted && h == f->len;
+	return h < f->len ? f->slots[h].member - 1 : f->next_from;
+}
+
+/* fan_write - the dirty fan-outs' cursors; inside the record's
+   transaction */
+static int
+fan_write(struct relay *r)
+{
+	for (size_t i = 0; i < r->nfans; i++) {
+		struct relay_fanout *f = r->fans[i];
+		size_t h;
+		bool finished;
+		int64_t c;
+
+		if (!f->dirty)
+			continue;
+		c = fan_cursor(f, &h, &finished);
+		if (finished && store_fanout_done(r->store, f->f.id) < 0)
+			return -1;
+		if (!finished && c > f->f.cursor &&
+		    store_fanout_advance(r->store, f->f.id, c) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+fan_free(struct relay *r, struct relay_fanout *f)
+{
+	pthread_mutex_lock(&r->lock);
+	copy_put(r, f->copy);
+	pthread_mutex_unlock(&r->lock);
+	free(f->f.club);
+	free(f->f.message_id);
+	free(f->f.role);
+	free(f->f.author);
+	free(f->slots);
+	free(f);
+}
+
+/* fan_settle - after the record's commit (ok) or its failure: slots
+   being recorded become done or out again; finished fan-outs go */
+static void
+fan_settle(struct relay *r, bool ok)
+{
+	size_t i = 0;
+
+	while (i < r->nfans) {
+		struct relay_fanout *f = r->fans[i];
+		size_t h;
+		bool finished;
+		int64_t c;
+
+		if (!f->dirty) {
+			i++;
+			continue;
+		}
+		f->dirty = false;
+		c = fan_cursor(f, &h, &finished);
+		for (size_t k = f->head; k < f->len; k++)
+			if (f->slots[k].state == SLOT_RECORDING)
+				f->slots[k].state = ok ? SLOT_DONE : SLOT_OUT;
+		if (!ok) {
+			f->dirty = true; /* try the write again */
+			i++;
+			continue;
+		}
+		f->head = h;
+		if (c > f->f.cursor)
+			f->f.cursor = c;
+		if (!finished) {
+			i++;
+			continue;
+		}
+		fan_free(r, f);
+		memmove(&r->fans[i], &r->fans[i + 1],
+			(r->nfans - i - 1) * sizeof(r->fans[0]));
+		r->nfans--;
+	}
+	if (r->fan_rr >= r->nfans)
+		r->fan_rr = 0;
+}
+
+static bool
+fan_dirty(const struct relay *r)
+{
+	for (size_t i = 0; i < r->nfans; i++)
+		if (r->fans[i]->dirty)
+			return true;
+	return false;
+}
+
+/* relay_begin - the gate and a write transaction.  The gate is never
+   held while another process (mlistctl) holds SQLite's write lock, or
+   intake would wait behind that wait too: the relay lets go and tries
+   again, for as long as the store's busy timeout */
+static int
+relay_begin(struct relay *r)
+{
+	int64_t until = clock_now_ms() + RELAY_BUSY_MS;
+	int rc;
+
+	for (;;) {
+		wgate_lock_relay(r->gate);
+		if ((rc = store_begin_try(r->store)) == 0)
+			return 0;
+		wgate_unlock(r->gate);
+		if (rc < 0 || clock_now_ms() >= until)
+			return -1;
+		usleep(RELAY_BUSY_STEP_MS * 1000);
+	}
+}
+
+/* record - write a list of outcomes, and the cursors they move, in one
+   transaction, each outcome in a savepoint; returns the items that
+   could not be written, to be tried again (dropping them would leave
+   their rows 'sending' until a restart, which then sends copies a
+   second time) */
 static struct relay_item *
 record(struct relay *r, struct relay_item *list)
 {
 	struct relay_item *it, *next, *keep = NULL, *done = NULL;
 	char relay[sizeof(r->relay_name)];
 
-	if (list == NULL)
+	if (list == NULL && !fan_dirty(r))
 		return NULL;
 	pthread_mutex_lock(&r->lock); /* relay_set_conf may rename it */
 	memcpy(relay, r->relay_name, sizeof(relay));
 	pthread_mutex_unlock(&r->lock);
-	if (store_begin(r->store) < 0) {
+	if (relay_begin(r) < 0) {
 		log_warn("relay: store: %s (outcomes kept for the next try)",
 			 store_error(r->store));
 		return list;
@@ -554,6 +785,8 @@ record(struct relay *r, struct relay_item *list)
 		if (store_savepoint(r->store) == 0 &&
 		    record_one(r, it, relay) == 0 &&
 		    store_savepoint_release(r->store) == 0) {
+			if (it->fan)
+				fan_mark(it, SLOT_RECORDING);
 			it->next = done;
 			done = it;
 			continue;
@@ -566,10 +799,12 @@ record(struct relay *r, struct relay_item *list)
 		it->next = keep;
 		keep = it;
 	}
-	if (store_commit(r->store) < 0) {
+	if (fan_write(r) < 0 || store_commit(r->store) < 0) {
 		log_warn("relay: commit: %s (outcomes kept for the next try)",
 			 store_error(r->store));
 		store_rollback(r->store);
+		wgate_unlock(r->gate);
+		fan_settle(r, false);
 		for (it = done; it; it = next) {
 			next = it->next;
 			it->next = keep;
@@ -577,49 +812,165 @@ record(struct relay *r, struct relay_item *list)
 		}
 		return keep;
 	}
+	wgate_unlock(r->gate);
+	fan_settle(r, true);
 	for (it = done; it; it = it->next)
-		log_info("%s", it->outcome);
+		if (it->outcome)
+			log_info("%s", it->outcome);
 	free_items(r, done);
 	return keep;
 }
 
-/* claim - queue rows due now go to the senders */
+/* enqueue - an item for the senders (or, without a copy, straight to
+   the outcomes) */
 static void
-claim(struct relay *r)
+enqueue(struct relay *r, struct relay_item *it)
+{
+	pthread_mutex_lock(&r->lock);
+	r->inflight++;
+	if (it->copy == NULL) {
+		/* unreadable message: judged as a transport error */
+		it->tried = clock_now();
+		it->res.transport = RELAY_TRANSPORT_OTHER;
+		snprintf(it->res.reply, sizeof(it->res.reply),
+			 "message unreadable");
+		done_push(r, it);
+	} else {
+		if (r->todo_tail)
+			r->todo_tail->next = it;
+		else
+			r->todo = it;
+		r->todo_tail = it;
+		r->ntodo++;
+		pthread_cond_signal(&r->work);
+	}
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* claim_rows - queue rows due now; returns how many */
+static size_t
+claim_rows(struct relay *r, size_t max)
 {
 	struct store_queue_item *q = NULL;
 	size_t n = 0;
+	int due = store_queue_due(r->store, clock_now());
 
-	if (store_queue_claim(r->store, clock_now(), RELAY_BATCH, &q, &n) < 0) {
-		log_warn("relay: claim: %s", store_error(r->store));
-		return;
+	if (due <= 0) {
+		if (due < 0)
+			log_warn("relay: claim: %s", store_error(r->store));
+		return 0;
 	}
+	if (relay_begin(r) < 0) {
+		log_warn("relay: claim: %s", store_error(r->store));
+		return 0;
+	}
+	if (store_queue_claim(r->store, clock_now(), max, &q, &n) < 0 ||
+	    store_commit(r->store) < 0) {
+		log_warn("relay: claim: %s", store_error(r->store));
+		store_rollback(r->store);
+		wgate_unlock(r->gate);
+		store_queue_items_free(q, n);
+		return 0;
+	}
+	wgate_unlock(r->gate);
 	for (size_t i = 0; i < n; i++) {
 		struct relay_item *it = xcalloc(1, sizeof(*it));
 
 		it->q = q[i];
 		it->copy = copy_get(r, &it->q);
-		pthread_mutex_lock(&r->lock);
-		r->inflight++;
-		if (it->copy == NULL) {
-			/* unreadable message: judged as a transport error */
-			it->tried = clock_now();
-			it->res.transport = RELAY_TRANSPORT_OTHER;
-			snprintf(it->res.reply, sizeof(it->res.reply),
-				 "message unreadable");
-			it->next = r->done;
-			r->done = it;
-		} else {
-			if (r->todo_tail)
-				r->todo_tail->next = it;
-			else
-				r->todo = it;
-			r->todo_tail = it;
-			pthread_cond_signal(&r->work);
-		}
-		pthread_mutex_unlock(&r->lock);
+		enqueue(r, it);
 	}
 	free(q); /* the strings now belong to the items */
+	return n;
+}
+
+/* fan_load - fan-out rows written since the last look */
+static void
+fan_load(struct relay *r)
+{
+	struct store_fanout *v = NULL;
+	size_t n = 0;
+
+	if (r->nfans == RELAY_FANOUTS)
+		return;
+	if (store_fanout_load(r->store, r->fan_last, RELAY_FANOUTS - r->nfans,
+			      &v, &n) < 0) {
+		log_warn("relay: fan-out: %s", store_error(r->store));
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct relay_fanout *f = xcalloc(1, sizeof(*f));
+
+		f->f = v[i]; /* the strings now belong to f */
+		f->next_from = f->f.cursor;
+		r->fans[r->nfans++] = f;
+		r->fan_last = f->f.id;
+	}
+	free(v);
+}
+
+/* fan_expand - up to max more copies of f for the senders; how many */
+static size_t
+fan_expand(struct relay *r, struct relay_fanout *f, size_t max)
+{
+	struct store_queue_item *q = NULL;
+	size_t n = 0;
+
+	if (f->exhausted || f->len - f->head >= RELAY_WINDOW)
+		return 0;
+	if (store_fanout_expand(r->store, &f->f, f->next_from, max, &q, &n) <
+	    0) {
+		log_warn("relay: fan-out M%lld: %s", (long long)f->f.msg_id,
+			 store_error(r->store));
+		return 0;
+	}
+	if (n > 0 && f->copy == NULL)
+		f->copy = copy_get(r, &q[0]);
+	for (size_t i = 0; i < n; i++) {
+		struct relay_item *it = xcalloc(1, sizeof(*it));
+
+		it->q = q[i];
+		it->fan = f;
+		it->seq = fan_push(f, it->q.member_id);
+		pthread_mutex_lock(&r->lock);
+		if ((it->copy = f->copy) != NULL)
+			f->copy->refs++;
+		pthread_mutex_unlock(&r->lock);
+		enqueue(r, it);
+	}
+	free(q);
+	if (n > 0)
+		f->next_from = f->slots[f->len - 1].member;
+	if (n < max) {
+		/* the rest of the club joined later or gets no copy */
+		f->exhausted = true;
+		f->next_from = f->f.last_member;
+		f->dirty = true; /* an empty one goes at the next record */
+	}
+	return n;
+}
+
+/* claim - due queue rows, then copies of the fan-outs, taking turns so
+   a small club's post is not stuck behind a big one */
+static void
+claim(struct relay *r)
+{
+	size_t budget = RELAY_BATCH;
+
+	budget -= claim_rows(r, budget);
+	fan_load(r);
+	for (size_t k = 0; k < r->nfans && budget > 0; k++) {
+		size_t i = (r->fan_rr + k) % r->nfans;
+		size_t share = budget / (r->nfans - k);
+
+		if (share < RELAY_CHUNK)
+			share = RELAY_CHUNK < budget ? RELAY_CHUNK : budget;
+		budget -= fan_expand(r, r->fans[i], share);
+	}
+	if (r->nfans > 0)
+		r->fan_rr = (r->fan_rr + 1) % r->nfans;
+	/* the expansion's reads must not pin a WAL snapshot */
+	store_release(r->store);
 }
 
 /* retain - held posts' expiry and the purge of what is kept only for a
@@ -650,7 +1001,7 @@ maintain(struct relay *r)
 	char *err = NULL;
 
 	retain(r, now);
-	if (store_begin(r->store) < 0) {
+	if (relay_begin(r) < 0) {
 		log_warn("relay: maintenance: %s", store_error(r->store));
 		return;
 	}
@@ -660,6 +1011,7 @@ maintain(struct relay *r)
 			 err ? err : store_error(r->store));
 		free(err);
 		store_rollback(r->store);
+		wgate_unlock(r->gate);
 		return;
 	}
 	if (err) {
@@ -669,10 +1021,42 @@ maintain(struct relay *r)
 	if (store_commit(r->store) < 0) {
 		log_warn("relay: maintenance: %s", store_error(r->store));
 		store_rollback(r->store);
+		wgate_unlock(r->gate);
 		return;
 	}
+	wgate_unlock(r->gate);
 	if (probed || removed)
 		log_info("maintenance: probes=%d removed=%d", probed, removed);
+}
+
+/* record_due - the done list is worth a transaction; under the lock */
+static bool
+record_due(const struct relay *r)
+{
+	return r->ndone >= RELAY_RECORD ||
+	       (r->ndone > 0 &&
+		(r->ndone == r->inflight ||
+		 clock_now_ms() - r->first_done_ms >= RELAY_RECORD_MS));
+}
+
+/* wake_at - the dispatcher's next timed look: in a second, or when the
+   oldest outcome has waited long enough */
+static void
+wake_at(const struct relay *r, struct timespec *until)
+{
+	long ms = 1000;
+
+	if (r->ndone > 0) {
+		ms =
+		    (long)(r->first_done_ms + RELAY_RECORD_MS - clock_now_ms());
+		if (ms < 1)
+			ms = 1;
+	}
+	clock_gettime(CLOCK_REALTIME, until);
+	until->tv_sec += ms / 1000;
+	until->tv_nsec += (ms % 1000) * 1000000L;
+	until->tv_sec += until->tv_nsec / 1000000000L;
+	until->tv_nsec %= 1000000000L;
 }
 
 static void *
@@ -683,21 +1067,28 @@ dispatcher(void *arg)
 
 	pthread_mutex_lock(&r->lock);
 	for (;;) {
-		struct relay_item *done;
+		struct relay_item *done = NULL;
 		struct timespec until;
 		bool want;
 
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += 1;
-		while (r->done == NULL && !r->kicked && !r->stopping)
+		wake_at(r, &until);
+		while (!record_due(r) && !r->hungry && !r->kicked &&
+		       !r->stopping)
 			if (pthread_cond_timedwait(&r->wake, &r->lock,
 						   &until) == ETIMEDOUT)
 				break;
-		done = r->done;
-		r->done = NULL;
+		if (r->stopping || record_due(r)) {
+			done = r->done;
+			r->done = NULL;
+			r->ndone = 0;
+		}
 		r->kicked = false;
+		r->hungry = false;
 		r->dconf = r->conf;
-		want = !r->stopping && r->inflight < RELAY_LOW;
+		/* outcomes that cannot be written (a database locked by
+		   another process) stop the claims, not just the sends */
+		want = !r->stopping && r->ntodo < RELAY_LOW &&
+		       r->inflight < RELAY_INFLIGHT;
 		pthread_mutex_unlock(&r->lock);
 		if (r->unrecorded) {
 			struct relay_item *t = r->unrecorded;
@@ -725,17 +1116,22 @@ dispatcher(void *arg)
 
 int
 relay_open(const struct conf *conf, const unsigned char key[TOKEN_KEY_LEN],
-	   struct relay **r_r, char **error_r)
+	   struct wgate *gate, struct relay **r_r, char **error_r)
 {
 	struct relay *r = xcalloc(1, sizeof(*r));
 
 	r->conf = conf;
+	r->gate = gate;
 	r->dconf = conf;
 	memcpy(r->key, key, TOKEN_KEY_LEN);
 	if (store_open(conf->database, STORE_CREATE, &r->store, error_r) < 0) {
 		free(r);
 		return -1;
 	}
+	/* outcomes lost to a power cut only send copies again (the cursor
+	   and the deferred copies' rows go together): no fsync of its own
+	   for the relay, so intake never waits behind one */
+	store_sync_lazy(r->store);
 	if (store_queue_reset(r->store) < 0) {
 		*error_r = xasprintf("queue: %s", store_error(r->store));
 		store_close(&r->store);
@@ -796,6 +1192,23 @@ relay_close(struct relay **rp)
 	   records them before it returns */
 	relay_kick(r);
 	pthread_join(r->dispatcher, NULL);
+	/* fan-out copies never sent become queue rows, so the cursors move
+	   past them and no copy already sent goes twice after a restart */
+	for (it = r->todo; it; it = next) {
+		next = it->next;
+		if (it->fan) {
+			it->unsent = true;
+			it->next = r->done;
+			r->done = it;
+			continue;
+		}
+		pthread_mutex_lock(&r->lock);
+		copy_put(r, it->copy);
+		pthread_mutex_unlock(&r->lock);
+		store_queue_item_clear(&it->q);
+		free(it);
+	}
+	r->todo = NULL;
 	if (r->unrecorded) {
 		struct relay_item *t = r->unrecorded;
 
@@ -810,13 +1223,9 @@ relay_close(struct relay **rp)
 	r->done = NULL;
 	free_items(r, r->unrecorded);
 	r->unrecorded = NULL;
-	for (it = r->todo; it; it = next) {
-		next = it->next;
-		copy_put(r, it->copy);
-		store_queue_item_clear(&it->q);
-		free(it);
-	}
-	/* what was claimed but never sent is due again */
+	for (size_t i = 0; i < r->nfans; i++)
+		fan_free(r, r->fans[i]);
+	/* queue rows claimed but never sent are due again */
 	if (store_queue_reset(r->store) < 0)
 		log_warn("relay: %s", store_error(r->store));
 	store_close(&r->store);

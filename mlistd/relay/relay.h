@@ -1,15 +1,18 @@
 /*
  * relay - the relay worker: from queue rows to copies on the wire.
  *
- * One dispatcher thread owns the queue: it claims due rows, builds each
- * message's copy once (msg_rewrite) and hands the rows to
+ * One dispatcher thread owns the queue: it claims due rows and expands
+ * fan-outs (one row per post, member by member, in id order), builds
+ * each message's copy once (msg_rewrite) and hands the copies to
  * relay_concurrency sender threads, each with its own connection to the
  * relay (relay_smtp, reused from copy to copy) or the capture directory
  * (relay_capture).  A sender personalizes the copy (VERP envelope
  * sender, List-Unsubscribe), sends it to one recipient and hands the
  * reply back; the dispatcher judges it (relay_policy), logs the outcome
- * line and records it, in batches: sent and bounced rows are deleted, a
- * bounce is scored (member_bounce), a deferral gets its next attempt.
+ * line and records it, in batches (at most RELAY_RECORD outcomes, every
+ * 100 ms): sent and bounced rows are deleted, a fan-out's cursor moves
+ * past its copies with outcomes, a bounce is scored (member_bounce), a
+ * deferral gets its next attempt (a fan-out's copy becomes a queue row).
  * Once a minute it also sends due bounce probes and runs retention
  * (held posts' expiry, purge of control mail and decided posts).
  */
@@ -24,11 +27,13 @@
 
 struct conf;
 struct relay;
+struct wgate;
 
 /* relay_open - start the worker threads; rows left 'sending' by an
-   earlier run are due again */
+   earlier run are due again, fan-outs resume from their cursors; every
+   write transaction takes gate, after intake (see wgate.h) */
 int relay_open(const struct conf *conf, const unsigned char key[TOKEN_KEY_LEN],
-	       struct relay **r_r, char **error_r);
+	       struct wgate *gate, struct relay **r_r, char **error_r);
 /* relay_kick - new rows were queued (any thread; arg is the relay) */
 void relay_kick(void *arg);
 /* relay_set_conf - settings for copies built and connections opened

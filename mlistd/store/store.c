@@ -134,7 +134,7 @@ store_open(const char *path, int flags, struct store **store_r, char **error_r)
 		store_close(&s);
 		return -1;
 	}
-	sqlite3_busy_timeout(s->db, 10000);
+	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
 	sqlite3_extended_result_codes(s->db, 1);
 	if (store_exec(s, "PRAGMA foreign_keys=ON") < 0 ||
 	    (!(flags & STORE_READONLY) &&
@@ -217,6 +217,26 @@ store_begin(struct store *s)
 }
 
 int
+store_read_begin(struct store *s)
+{
+	store_release(s);
+	return store_run(s, "BEGIN");
+}
+
+int
+store_begin_try(struct store *s)
+{
+	int rc;
+
+	sqlite3_busy_timeout(s->db, 0);
+	rc = store_begin(s);
+	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	if (rc < 0 && (s->last_rc & 0xff) == SQLITE_BUSY)
+		return 1;
+	return rc;
+}
+
+int
 store_commit(struct store *s)
 {
 	store_release(s);
@@ -280,6 +300,12 @@ void
 store_autocheckpoint(struct store *s, int pages)
 {
 	sqlite3_wal_autocheckpoint(s->db, pages);
+}
+
+void
+store_sync_lazy(struct store *s)
+{
+	(void)store_exec(s, "PRAGMA synchronous=NORMAL");
 }
 
 void

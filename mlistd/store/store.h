@@ -37,6 +37,12 @@ bool store_busy(struct store *store);
    latest commit (readers outside transactions call it after use) */
 void store_release(struct store *store);
 int store_begin(struct store *store);
+/* store_begin_try - store_begin without waiting: 1 when another
+   connection holds the write lock */
+int store_begin_try(struct store *store);
+/* store_read_begin - a read transaction: several queries, one snapshot
+   (end it with store_rollback) */
+int store_read_begin(struct store *store);
 int store_commit(struct store *store);
 void store_rollback(struct store *store);
 /* store_in_transaction - a transaction is open (SQLite rolls one back by
@@ -50,6 +56,10 @@ int store_savepoint_release(struct store *store);
 /* store_autocheckpoint - pages of WAL after which a commit checkpoints
    (0: never; another connection then calls store_checkpoint) */
 void store_autocheckpoint(struct store *store, int pages);
+/* store_sync_lazy - this connection's commits skip the WAL fsync (WAL
+   mode keeps them atomic, and a process crash loses none; a power cut
+   may lose the last ones): for writes whose loss only repeats work */
+void store_sync_lazy(struct store *store);
 /* store_temp_in_memory - statement journals (savepoints) and temporary
    tables in memory: a batch of messages outgrows SQLite's 64 KiB
    in-memory journal, and spilling it costs a temporary file per commit */
@@ -289,16 +299,22 @@ struct store_queue_item {
 	char *last_error;
 };
 
-/* store_queue_fanout - queue msg for every member of club who gets
-   copies (active, not paused, delivery each; author only with own_copy) */
-int store_queue_fanout(struct store *s, int64_t club, int64_t msg,
-		       const char *author, time_t now, int64_t *n_r);
+/* store_queue_requeue - a copy of a fan-out taken out of it: a queue
+   row with its attempt so far (attempts 0: never tried; error may be
+   NULL); nothing when the member has left */
+int store_queue_requeue(struct store *s, const struct store_queue_item *it,
+			int attempts, time_t first_try, time_t next,
+			const char *error);
 /* store_queue_add - queue one copy of msg (a notice) for recipient */
 int store_queue_add(struct store *s, int64_t msg, int64_t member,
 		    const char *recipient, time_t now);
 /* store_queue_reset - rows a stopped relay left 'sending' are pending */
 int store_queue_reset(struct store *s);
-/* store_queue_claim - up to max rows due at now, marked 'sending' */
+/* store_queue_due - 1 when a row is due at now, 0 when none; a read, so
+   an idle queue costs no write lock */
+int store_queue_due(struct store *s, time_t now);
+/* store_queue_claim - up to max rows due at now, marked 'sending';
+   inside a transaction */
 int store_queue_claim(struct store *s, time_t now, size_t max,
 		      struct store_queue_item **items_r, size_t *n_r);
 /* store_queue_done - the copy was sent or bounced: forget the row */
@@ -315,6 +331,51 @@ int store_queue_retry_now(struct store *s, time_t now, int64_t *n_r);
 int store_queue_pending(struct store *s, int64_t *n_r);
 void store_queue_items_free(struct store_queue_item *items, size_t n);
 void store_queue_item_clear(struct store_queue_item *it);
+
+/* fan-out ---------------------------------------------------------- *
+ * One row per accepted post, written by intake in O(1): the members who
+ * get copies are those of the club with id <= last_member and joined <=
+ * since (the ones at the post's commit), active, not paused, delivery
+ * each (the author only with own_copy) when the relay reaches them.  The
+ * relay walks them in id order; cursor: every member up to it has an
+ * outcome or a queue row of its own. */
+
+struct store_fanout {
+	int64_t id;
+	int64_t msg_id;
+	int64_t club_id;
+	int64_t last_member;
+	time_t since;
+	int64_t cursor;
+	char *club;
+	char *message_id;
+	char *role;   /* of the message: "post" or "reply" */
+	char *author; /* From address, or NULL */
+	int64_t left; /* store_fanout_list: members still to reach */
+};
+
+/* store_fanout_add - queue msg's copies for the members of club at this
+   moment; inside the transaction that accepts it */
+int store_fanout_add(struct store *s, int64_t club, int64_t msg, time_t now);
+/* store_fanout_load - up to max rows with id > after, oldest first */
+int store_fanout_load(struct store *s, int64_t after, size_t max,
+		      struct store_fanout **f_r, size_t *n_r);
+/* store_fanout_expand - up to max recipients of f after member `from`,
+   in id order, as queue items (id 0); a read */
+int store_fanout_expand(struct store *s, const struct store_fanout *f,
+			int64_t from, size_t max,
+			struct store_queue_item **items_r, size_t *n_r);
+/* store_fanout_advance - members up to cursor are done */
+int store_fanout_advance(struct store *s, int64_t id, int64_t cursor);
+/* store_fanout_done - every member is done: the row goes */
+int store_fanout_done(struct store *s, int64_t id);
+/* store_fanout_count - recipients of msg's fan-out still to reach, as
+   store_fanout_expand would find them (O(members): for mlistctl) */
+int store_fanout_count(struct store *s, const struct store_fanout *f,
+		       int64_t *n_r);
+/* store_fanout_list - every row with its count of members left */
+int store_fanout_list(struct store *s, struct store_fanout **f_r, size_t *n_r);
+void store_fanout_free(struct store_fanout *f, size_t n);
 
 /* bounces ---------------------------------------------------------- */
 

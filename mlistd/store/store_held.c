@@ -72,6 +72,29 @@ store_held_get(struct store *s, int64_t id, struct store_held *h_r)
 	return rc == SQLITE_DONE ? STORE_NOTFOUND : store_fail(s, "held get");
 }
 
+/* fanout_size - how many copies the fan-out of msg will make now */
+static int
+fanout_size(struct store *s, int64_t club, int64_t msg, const char *author,
+	    time_t now, int64_t *n_r)
+{
+	struct store_fanout f;
+	sqlite3_stmt *st =
+	    store_stmt(s, "SELECT ifnull(max(id), 0) FROM members");
+
+	if (st == NULL)
+		return -1;
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return store_fail(s, "fan-out size");
+	memset(&f, 0, sizeof(f));
+	f.msg_id = msg;
+	f.club_id = club;
+	f.last_member = sqlite3_column_int64(st, 0);
+	f.since = now;
+	f.author = (char *)author;
+	sqlite3_reset(st);
+	return store_fanout_count(s, &f, n_r);
+}
+
 int
 store_held_approve(struct store *s, int64_t id, time_t now, int64_t *n_r)
 {
@@ -91,7 +114,8 @@ store_held_approve(struct store *s, int64_t id, time_t now, int64_t *n_r)
 	rc = -1;
 	if (st == NULL || store_msg_thread_later(s, id) != 0 ||
 	    store_msg_status(s, id, "accepted", NULL) != 0 ||
-	    store_queue_fanout(s, h.club_id, id, h.from, now, n_r) < 0)
+	    store_fanout_add(s, h.club_id, id, now) < 0 ||
+	    fanout_size(s, h.club_id, id, h.from, now, n_r) < 0)
 		goto out;
 	/* SPEC 6: approving a newcomer's first post unmoderates them */
 	sqlite3_bind_int64(st, 1, id);

@@ -10,6 +10,7 @@
 #include "store.h"
 
 #define STORE_NSTMT 128
+#define STORE_BUSY_MS 10000 /* how long a statement waits for a lock */
 
 struct store {
 	sqlite3 *db;

@@ -1,11 +1,12 @@
 /*
  * store_queue - the delivery queue: one row per (message, recipient).
  *
- * Rows are written in the transaction that accepts a post (fan-out), so
- * an acknowledged post is a promise on disk.  The relay worker claims due
- * rows (status 'sending'), and reports each outcome: a sent or bounced
- * copy's row is deleted (the outcome is in the log, a bounce in the
- * bounces table), a deferred one gets its next attempt.  Rows left
+ * Rows are notices, and copies of a post taken out of its fan-out
+ * (store_fanout.c) because they were deferred, or left unsent by a stop.
+ * The relay worker claims due rows (status 'sending'), and reports each
+ * outcome: a sent or bounced copy's row is deleted (the outcome is in the
+ * log, a bounce in the bounces table), a deferred one gets its next
+ * attempt.  Rows left
  * 'sending' by a stop or crash go back to 'pending' at start, so a copy
  * is sent again only if mlistd died between the relay's reply and the
  * row's update.
@@ -17,27 +18,30 @@
 #include "xalloc.h"
 
 int
-store_queue_fanout(struct store *s, int64_t club, int64_t msg,
-		   const char *author, time_t now, int64_t *n_r)
+store_queue_requeue(struct store *s, const struct store_queue_item *it,
+		    int attempts, time_t first_try, time_t next,
+		    const char *error)
 {
-	/* members who get copies: active, not paused, delivery each; the
-	   author only with own_copy */
+	/* a member who left meanwhile gets nothing (their queued copies
+	   are dropped too), nor does a message that is gone */
 	sqlite3_stmt *st = store_stmt(
-	    s, "INSERT INTO queue(msg_id, member_id, recipient, next_attempt) "
-	       "SELECT ?1, id, address, ?3 FROM members WHERE club_id = ?2 "
-	       "AND status = 'active' AND paused = 0 AND delivery = 'each' "
-	       "AND (own_copy = 1 OR address != ifnull(?4, '')) ORDER BY id");
+	    s,
+	    "INSERT INTO queue(msg_id, member_id, recipient, attempts, "
+	    "first_try, next_attempt, last_error) SELECT ?1, ?2, ?3, ?4, "
+	    "nullif(?5, 0), ?6, ?7 WHERE EXISTS (SELECT 1 FROM members "
+	    "WHERE id = ?2) AND EXISTS (SELECT 1 FROM messages WHERE id = ?1)");
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, msg);
-	sqlite3_bind_int64(st, 2, club);
-	sqlite3_bind_int64(st, 3, now);
-	sqlite3_bind_text(st, 4, author, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 1, it->msg_id);
+	sqlite3_bind_int64(st, 2, it->member_id);
+	sqlite3_bind_text(st, 3, it->recipient, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, attempts);
+	sqlite3_bind_int64(st, 5, first_try);
+	sqlite3_bind_int64(st, 6, next);
+	sqlite3_bind_text(st, 7, error, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
-		return store_fail(s, "queue fan-out");
-	if (n_r)
-		*n_r = sqlite3_changes(s->db);
+		return store_fail(s, "queue requeue");
 	return 0;
 }
 
@@ -110,6 +114,24 @@ collect(struct store *s, sqlite3_stmt *st, struct store_queue_item **items_r,
 }
 
 int
+store_queue_due(struct store *s, time_t now)
+{
+	sqlite3_stmt *due =
+	    store_stmt(s, "SELECT 1 FROM queue WHERE status = 'pending' AND "
+			  "next_attempt <= ? LIMIT 1");
+	int rc;
+
+	if (due == NULL)
+		return -1;
+	sqlite3_bind_int64(due, 1, now);
+	rc = sqlite3_step(due);
+	sqlite3_reset(due);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return rc == SQLITE_ROW ? 1 : store_fail(s, "queue due");
+}
+
+int
 store_queue_claim(struct store *s, time_t now, size_t max,
 		  struct store_queue_item **items_r, size_t *n_r)
 {
@@ -122,24 +144,9 @@ store_queue_claim(struct store *s, time_t now, size_t max,
 	sqlite3_stmt *up =
 	    store_stmt(s, "UPDATE queue SET status = 'sending' WHERE id = ?");
 
-	sqlite3_stmt *due =
-	    store_stmt(s, "SELECT 1 FROM queue WHERE status = 'pending' AND "
-			  "next_attempt <= ? LIMIT 1");
-	int rc;
-
 	*items_r = NULL;
 	*n_r = 0;
-	if (st == NULL || up == NULL || due == NULL)
-		return -1;
-	/* an idle queue costs a read, not the write lock */
-	sqlite3_bind_int64(due, 1, now);
-	rc = sqlite3_step(due);
-	sqlite3_reset(due);
-	if (rc == SQLITE_DONE)
-		return 0;
-	if (rc != SQLITE_ROW)
-		return store_fail(s, "queue due");
-	if (store_begin(s) < 0)
+	if (st == NULL || up == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
@@ -153,14 +160,8 @@ store_queue_claim(struct store *s, time_t now, size_t max,
 			goto fail;
 		}
 	}
-	if (*n_r == 0) {
-		store_rollback(s);
-		return 0;
-	}
-	if (store_commit(s) == 0)
-		return 0;
+	return 0;
 fail:
-	store_rollback(s);
 	store_queue_items_free(*items_r, *n_r);
 	*items_r = NULL;
 	*n_r = 0;

@@ -5,9 +5,9 @@
  * Each kind is one statement over a partial index (migration 5), so a
  * purge reads the candidate rows only, never the raw mail of the rest.
  * A row goes only when nothing can refer to it: never threaded (no
- * thread, parent, digest or archive names it), no queue row (a copy
- * still to send would be dropped with it by the cascade), and never the
- * newest message: without AUTOINCREMENT, SQLite gives max(id) + 1 to the
+ * thread, parent, digest or archive names it), no queue or fan-out row
+ * (copies still to send would be dropped with it by the cascade), and
+ * never the newest message: without AUTOINCREMENT, SQLite gives max(id) + 1 to the
  * next row, so keeping the newest keeps ids from being reused (held
  * ids are what "held approve ID" and moderation tokens name).
  */
@@ -18,7 +18,8 @@
    holds every unthreaded row) */
 #define PURGE_GUARDS                                                           \
 	" AND +m.thread_id IS NULL AND m.id < (SELECT max(id) FROM messages)"  \
-	" AND NOT EXISTS (SELECT 1 FROM queue q WHERE q.msg_id = m.id)"
+	" AND NOT EXISTS (SELECT 1 FROM queue q WHERE q.msg_id = m.id)"   \
+	" AND NOT EXISTS (SELECT 1 FROM fanout f WHERE f.msg_id = m.id)"
 
 /* the WHERE of each kind repeats its index's WHERE word for word, as
    SQLite needs to use a partial index */

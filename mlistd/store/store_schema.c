@@ -197,6 +197,18 @@ static const char *const store_migrations[] = {
     "  WHERE role NOT IN ('post', 'reply', 'notice');"
     "CREATE INDEX messages_kept ON messages(received)"
     "  WHERE status = 'kept';",
+
+    /* 6: one fan-out row per accepted post, expanded by the relay in
+       member-id order (cursor: members up to it are done); members_club
+       serves that walk */
+    "CREATE TABLE fanout ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  msg_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,"
+    "  club_id INTEGER NOT NULL,"
+    "  last_member INTEGER NOT NULL,"
+    "  since INTEGER NOT NULL,"
+    "  cursor INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX members_club ON members(club_id);",
 };
 #define STORE_NMIGRATIONS                                                      \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
