@@ -21,7 +21,7 @@
 
 struct import_ctx {
 	struct ctl *c;
-	struct deliver_rcpt r;
+	struct intake_rcpt r;
 	unsigned added, dups;
 	int error;
 };
@@ -40,8 +40,8 @@ import_one(void *arg, const char *raw, size_t len, time_t from_line_date)
 	bool dup;
 	int rc;
 
-	deliver_body_hash(raw, len, hash);
-	deliver_fill_in(&in, m, raw, len, hash, &ctx->r, (int64_t)date * 1000,
+	intake_body_hash(raw, len, hash);
+	intake_fill_in(&in, m, raw, len, hash, &ctx->r, (int64_t)date * 1000,
 			&problems);
 	rc = store_msg_insert(ctx->c->store, &in, NULL, &dup);
 	free(problems);
@@ -80,11 +80,11 @@ ctl_import_cmd(struct ctl *c)
 	ctx.r.club_tag =
 	    club_get(c->store, c->conf, club, c->argv[0], "subject_prefix");
 	if (store_begin(c->store) < 0) {
-		deliver_rcpt_clear(&ctx.r);
+		intake_rcpt_clear(&ctx.r);
 		return ctl_db_error(c, "begin");
 	}
 	rc = msg_mbox_foreach(c->argv[1], import_one, &ctx, &err);
-	deliver_rcpt_clear(&ctx.r);
+	intake_rcpt_clear(&ctx.r);
 	if (ctx.error) {
 		store_rollback(c->store);
 		return ctl_db_error(c, "import");

@@ -38,7 +38,7 @@
 static int sig_pipe[2] = {-1, -1};
 static const char *conf_path;
 static const struct conf *current_conf;
-static struct deliver *deliver;
+static struct intake *intake;
 static struct relay *relay;
 static struct wgate *gate; /* intake writes before the relay */
 
@@ -92,7 +92,7 @@ reload(void)
 	retired = xrealloc(retired, (nretired + 1) * sizeof(*retired));
 	retired[nretired++] = (struct conf *)current_conf;
 	current_conf = conf;
-	deliver_set_conf(deliver, conf);
+	intake_set_conf(intake, conf);
 	relay_set_conf(relay, conf);
 	log_info("configuration reloaded from %s", path);
 }
@@ -205,16 +205,16 @@ main(int argc, char **argv)
 			log_fatal(EX_OSERR, "daemon: %s", strerror(errno));
 	}
 	gate = wgate_new();
-	if (deliver_open(conf, key, gate, &deliver, &err) < 0)
+	if (intake_open(conf, key, gate, &intake, &err) < 0)
 		log_fatal(EX_UNAVAILABLE, "database %s", err);
 	if (relay_open(conf, key, gate, &relay, &err) < 0)
 		log_fatal(EX_UNAVAILABLE, "relay: %s", err);
-	deliver_set_kick(deliver, relay_kick, relay);
+	intake_set_kick(intake, relay_kick, relay);
 	log_info("mlistd %s started, domain %s", PACKAGE_VERSION, conf->domain);
 
 	{
 		struct lmtp_server_ops ops = {
-		    .deliver = deliver,
+		    .intake = intake,
 		    .sig_fd = sig_pipe[0],
 		    .conf = session_conf,
 		    .reload = reload,
@@ -224,7 +224,7 @@ main(int argc, char **argv)
 		lmtp_server_run(listeners, nl, &ops);
 	}
 	lmtp_server_close(listeners, nl);
-	deliver_close(&deliver);
+	intake_close(&intake);
 	relay_close(&relay);
 	wgate_free(&gate);
 	log_info("stopped");

@@ -100,7 +100,7 @@ static struct store *
 thread_all(const size_t *order, int64_t *club_r)
 {
 	struct store *s;
-	struct deliver_rcpt r;
+	struct intake_rcpt r;
 	char *err;
 	int fd;
 
@@ -123,8 +123,8 @@ thread_all(const size_t *order, int64_t *club_r)
 		char hash[65], *problems;
 		bool dup;
 
-		deliver_body_hash(f->raw, f->len, hash);
-		deliver_fill_in(&in, f->msg, f->raw, f->len, hash, &r,
+		intake_body_hash(f->raw, f->len, hash);
+		intake_fill_in(&in, f->msg, f->raw, f->len, hash, &r,
 				(int64_t)f->msg->date * 1000, &problems);
 		if (store_msg_insert(s, &in, NULL, &dup) < 0)
 			printf("# insert failed: %s\n", store_error(s));

@@ -111,7 +111,7 @@ notice_queue(struct store *s, const struct conf *conf, int64_t club,
 
 		build(&m, conf, club_name, title, &to[i], subject, text, html,
 		      now, &mid);
-		deliver_body_hash(m.data, m.len, hash);
+		intake_body_hash(m.data, m.len, hash);
 		memset(&in, 0, sizeof(in));
 		in.club = club;
 		in.rcpt = to[i].address;

@@ -1,6 +1,6 @@
 /*
- * deliver - from an accepted LMTP transaction to durable rows
- * (see deliver.h).
+ * intake - from an accepted LMTP transaction to durable rows
+ * (see intake.h).
  */
 #include <errno.h>
 #include <nettle/sha2.h>
@@ -37,7 +37,7 @@
    and parsed all at once (README "Decisions") */
 #define DELIVER_BATCH_BYTES (16 * 1024 * 1024)
 
-struct deliver_job {
+struct intake_job {
 	const char *raw; /* owned (fd < 0) or mapped from fd by prepare_job,
 			    until the committer is done */
 	size_t len;
@@ -46,14 +46,14 @@ struct deliver_job {
 	struct msg *msg; /* parsed by the committer */
 	struct bounce *bounce; /* judged too, for a +bounce recipient */
 	char hash[65];
-	struct deliver_rcpt *rcpts; /* the submitter's */
+	struct intake_rcpt *rcpts; /* the submitter's */
 	size_t n;
 	int64_t arrival_ms;
-	void *owner; /* handed back by deliver_reap */
-	struct deliver_job *next;
+	void *owner; /* handed back by intake_reap */
+	struct intake_job *next;
 };
 
-struct deliver {
+struct intake {
 	const struct conf *conf;
 	unsigned char key[TOKEN_KEY_LEN];
 	struct store *writer;
@@ -64,8 +64,8 @@ struct deliver {
 	pthread_mutex_t lock;
 	pthread_cond_t work;	  /* committer waits for jobs */
 	pthread_cond_t work_done; /* the checkpointer sleeps on it */
-	struct deliver_job *head, *tail;
-	struct deliver_job *done_head, *done_tail; /* for deliver_reap */
+	struct intake_job *head, *tail;
+	struct intake_job *done_head, *done_tail; /* for intake_reap */
 	int event_fd; /* counts batches put on the done list */
 	bool stopping;
 	struct store *readers[DELIVER_READERS];
@@ -79,7 +79,7 @@ struct deliver {
 
 /* reader_get - a read connection from the pool, opened on demand */
 static struct store *
-reader_get(struct deliver *d)
+reader_get(struct intake *d)
 {
 	struct store *s = NULL;
 	char *err = NULL;
@@ -106,7 +106,7 @@ reader_get(struct deliver *d)
 }
 
 static void
-reader_put(struct deliver *d, struct store *s)
+reader_put(struct intake *d, struct store *s)
 {
 	store_release(s);
 	pthread_mutex_lock(&d->lock);
@@ -117,7 +117,7 @@ reader_put(struct deliver *d, struct store *s)
 
 /* reply - set a recipient's answer */
 static void
-reply(struct deliver_rcpt *r, int code, const char *enh, const char *text)
+reply(struct intake_rcpt *r, int code, const char *enh, const char *text)
 {
 	r->code = code;
 	snprintf(r->enh, sizeof(r->enh), "%s", enh);
@@ -125,7 +125,7 @@ reply(struct deliver_rcpt *r, int code, const char *enh, const char *text)
 }
 
 void
-deliver_check_rcpt(struct deliver *d, const char *addr, struct deliver_rcpt *r)
+intake_check_rcpt(struct intake *d, const char *addr, struct intake_rcpt *r)
 {
 	const struct conf *conf = d->conf;
 	struct store *s;
@@ -194,7 +194,7 @@ out:
 }
 
 void
-deliver_rcpt_clear(struct deliver_rcpt *r)
+intake_rcpt_clear(struct intake_rcpt *r)
 {
 	free(r->addr);
 	free(r->club_tag);
@@ -202,7 +202,7 @@ deliver_rcpt_clear(struct deliver_rcpt *r)
 }
 
 void
-deliver_body_hash(const char *raw, size_t len, char out[65])
+intake_body_hash(const char *raw, size_t len, char out[65])
 {
 	struct sha256_ctx ctx;
 	unsigned char dg[SHA256_DIGEST_SIZE];
@@ -230,8 +230,8 @@ deliver_body_hash(const char *raw, size_t len, char out[65])
 }
 
 void
-deliver_fill_in(struct store_msg_in *in, const struct msg *m, const char *raw,
-		size_t len, const char *body_hash, const struct deliver_rcpt *r,
+intake_fill_in(struct store_msg_in *in, const struct msg *m, const char *raw,
+		size_t len, const char *body_hash, const struct intake_rcpt *r,
 		int64_t date_ms, char **problems_json_r)
 {
 	struct buf p = BUF_INIT;
@@ -279,7 +279,7 @@ deliver_fill_in(struct store_msg_in *in, const struct msg *m, const char *raw,
 /* fail_pending - every recipient still due a 250 gets 451 4.3.0 instead:
    nothing of the job is on disk, Postfix will retry */
 static void
-fail_pending(struct deliver_job *job, const char *text)
+fail_pending(struct intake_job *job, const char *text)
 {
 	for (size_t i = 0; i < job->n; i++) {
 		if (job->rcpts[i].code == 250)
@@ -293,8 +293,8 @@ fail_pending(struct deliver_job *job, const char *text)
    nor a club's settings for the defaults); the strings are the caller's
    either way */
 static int
-post_facts(struct deliver *d, struct store *s, const struct msg *m,
-	   const struct deliver_rcpt *r, struct post_facts *f,
+post_facts(struct intake *d, struct store *s, const struct msg *m,
+	   const struct intake_rcpt *r, struct post_facts *f,
 	   char **moderation_r, char **nonmember_r)
 {
 	struct store_member mem;
@@ -327,7 +327,7 @@ post_facts(struct deliver *d, struct store *s, const struct msg *m,
 /* store_post - a post to the club (acme@ or acme+r-KEY@): decide, store,
    and queue its copies; 0, or -1 on a database error */
 static int
-store_post(struct deliver *d, struct deliver_job *job, struct deliver_rcpt *r,
+store_post(struct intake *d, struct intake_job *job, struct intake_rcpt *r,
 	   bool *queued_r)
 {
 	struct store *s = d->writer;
@@ -375,7 +375,7 @@ store_post(struct deliver *d, struct deliver_job *job, struct deliver_rcpt *r,
 	else if (dec.verdict == POST_KEEP)
 		status = "kept";
 	reasons = dec.nreasons ? post_policy_reasons_json(&dec) : NULL;
-	deliver_fill_in(&in, job->msg, job->raw, job->len, job->hash, r,
+	intake_fill_in(&in, job->msg, job->raw, job->len, job->hash, r,
 			job->arrival_ms, &problems);
 	/* held and kept posts join a thread only once approved */
 	in.thread = dec.verdict == POST_RELAY;
@@ -413,7 +413,7 @@ out:
 /* bounce_in - a report to acme+bounce-TOKEN@: score it against the
    member and message the token names */
 static int
-bounce_in(struct deliver *d, struct deliver_job *job, struct deliver_rcpt *r,
+bounce_in(struct intake *d, struct intake_job *job, struct intake_rcpt *r,
 	  int64_t row)
 {
 	struct member_bounce_in in;
@@ -460,7 +460,7 @@ bounce_in(struct deliver *d, struct deliver_job *job, struct deliver_rcpt *r,
 /* confirm_in - acme+confirm-TOKEN@: a suspended member answering a
    probe resumes; other confirmations are kept for the control module */
 static int
-confirm_in(struct deliver *d, struct deliver_rcpt *r)
+confirm_in(struct intake *d, struct intake_rcpt *r)
 {
 	char arg[65];
 	int64_t member;
@@ -478,7 +478,7 @@ confirm_in(struct deliver *d, struct deliver_rcpt *r)
 
 /* commit_job - write one job's rows inside the open batch transaction */
 static void
-commit_job(struct deliver *d, struct deliver_job *job, bool *queued_r)
+commit_job(struct intake *d, struct intake_job *job, bool *queued_r)
 {
 	struct store *s = d->writer;
 
@@ -487,7 +487,7 @@ commit_job(struct deliver *d, struct deliver_job *job, bool *queued_r)
 		return;
 	}
 	for (size_t i = 0; i < job->n; i++) {
-		struct deliver_rcpt *r = &job->rcpts[i];
+		struct intake_rcpt *r = &job->rcpts[i];
 		struct store_msg_in in;
 		char *problems;
 		bool dup;
@@ -501,7 +501,7 @@ commit_job(struct deliver *d, struct deliver_job *job, bool *queued_r)
 				goto fail;
 			continue;
 		}
-		deliver_fill_in(&in, job->msg, job->raw, job->len, job->hash, r,
+		intake_fill_in(&in, job->msg, job->raw, job->len, job->hash, r,
 				job->arrival_ms, &problems);
 		rc = store_msg_insert(s, &in, &id, &dup);
 		free(problems);
@@ -533,7 +533,7 @@ fail:
    bytes, and work on unauthenticated input never runs while the write
    lock is held (a slow message must not delay the others' commit) */
 static void
-prepare_job(struct deliver_job *job)
+prepare_job(struct intake_job *job)
 {
 	if (job->fd >= 0 && (job->raw = spool_map(job->fd, job->len)) == NULL) {
 		log_warn("spool: cannot map a message of %zu bytes: %s",
@@ -547,7 +547,7 @@ prepare_job(struct deliver_job *job)
 		return;
 	}
 	job->msg = msg_parse(job->raw, job->len);
-	deliver_body_hash(job->raw, job->len, job->hash);
+	intake_body_hash(job->raw, job->len, job->hash);
 	for (size_t i = 0; i < job->n; i++)
 		if (job->rcpts[i].code == 250 &&
 		    job->rcpts[i].form.role == ADDR_BOUNCE) {
@@ -559,10 +559,10 @@ prepare_job(struct deliver_job *job)
 /* finish_job - log the intake outcome, one line per recipient in one
    format, and drop what only the committer needed */
 static void
-finish_job(struct deliver_job *job, unsigned long long commit)
+finish_job(struct intake_job *job, unsigned long long commit)
 {
 	for (size_t i = 0; i < job->n; i++) {
-		const struct deliver_rcpt *r = &job->rcpts[i];
+		const struct intake_rcpt *r = &job->rcpts[i];
 
 		/* commit= names the transaction: messages sharing one
 		   share its fsync (group commit) */
@@ -587,10 +587,10 @@ finish_job(struct deliver_job *job, unsigned long long commit)
 
 /* take_batch - the first waiting jobs, up to DELIVER_BATCH_BYTES in all
    but at least one; called with the lock held */
-static struct deliver_job *
-take_batch(struct deliver *d, struct deliver_job **last_r)
+static struct intake_job *
+take_batch(struct intake *d, struct intake_job **last_r)
 {
-	struct deliver_job *first = d->head, *j = first;
+	struct intake_job *first = d->head, *j = first;
 	size_t bytes = j->len;
 
 	while (j->next && bytes + j->next->len <= DELIVER_BATCH_BYTES) {
@@ -609,12 +609,12 @@ take_batch(struct deliver *d, struct deliver_job **last_r)
 static void *
 committer(void *arg)
 {
-	struct deliver *d = arg;
+	struct intake *d = arg;
 	unsigned long long commits = 0;
 
 	pthread_mutex_lock(&d->lock);
 	for (;;) {
-		struct deliver_job *batch, *last, *j;
+		struct intake_job *batch, *last, *j;
 		bool wake, queued = false;
 		int njobs = 0;
 
@@ -684,7 +684,7 @@ committer(void *arg)
 static void *
 checkpoint_loop(void *arg)
 {
-	struct deliver *d = arg;
+	struct intake *d = arg;
 	struct timespec until;
 
 	pthread_mutex_lock(&d->lock);
@@ -708,10 +708,10 @@ checkpoint_loop(void *arg)
 }
 
 void
-deliver_submit(struct deliver *d, struct buf *msg, int fd, size_t len,
-	       struct deliver_rcpt *rcpts, size_t n, void *owner)
+intake_submit(struct intake *d, struct buf *msg, int fd, size_t len,
+	       struct intake_rcpt *rcpts, size_t n, void *owner)
 {
-	struct deliver_job *job = xcalloc(1, sizeof(*job));
+	struct intake_job *job = xcalloc(1, sizeof(*job));
 
 	job->fd = fd;
 	job->len = len;
@@ -743,15 +743,15 @@ deliver_submit(struct deliver *d, struct buf *msg, int fd, size_t len,
 }
 
 int
-deliver_event_fd(const struct deliver *d)
+intake_event_fd(const struct intake *d)
 {
 	return d->event_fd;
 }
 
 void
-deliver_reap(struct deliver *d, void (*done)(void *owner))
+intake_reap(struct intake *d, void (*done)(void *owner))
 {
-	struct deliver_job *j;
+	struct intake_job *j;
 	uint64_t v;
 
 	/* drain the counter before taking the list: a batch published
@@ -763,7 +763,7 @@ deliver_reap(struct deliver *d, void (*done)(void *owner))
 	d->done_head = d->done_tail = NULL;
 	pthread_mutex_unlock(&d->lock);
 	while (j) {
-		struct deliver_job *next = j->next;
+		struct intake_job *next = j->next;
 
 		done(j->owner);
 		free(j);
@@ -772,10 +772,10 @@ deliver_reap(struct deliver *d, void (*done)(void *owner))
 }
 
 int
-deliver_open(const struct conf *conf, const unsigned char key[TOKEN_KEY_LEN],
-	     struct wgate *gate, struct deliver **d_r, char **error_r)
+intake_open(const struct conf *conf, const unsigned char key[TOKEN_KEY_LEN],
+	     struct wgate *gate, struct intake **d_r, char **error_r)
 {
-	struct deliver *d = xcalloc(1, sizeof(*d));
+	struct intake *d = xcalloc(1, sizeof(*d));
 
 	d->conf = conf;
 	d->gate = gate;
@@ -815,7 +815,7 @@ deliver_open(const struct conf *conf, const unsigned char key[TOKEN_KEY_LEN],
 }
 
 void
-deliver_set_kick(struct deliver *d, void (*kick)(void *), void *arg)
+intake_set_kick(struct intake *d, void (*kick)(void *), void *arg)
 {
 	pthread_mutex_lock(&d->lock);
 	d->kick = kick;
@@ -824,7 +824,7 @@ deliver_set_kick(struct deliver *d, void (*kick)(void *), void *arg)
 }
 
 void
-deliver_set_conf(struct deliver *d, const struct conf *conf)
+intake_set_conf(struct intake *d, const struct conf *conf)
 {
 	pthread_mutex_lock(&d->lock);
 	d->conf = conf;
@@ -832,9 +832,9 @@ deliver_set_conf(struct deliver *d, const struct conf *conf)
 }
 
 void
-deliver_close(struct deliver **dp)
+intake_close(struct intake **dp)
 {
-	struct deliver *d = *dp;
+	struct intake *d = *dp;
 
 	if (d == NULL)
 		return;
@@ -852,7 +852,7 @@ deliver_close(struct deliver **dp)
 	store_close(&d->writer);
 	/* jobs finished after the loop's last reap: their owners are gone */
 	while (d->done_head) {
-		struct deliver_job *next = d->done_head->next;
+		struct intake_job *next = d->done_head->next;
 
 		free(d->done_head);
 		d->done_head = next;

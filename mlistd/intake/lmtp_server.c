@@ -165,7 +165,7 @@ lmtp_server_close(struct lmtp_listener *l, size_t n)
 /* epoll tags below this are not connections */
 enum {
 	TAG_SIGNAL,
-	TAG_DELIVER,
+	TAG_INTAKE,
 	TAG_LISTENER, /* + listener index */
 };
 
@@ -408,7 +408,7 @@ accept_some(struct lmtp_loop *loop, size_t i)
 		c->fd = fd;
 		c->last_input = loop->now;
 		c->session =
-		    lmtp_session_new(loop->ops->conf(), loop->ops->deliver, c);
+		    lmtp_session_new(loop->ops->conf(), loop->ops->intake, c);
 		ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
 		ev.data.ptr = c;
 		if (epoll_ctl(loop->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
@@ -522,7 +522,7 @@ lmtp_server_run(struct lmtp_listener *l, size_t n,
 	if ((loop.ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		log_fatal(EX_OSERR, "epoll_create1: %s", strerror(errno));
 	watch(&loop, ops->sig_fd, TAG_SIGNAL);
-	watch(&loop, deliver_event_fd(ops->deliver), TAG_DELIVER);
+	watch(&loop, intake_event_fd(ops->intake), TAG_INTAKE);
 	for (size_t i = 0; i < n; i++) {
 		(void)fcntl(l[i].fd, F_SETFL,
 			    fcntl(l[i].fd, F_GETFL) | O_NONBLOCK);
@@ -545,8 +545,8 @@ lmtp_server_run(struct lmtp_listener *l, size_t n,
 
 			if (tag == TAG_SIGNAL)
 				on_signals(&loop);
-			else if (tag == TAG_DELIVER)
-				deliver_reap(ops->deliver, on_committed);
+			else if (tag == TAG_INTAKE)
+				intake_reap(ops->intake, on_committed);
 			else if (tag < TAG_LISTENER + n) {
 				if (!loop.stopping)
 					accept_some(&loop, tag - TAG_LISTENER);

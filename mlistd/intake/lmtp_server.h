@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 struct conf;
-struct deliver;
+struct intake;
 
 struct lmtp_listener {
 	int fd;
@@ -27,7 +27,7 @@ void lmtp_server_close(struct lmtp_listener *l, size_t n);
 #define LMTP_STOP_GRACE 30    /* seconds for open transactions at SIGTERM */
 
 struct lmtp_server_ops {
-	struct deliver *deliver;
+	struct intake *intake;
 	int sig_fd; /* self-pipe: one byte per signal number */
 	/* the configuration for new sessions */
 	const struct conf *(*conf)(void);

@@ -32,7 +32,7 @@ int lmtp_idle_timeout = LMTP_IDLE_TIMEOUT;
 
 struct lmtp_session {
 	const struct conf *conf;
-	struct deliver *deliver;
+	struct intake *intake;
 	void *owner;
 	enum lmtp_state state;
 	struct buf out;
@@ -44,7 +44,7 @@ struct lmtp_session {
 	bool lhlo;
 	bool mail;
 	size_t size_hint;
-	struct deliver_rcpt *rcpts;
+	struct intake_rcpt *rcpts;
 	size_t nrcpts;
 	size_t naccepted;
 	int errors;
@@ -79,7 +79,7 @@ static void
 reset(struct lmtp_session *s)
 {
 	for (size_t i = 0; i < s->nrcpts; i++)
-		deliver_rcpt_clear(&s->rcpts[i]);
+		intake_rcpt_clear(&s->rcpts[i]);
 	free(s->rcpts);
 	s->rcpts = NULL;
 	s->nrcpts = s->naccepted = 0;
@@ -170,7 +170,7 @@ static void
 cmd_rcpt(struct lmtp_session *s, char *arg)
 {
 	char *path, *rest;
-	struct deliver_rcpt r;
+	struct intake_rcpt r;
 
 	if (!s->mail) {
 		say(s, "503 5.5.1 send MAIL first");
@@ -185,10 +185,10 @@ cmd_rcpt(struct lmtp_session *s, char *arg)
 		say(s, "452 4.5.3 too many recipients");
 		return;
 	}
-	deliver_check_rcpt(s->deliver, path, &r);
+	intake_check_rcpt(s->intake, path, &r);
 	say(s, "%d %s <%s>: %s", r.code, r.enh, r.addr, r.text);
 	if (r.code != 250) {
-		deliver_rcpt_clear(&r);
+		intake_rcpt_clear(&r);
 		return;
 	}
 	s->rcpts = xrealloc(s->rcpts, (s->nrcpts + 1) * sizeof(*s->rcpts));
@@ -247,7 +247,7 @@ data_end(struct lmtp_session *s)
 		}
 	s->in_data = false;
 	s->state = LMTP_COMMITTING;
-	deliver_submit(s->deliver, &s->msg.mem, s->msg.fd, s->msg.len,
+	intake_submit(s->intake, &s->msg.mem, s->msg.fd, s->msg.len,
 		       s->rcpts, s->nrcpts, s->owner);
 	s->msg.fd = -1; /* the committer's now */
 }
@@ -405,7 +405,7 @@ void
 lmtp_session_committed(struct lmtp_session *s)
 {
 	for (size_t i = 0; i < s->nrcpts; i++) {
-		struct deliver_rcpt *r = &s->rcpts[i];
+		struct intake_rcpt *r = &s->rcpts[i];
 
 		say(s, "%d %s <%s>: %s", r->code, r->enh, r->addr, r->text);
 	}
@@ -439,13 +439,13 @@ lmtp_session_output(struct lmtp_session *s)
 }
 
 struct lmtp_session *
-lmtp_session_new(const struct conf *conf, struct deliver *d, void *owner)
+lmtp_session_new(const struct conf *conf, struct intake *d, void *owner)
 {
 	struct lmtp_session *s = xcalloc(1, sizeof(*s));
 	char *db;
 
 	s->conf = conf;
-	s->deliver = d;
+	s->intake = d;
 	s->owner = owner;
 	s->state = LMTP_OPEN;
 	s->msg.fd = -1;

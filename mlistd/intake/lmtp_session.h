@@ -14,7 +14,7 @@
 
 struct buf;
 struct conf;
-struct deliver;
+struct intake;
 
 #define LMTP_LINE_MAX 512 /* command line incl. CRLF (RFC 5321) */
 #define LMTP_MAX_RCPTS 1000
@@ -33,9 +33,9 @@ enum lmtp_state {
 struct lmtp_session;
 
 /* lmtp_session_new - a session with its greeting buffered; owner is what
-   the deliver completion hands back (see lmtp_session_committed) */
+   the intake completion hands back (see lmtp_session_committed) */
 struct lmtp_session *lmtp_session_new(const struct conf *conf,
-				      struct deliver *d, void *owner);
+				      struct intake *d, void *owner);
 void lmtp_session_free(struct lmtp_session **s);
 
 /* lmtp_session_feed - consume input; returns how many bytes were used.
