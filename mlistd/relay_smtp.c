@@ -408,6 +408,13 @@ smtp_use_ssl(const char *tls)
 	return CURLUSESSL_TRY;
 }
 
+/* smtp_tls_verify - whether the relay's certificate must verify */
+static bool
+smtp_tls_verify(const char *tls)
+{
+	return tls != NULL && strcmp(tls, "require") == 0;
+}
+
 /* Each option in turn until one fails; rc holds the first failure. */
 #define SMTP_SETOPT(c, rc, opt, val)                                           \
 	do {                                                                   \
@@ -449,6 +456,13 @@ smtp_setup(struct relay_smtp *r, const struct relay_smtp_opts *o,
 	SMTP_SETOPT(c, rc, CURLOPT_VERBOSE, 1L);
 	if (str_has_prefix_ci(o->url, "smtp://"))
 		SMTP_SETOPT(c, rc, CURLOPT_USE_SSL, smtp_use_ssl(o->tls));
+	/* try is Postfix's "may": a relay's self-signed certificate (a
+	   stock Debian Postfix's snakeoil) still encrypts; only require
+	   verifies the certificate and the host name */
+	if (!smtp_tls_verify(o->tls)) {
+		SMTP_SETOPT(c, rc, CURLOPT_SSL_VERIFYPEER, 0L);
+		SMTP_SETOPT(c, rc, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
 	if (o->ca_file != NULL && *o->ca_file != '\0')
 		SMTP_SETOPT(c, rc, CURLOPT_CAINFO, o->ca_file);
 	if (r->want_auth) {

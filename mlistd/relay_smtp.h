@@ -21,8 +21,10 @@
 
 struct relay_smtp_opts {
 	const char *url;      /* smtp://host:port or smtps://host:port */
-	const char *tls;      /* "off" | "try" | "require" (smtp:// only);
-				 NULL = "try" */
+	const char *tls;      /* "off" | "try" | "require": STARTTLS on
+				 smtp://; only "require" verifies the
+				 certificate and host name (smtps://
+				 too); NULL = "try" */
 	const char *ca_file;  /* NULL/"" = system default */
 	const char *user;     /* NULL/"" = no AUTH */
 	const char *password; /* read by the caller from relay_password_file */
