@@ -418,6 +418,8 @@ class Sink:
         """[(mail_from, [rcpts], message bytes)] of complete dumps."""
         out = []
         for n in sorted(os.listdir(self.dir)):
+            if n.startswith("."):       # a stub's dump being written
+                continue
             with open(os.path.join(self.dir, n), "rb") as f:
                 data = f.read()
             head, sep, msg = data.partition(b"\n\n")
@@ -446,6 +448,33 @@ class Sink:
                 return True
             time.sleep(0.05)
         return False
+
+
+class Stub(Sink):
+    """smtp_stub.py on 127.0.0.1: refuse maps recipients to the reply
+    their RCPT gets (the others are accepted); messages() as Sink's.
+    Stopped by its PID at exit."""
+
+    def __init__(self, refuse=None, port=None):
+        self.port = port or free_port()
+        self.dir = mkdtemp()
+        argv = [sys.executable, os.path.join(tests_dir(), "smtp_stub.py"),
+                str(self.port), self.dir]
+        argv += ["%s=%s" % kv for kv in (refuse or {}).items()]
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL)
+        _state["sinks"].append(self)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port),
+                                         0.5).close()
+                return
+            except OSError:
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.05)
+        raise RuntimeError("smtp_stub did not start on %d" % self.port)
 
 
 def b36(n):
