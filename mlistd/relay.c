@@ -304,7 +304,18 @@ health_from(struct relay *r, const struct relay_result *res, bool ours)
 	pthread_mutex_unlock(&r->lock);
 }
 
-/* health_save - the relay's state for mlistctl queue, when it changed */
+/* health_unsaved - the state's write failed or was rolled back */
+static void
+health_unsaved(struct relay *r)
+{
+	pthread_mutex_lock(&r->lock);
+	r->health.dirty = true;
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* health_save - the relay's state for mlistctl queue, when it changed;
+   inside record()'s transaction when there are outcomes, so it adds no
+   wait of its own on a busy database */
 static void
 health_save(struct relay *r)
 {
@@ -325,8 +336,10 @@ health_save(struct relay *r)
 	st.since = r->health.since;
 	st.checked = clock_now();
 	pthread_mutex_unlock(&r->lock);
-	if (store_relay_status_set(r->store, &st) < 0)
+	if (store_relay_status_set(r->store, &st) < 0) {
 		log_warn("relay: store: %s", store_error(r->store));
+		health_unsaved(r);
+	}
 }
 
 /* backend - a sender's connection */
@@ -717,10 +730,12 @@ record(struct relay *r, struct relay_item *list)
 		it->next = keep;
 		keep = it;
 	}
+	health_save(r);
 	if (store_commit(r->store) < 0) {
 		log_warn("relay: commit: %s (outcomes kept for the next try)",
 			 store_error(r->store));
 		store_rollback(r->store);
+		health_unsaved(r);
 		for (it = done; it; it = next) {
 			next = it->next;
 			it->next = keep;
@@ -842,8 +857,11 @@ dispatcher(void *arg)
 			t->next = done;
 			done = r->unrecorded;
 		}
+		/* outcomes save the relay's state with them; a check's
+		   result alone is saved here */
+		if (done == NULL)
+			health_save(r);
 		r->unrecorded = record(r, done);
-		health_save(r);
 		if (want)
 			claim(r);
 		if (!r->stopping &&
