@@ -927,8 +927,8 @@ cc_names(const char *v, size_t n, const char *addr)
 
 	if (mailimf_address_list_parse(s, n, &idx, &al) != MAILIMF_NO_ERROR)
 		al = NULL;
-	for (clistiter *it = al ? clist_begin(al->ad_list) : NULL;
-	     it && !found; it = clist_next(it)) {
+	for (clistiter *it = al ? clist_begin(al->ad_list) : NULL; it && !found;
+	     it = clist_next(it)) {
 		const struct mailimf_address *ad = clist_content(it);
 		const struct mailimf_mailbox_list *g;
 
@@ -960,8 +960,8 @@ put_cc(struct buf *b, const char *w, const struct field *f,
 	}
 	colon = w + f->start + f->name_len;
 	colon = memchr(colon, ':', (size_t)(w + f->end - colon));
-	if (colon && cc_names(colon + 1, (size_t)(w + f->end - colon - 1),
-			      a->addr)) {
+	if (colon &&
+	    cc_names(colon + 1, (size_t)(w + f->end - colon - 1), a->addr)) {
 		copy_field(b, w, f);
 		return;
 	}

@@ -30,9 +30,9 @@
 #define RELAY_BOUNCE_LIFE (30 * 86400)
 #define RELAY_UNSUB_LIFE (365 * 86400)
 #define RELAY_HELD_LIFE (14 * 86400) /* SPEC 4: moderation tokens */
-#define RELAY_TIMEOUT 60	     /* seconds for a reply, end of data aside */
-#define RELAY_DOT_TIMEOUT 600	     /* RFC 5321 4.5.3.2.6 */
-#define RELAY_STOP_GRACE 30 /* a stop waits this long for end of data */
+#define RELAY_TIMEOUT 60      /* seconds for a reply, end of data aside */
+#define RELAY_DOT_TIMEOUT 600 /* RFC 5321 4.5.3.2.6 */
+#define RELAY_STOP_GRACE 30   /* a stop waits this long for end of data */
 
 /* the part of a message's copies common to every recipient */
 struct relay_copy {
@@ -58,9 +58,9 @@ struct relay_item {
    cause is logged once, not once per copy (SPEC 7); under the lock */
 struct relay_health {
 	bool known, ok;
-	bool dirty;	  /* to be written for mlistctl queue */
-	char key[48];	  /* the cause: transport, stage, code */
-	char cause[600];  /* its words, as first seen */
+	bool dirty;	 /* to be written for mlistctl queue */
+	char key[48];	 /* the cause: transport, stage, code */
+	char cause[600]; /* its words, as first seen */
 	time_t since;
 };
 
@@ -621,15 +621,15 @@ record_retry(struct relay *r, struct relay_item *it, bool ours,
 		   not once per copy */
 		if (!ours)
 			outcome_line(it, relay, "deferred", reply);
-		return store_queue_defer(r->store, it->q.id,
-					 it->q.attempts + 1, first, next,
-					 reply, ours);
+		return store_queue_defer(r->store, it->q.id, it->q.attempts + 1,
+					 first, next, reply, ours);
 	}
 	if (refused)
 		record_bounce(r, it, BOUNCE_SOFT, "4.4.7", reply);
 	why = xasprintf("%s%s", reply,
-			refused ? "" : "; failed on our side only: not "
-				       "counted against the member");
+			refused ? ""
+				: "; failed on our side only: not "
+				  "counted against the member");
 	outcome_line(it, relay, "expired", why);
 	free(why);
 	return store_queue_done(r->store, it->q.id);

@@ -106,8 +106,9 @@ relay_policy_ours(int transport, int smtp_code, const char *enhanced,
 	    (strcmp(stage, "RCPT") != 0 && strcmp(stage, "DOT") != 0))
 		return true;
 	/* x.1.7, x.1.8: our sender's address */
-	if (*e && (strncmp(e + 1, ".1.7", 4) == 0 ||
-		   strncmp(e + 1, ".1.8", 4) == 0) &&
+	if (*e &&
+	    (strncmp(e + 1, ".1.7", 4) == 0 ||
+	     strncmp(e + 1, ".1.8", 4) == 0) &&
 	    !isdigit((unsigned char)e[5]))
 		return true;
 	for (size_t i = 0; i < sizeof(denied) / sizeof(denied[0]); i++)

@@ -521,9 +521,9 @@ smtp_setup(struct relay_smtp *r, const struct relay_smtp_opts *o,
 		    o->connect_timeout_s > 0 ? o->connect_timeout_s
 					     : (long)SMTP_CONNECT_TIMEOUT);
 	/* smtp_progress keeps the limits; curl's only backs it up */
-	SMTP_SETOPT(c, rc, CURLOPT_SERVER_RESPONSE_TIMEOUT,
-		    (r->timeout > r->dot_timeout ? r->timeout : r->dot_timeout) +
-			60L);
+	SMTP_SETOPT(
+	    c, rc, CURLOPT_SERVER_RESPONSE_TIMEOUT,
+	    (r->timeout > r->dot_timeout ? r->timeout : r->dot_timeout) + 60L);
 	SMTP_SETOPT(c, rc, CURLOPT_XFERINFOFUNCTION, smtp_progress);
 	SMTP_SETOPT(c, rc, CURLOPT_XFERINFODATA, r);
 	SMTP_SETOPT(c, rc, CURLOPT_NOPROGRESS, 0L);

@@ -32,13 +32,13 @@ struct relay_smtp_opts {
 	const char *password; /* read by the caller from relay_password_file */
 	const char *helo;     /* name for EHLO (the list domain); NULL/"" =
 				 this host's name */
-	long connect_timeout_s; /* TCP connect (and TLS handshake);
-				   0 = 30 s */
-	long timeout_s;		/* each wait for a reply but the end-of-data
-				   one, and any stall sending; 0 = 300 s */
-	long dot_timeout_s;	/* the end-of-data reply; 0 = 600 s (RFC
-				   5321 4.5.3.2.6: a relay may filter the
-				   message before it answers) */
+	long connect_timeout_s;	 /* TCP connect (and TLS handshake);
+				    0 = 30 s */
+	long timeout_s;		 /* each wait for a reply but the end-of-data
+				    one, and any stall sending; 0 = 300 s */
+	long dot_timeout_s;	 /* the end-of-data reply; 0 = 600 s (RFC
+				    5321 4.5.3.2.6: a relay may filter the
+				    message before it answers) */
 	const atomic_bool *stop; /* once true, a send ends at once (the
 				    copy is left to a later try) unless
 				    it waits for its end-of-data reply:

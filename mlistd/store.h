@@ -265,7 +265,7 @@ struct store_queue_item {
 struct store_relay_status {
 	char *relay; /* host:port */
 	bool ok;
-	char *cause; /* why not ok, NULL when ok */
+	char *cause;	/* why not ok, NULL when ok */
 	time_t since;	/* of this state */
 	time_t checked; /* last seen */
 };

@@ -186,11 +186,11 @@ int
 store_queue_defer(struct store *s, int64_t id, int attempts, time_t first_try,
 		  time_t next, const char *error, bool ours)
 {
-	sqlite3_stmt *st = store_stmt(
-	    s, "UPDATE queue SET status = 'pending', attempts = ?, "
-	       "first_try = ?, next_attempt = ?, last_error = ?, "
-	       "side = iif(?6, 'relay', 'recipient'), "
-	       "refused = refused OR NOT ?6 WHERE id = ?5");
+	sqlite3_stmt *st =
+	    store_stmt(s, "UPDATE queue SET status = 'pending', attempts = ?, "
+			  "first_try = ?, next_attempt = ?, last_error = ?, "
+			  "side = iif(?6, 'relay', 'recipient'), "
+			  "refused = refused OR NOT ?6 WHERE id = ?5");
 
 	if (st == NULL)
 		return -1;

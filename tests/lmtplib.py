@@ -391,6 +391,9 @@ class Sink:
                                      stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         _state["sinks"].append(self)
+        self._wait_listening("smtp-sink")
+
+    def _wait_listening(self, what):
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
@@ -401,7 +404,7 @@ class Sink:
                 if self.proc.poll() is not None:
                     break
                 time.sleep(0.05)
-        raise RuntimeError("smtp-sink did not start on %d" % self.port)
+        raise RuntimeError("%s did not start on %d" % (what, self.port))
 
     def stop(self):
         p = self.proc
@@ -464,17 +467,32 @@ class Stub(Sink):
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL)
         _state["sinks"].append(self)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port),
-                                         0.5).close()
-                return
-            except OSError:
-                if self.proc.poll() is not None:
-                    break
-                time.sleep(0.05)
-        raise RuntimeError("smtp_stub did not start on %d" % self.port)
+        self._wait_listening("smtp_stub")
+
+
+def club(d, members, **settings):
+    """Club acme with settings, members unmoderated."""
+    d.ctl("club", "create", "acme", "--title", "Acme Club", check=True)
+    for k, v in settings.items():
+        d.ctl("club", "set", "acme", k, v, check=True)
+    for m in members:
+        d.ctl("member", "add", "acme", m, check=True)
+        d.ctl("member", "set", "acme", m, "moderated", "no", check=True)
+
+
+def post(d, frm, msgid, subject, body=b"Hello all\r\n", extra=b"",
+         rcpt="acme@" + DOMAIN):
+    """One message over LMTP; the reply after DATA (or None)."""
+    raw = (b"From: " + frm.encode() + b"\r\nTo: acme@" + DOMAIN.encode() +
+           b"\r\nSubject: " + subject.encode() + b"\r\nMessage-ID: " +
+           msgid.encode() + b"\r\nDate: Mon, 10 Mar 2025 08:00:00 +0100\r\n"
+           + extra + b"\r\n" + body)
+    with d.client() as c:
+        c.reply()
+        c.lhlo()
+        _, _, _, after = c.transaction("bounce@example.com", [rcpt],
+                                       data_encode(raw)[0])
+    return after[0] if after else None
 
 
 def b36(n):

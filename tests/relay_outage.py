@@ -36,7 +36,6 @@ t = L.Tap()
 if not os.path.exists("/usr/sbin/smtp-sink"):
     t.skip_all("smtp-sink not installed (Debian package postfix)")
 
-DOM = L.DOMAIN
 NOW = "2030-01-07T10:00:00Z"
 T0 = 1894010400  # NOW as a Unix time
 DAY = 86400
@@ -44,25 +43,6 @@ DAY = 86400
 
 def iso(ts):
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
-
-
-def post(d, frm, msgid):
-    raw = (b"From: " + frm.encode() + b"\r\nTo: acme@" + DOM.encode() +
-           b"\r\nSubject: Outage\r\nMessage-ID: " + msgid.encode() +
-           b"\r\n\r\nHello\r\n")
-    with d.client() as c:
-        c.reply()
-        c.lhlo()
-        _, _, _, after = c.transaction("bounce@example.com", ["acme@" + DOM],
-                                       L.data_encode(raw)[0])
-    return after[0] if after else None
-
-
-def club(d, members):
-    d.ctl("club", "create", "acme", check=True)
-    for m in members:
-        d.ctl("member", "add", "acme", m, check=True)
-        d.ctl("member", "set", "acme", m, "moderated", "no", check=True)
 
 
 def wait_log(d, regex, timeout=20):
@@ -87,11 +67,11 @@ down = r"relay smtp://127\.0\.0\.1:%d: cannot connect: " \
     r"Connection refused" % port
 d = L.Daemon(extra=relay_conf(port))
 os.environ["MLISTD_NOW"] = NOW
-club(d, members)
+L.club(d, members)
 d.start()
 t.ok(wait_log(d, down), "at start, before any copy: one line names the "
      "relay and the cause")
-r = post(d, "alice@example.org", "<o1@example.com>")
+r = L.post(d, "alice@example.org", "<o1@example.com>", "Outage")
 t.like(r.text if r else "", r"3 copies queued",
        "intake works while the relay is down")
 t.ok(d.wait_queue(lambda q: len(q) == 3 and
@@ -137,7 +117,7 @@ t.is_(d.sql("SELECT address, bounce_score, status FROM members "
 post_port = port
 del os.environ["MLISTD_NOW"]
 d.start()
-post(d, "alice@example.org", "<o2@example.com>")
+L.post(d, "alice@example.org", "<o2@example.com>", "Outage")
 t.ok(d.wait_queue(lambda q: len(q) == 3 and
                   all(i["attempts"] == 1 for i in q), 30),
      "a new post waits for the relay")
@@ -158,9 +138,9 @@ sink.stop()
 stub = L.Stub({"bob@example.org": "450 4.2.2 Mailbox full"})
 d = L.Daemon(extra=relay_conf(stub.port))
 os.environ["MLISTD_NOW"] = NOW
-club(d, members)
+L.club(d, members)
 d.start()
-post(d, "alice@example.org", "<r1@example.com>")
+L.post(d, "alice@example.org", "<r1@example.com>", "Outage")
 t.ok(d.wait_queue(lambda q: len(q) == 1 and q[0]["attempts"] == 1, 30),
      "450 at RCPT for bob: his copy stays queued")
 t.ok(stub.wait_count(2, 10), "alice and carol got theirs")
@@ -191,10 +171,10 @@ mute = socket.socket()
 mute.bind(("127.0.0.1", 0))
 mute.listen(16)                 # connections wait, never a greeting
 d = L.Daemon(extra=relay_conf(mute.getsockname()[1]))
-club(d, ["alice@example.org"])
+L.club(d, ["alice@example.org"])
 t0 = time.monotonic()
 d.start()
-r = post(d, "alice@example.org", "<m1@example.com>")
+r = L.post(d, "alice@example.org", "<m1@example.com>", "Mute")
 t.like(r.text if r else "", r"1 cop(y|ies) queued",
        "a mute relay: the post is accepted all the same")
 t.ok(time.monotonic() - t0 < 15, "start and intake did not wait for the "

@@ -43,27 +43,7 @@ if not os.path.exists("/usr/sbin/smtp-sink"):
 DOM = L.DOMAIN
 
 
-def post(d, frm, msgid, subject, body=b"Hello all\r\n", extra=b"",
-         rcpt="acme@" + DOM):
-    raw = (b"From: " + frm.encode() + b"\r\nTo: acme@" + DOM.encode() +
-           b"\r\nSubject: " + subject.encode() + b"\r\nMessage-ID: " +
-           msgid.encode() + b"\r\nDate: Mon, 10 Mar 2025 08:00:00 +0100\r\n"
-           + extra + b"\r\n" + body)
-    with d.client() as c:
-        c.reply()
-        c.lhlo()
-        _, _, _, after = c.transaction("bounce@example.com", [rcpt],
-                                       L.data_encode(raw)[0])
-    return after[0] if after else None
-
-
-def club(d, members, **settings):
-    d.ctl("club", "create", "acme", "--title", "Acme Club", check=True)
-    for k, v in settings.items():
-        d.ctl("club", "set", "acme", k, v, check=True)
-    for m in members:
-        d.ctl("member", "add", "acme", m, check=True)
-        d.ctl("member", "set", "acme", m, "moderated", "no", check=True)
+post, club = L.post, L.club
 
 
 def relay_conf(sink_port, *more):

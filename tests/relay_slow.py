@@ -25,26 +25,7 @@ t = L.Tap()
 if not os.path.exists("/usr/sbin/smtp-sink"):
     t.skip_all("smtp-sink not installed (Debian package postfix)")
 
-DOM = L.DOMAIN
 DELAY = 90
-
-
-def post(d, frm, msgid):
-    raw = (b"From: " + frm.encode() + b"\r\nTo: acme@" + DOM.encode() +
-           b"\r\nSubject: Slow\r\nMessage-ID: " + msgid.encode() +
-           b"\r\n\r\nHello\r\n")
-    with d.client() as c:
-        c.reply()
-        c.lhlo()
-        c.transaction("bounce@example.com", ["acme@" + DOM],
-                      L.data_encode(raw)[0])
-
-
-def club(d, members):
-    d.ctl("club", "create", "acme", check=True)
-    for m in members:
-        d.ctl("member", "add", "acme", m, check=True)
-        d.ctl("member", "set", "acme", m, "moderated", "no", check=True)
 
 
 def slow_daemon(members):
@@ -52,7 +33,7 @@ def slow_daemon(members):
     d = L.Daemon(extra=["relay = smtp://127.0.0.1:%d" % sink.port,
                         "relay_tls = off",
                         "relay_concurrency = %d" % len(members)])
-    club(d, members)
+    L.club(d, members)
     d.start()
     return sink, d
 
@@ -62,8 +43,8 @@ pair = ["alice@example.org", "bob@example.org"]
 sink1, d1 = slow_daemon(pair)
 sink2, d2 = slow_daemon(["carol@example.org"])
 t_start = time.monotonic()
-post(d1, "alice@example.org", "<slow1@example.com>")
-post(d2, "carol@example.org", "<slow2@example.com>")
+L.post(d1, "alice@example.org", "<slow1@example.com>", "Slow")
+L.post(d2, "carol@example.org", "<slow2@example.com>", "Slow")
 
 # part 2: the copy is waiting for its end-of-data reply once dumped
 t.ok(sink2.wait_count(1, 30), "part 2: the copy went out, the relay is "

@@ -227,8 +227,7 @@ static const struct scase {
     {0, 451, "4.7.1", "DOT", "content deferred", false,
      "4xx after the end of data"},
     {0, 550, "5.1.1", "RCPT", "no such user", false, "5xx at RCPT"},
-    {0, 450, "4.1.17", "RCPT", "odd detail", false,
-     "4.1.17 is not 4.1.7"},
+    {0, 450, "4.1.17", "RCPT", "odd detail", false, "4.1.17 is not 4.1.7"},
 };
 
 int

@@ -328,6 +328,25 @@ as_dumped(const char *msg, size_t len)
 	return out;
 }
 
+/* relay_with - a handle for the sink at port with options o */
+static struct relay_smtp *
+relay_with(struct relay_smtp_opts *o, int port)
+{
+	struct relay_smtp *r = NULL;
+	char url[64], *error = NULL;
+
+	snprintf(url, sizeof(url), "smtp://127.0.0.1:%d", port);
+	o->url = url;
+	o->helo = "lists.example.org";
+	o->connect_timeout_s = 5;
+	if (relay_smtp_open(o, &r, &error) < 0) {
+		printf("# relay_smtp_open: %s\n", error);
+		free(error);
+		abort();
+	}
+	return r;
+}
+
 /* relay_to - a handle for the sink at port */
 static struct relay_smtp *
 relay_to(int port, const char *tls, const char *user, long timeout_s)
@@ -336,21 +355,10 @@ relay_to(int port, const char *tls, const char *user, long timeout_s)
 	    .tls = tls,
 	    .user = user,
 	    .password = "secret",
-	    .helo = "lists.example.org",
-	    .connect_timeout_s = 5,
 	    .timeout_s = timeout_s ? timeout_s : 10,
 	};
-	struct relay_smtp *r = NULL;
-	char url[64], *error = NULL;
 
-	snprintf(url, sizeof(url), "smtp://127.0.0.1:%d", port);
-	o.url = url;
-	if (relay_smtp_open(&o, &r, &error) < 0) {
-		printf("# relay_smtp_open: %s\n", error);
-		free(error);
-		abort();
-	}
-	return r;
+	return relay_with(&o, port);
 }
 
 /* send_msg - one send; shows what came back */
@@ -711,22 +719,10 @@ test_transport(void)
 static struct relay_smtp *
 relay_slow_dot(int port, long timeout_s, long dot_s)
 {
-	struct relay_smtp_opts o = {.tls = "off",
-				    .helo = "lists.example.org",
-				    .connect_timeout_s = 5,
-				    .timeout_s = timeout_s,
-				    .dot_timeout_s = dot_s};
-	struct relay_smtp *r = NULL;
-	char url[64], *error = NULL;
+	struct relay_smtp_opts o = {
+	    .tls = "off", .timeout_s = timeout_s, .dot_timeout_s = dot_s};
 
-	snprintf(url, sizeof(url), "smtp://127.0.0.1:%d", port);
-	o.url = url;
-	if (relay_smtp_open(&o, &r, &error) < 0) {
-		printf("# relay_smtp_open: %s\n", error);
-		free(error);
-		abort();
-	}
-	return r;
+	return relay_with(&o, port);
 }
 
 /* test_slow_dot - the end-of-data reply has its own limit (RFC 5321
