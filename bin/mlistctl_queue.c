@@ -168,7 +168,7 @@ ctl_held_cmd(struct ctl *c, const char *verb)
    with the count of members it still has to reach */
 static void
 fanout_lines(struct ctl *c, struct buf *out, const struct store_fanout *f,
-	     size_t n)
+	     size_t n, const char *trouble)
 {
 	for (size_t i = 0; i < n; i++) {
 		char since[21];
@@ -181,15 +181,73 @@ fanout_lines(struct ctl *c, struct buf *out, const struct store_fanout *f,
 			buf_printf(out,
 				   ",\"recipient\":null,\"members\":%lld,"
 				   "\"attempts\":0,\"next_attempt\":\"%s\","
-				   "\"last_error\":null,\"club\":",
+				   "\"last_error\":null,\"side\":null,"
+				   "\"refused\":false,\"relay_error\":",
 				   (long long)f[i].left, since);
+			buf_json_str(out, trouble);
+			buf_puts(out, ",\"club\":");
 			buf_json_str(out, f[i].club);
 			buf_putc(out, '}');
 		} else
-			buf_printf(out, "%s\t%s\t(%lld members)\t0\t%s\t-\n",
+			buf_printf(out, "%s\t%s\t(%lld members)\t0\t%s\t-\t-\n",
 				   f[i].club, f[i].message_id,
 				   (long long)f[i].left, since);
 	}
+}
+
+/* relay_trouble - the relay's cause of failure as the daemon last saw
+   it, NULL when it works (or never said) */
+static char *
+relay_trouble(struct ctl *c)
+{
+	struct store_relay_status st;
+	char since[21];
+	char *why;
+
+	if (store_relay_status_get(c->store, &st) != 0 || st.ok) {
+		store_relay_status_clear(&st);
+		return NULL;
+	}
+	clock_format(st.since, since);
+	why = xasprintf("relay %s: %s (since %s)", st.relay,
+			st.cause ? st.cause : "failing", since);
+	store_relay_status_clear(&st);
+	return why;
+}
+
+/* queue_item - one pending copy, as a JSON object or a text line */
+static void
+queue_item(struct ctl *c, struct buf *out, const struct store_queue_item *q,
+	   const char *trouble, bool first)
+{
+	char next[21];
+
+	clock_format(q->next_attempt, next);
+	if (!c->json) {
+		buf_printf(out, "%s\t%s\t%s\t%d\t%s\t%s\t", q->club,
+			   q->message_id, q->recipient, q->attempts, next,
+			   q->side ? q->side : "-");
+		ctl_field(out, q->last_error ? q->last_error : "-");
+		buf_putc(out, '\n');
+		return;
+	}
+	buf_puts(out, first ? "{\"message_id\":" : ",{\"message_id\":");
+	buf_json_str(out, q->message_id);
+	buf_puts(out, ",\"recipient\":");
+	buf_json_str(out, q->recipient);
+	buf_printf(out,
+		   ",\"attempts\":%d,\"next_attempt\":\"%s\","
+		   "\"last_error\":",
+		   q->attempts, next);
+	buf_json_str(out, q->last_error);
+	buf_puts(out, ",\"side\":");
+	buf_json_str(out, q->side);
+	buf_printf(out, ",\"refused\":%s,\"relay_error\":",
+		   q->refused ? "true" : "false");
+	buf_json_str(out, trouble);
+	buf_puts(out, ",\"club\":");
+	buf_json_str(out, q->club);
+	buf_putc(out, '}');
 }
 
 int
@@ -199,6 +257,7 @@ ctl_queue_cmd(struct ctl *c)
 	struct store_fanout *f;
 	struct buf out = BUF_INIT;
 	bool retry = ctl_flag(c, "retry");
+	char *trouble;
 	size_t n, nf;
 	int rc;
 
@@ -232,40 +291,19 @@ ctl_queue_cmd(struct ctl *c)
 		store_fanout_free(f, nf);
 		return ctl_db_error(c, "queue");
 	}
+	trouble = relay_trouble(c);
 	if (c->json)
 		buf_putc(&out, '[');
-	fanout_lines(c, &out, f, nf);
-	for (size_t i = 0; i < n; i++) {
-		char next[21];
-
-		clock_format(q[i].next_attempt, next);
-		if (c->json) {
-			buf_puts(&out, i || nf ? ",{\"message_id\":"
-					       : "{\"message_id\":");
-			buf_json_str(&out, q[i].message_id);
-			buf_puts(&out, ",\"recipient\":");
-			buf_json_str(&out, q[i].recipient);
-			buf_printf(&out,
-				   ",\"attempts\":%d,\"next_attempt\":\"%s\","
-				   "\"last_error\":",
-				   q[i].attempts, next);
-			buf_json_str(&out, q[i].last_error);
-			buf_puts(&out, ",\"club\":");
-			buf_json_str(&out, q[i].club);
-			buf_putc(&out, '}');
-		} else {
-			buf_printf(&out, "%s\t%s\t%s\t%d\t%s\t", q[i].club,
-				   q[i].message_id, q[i].recipient,
-				   q[i].attempts, next);
-			ctl_field(&out,
-				  q[i].last_error ? q[i].last_error : "-");
-			buf_putc(&out, '\n');
-		}
-	}
+	else if (trouble)
+		buf_printf(&out, "# %s\n", trouble);
+	fanout_lines(c, &out, f, nf, trouble);
+	for (size_t i = 0; i < n; i++)
+		queue_item(c, &out, &q[i], trouble, i == 0 && nf == 0);
 	if (c->json)
 		buf_puts(&out, "]\n");
 	fputs(buf_cstr(&out), stdout);
 	buf_free(&out);
+	free(trouble);
 	store_queue_items_free(q, n);
 	store_fanout_free(f, nf);
 	return 0;

@@ -403,6 +403,9 @@ class Sink:
                                      stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         _state["sinks"].append(self)
+        self._wait_listening("smtp-sink")
+
+    def _wait_listening(self, what):
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
@@ -413,7 +416,7 @@ class Sink:
                 if self.proc.poll() is not None:
                     break
                 time.sleep(0.05)
-        raise RuntimeError("smtp-sink did not start on %d" % self.port)
+        raise RuntimeError("%s did not start on %d" % (what, self.port))
 
     def stop(self):
         p = self.proc
@@ -430,6 +433,8 @@ class Sink:
         """[(mail_from, [rcpts], message bytes)] of complete dumps."""
         out = []
         for n in sorted(os.listdir(self.dir)):
+            if n.startswith("."):       # a stub's dump being written
+                continue
             with open(os.path.join(self.dir, n), "rb") as f:
                 data = f.read()
             head, sep, msg = data.partition(b"\n\n")
@@ -478,6 +483,48 @@ def dsn(verp, final_rcpt, msgid, action="failed", status="5.1.1"):
             "Action: %s\r\nStatus: %s\r\nDiagnostic-Code: smtp; 550 %s "
             "mailbox unavailable\r\n--b--\r\n" %
             (verp, msgid, final_rcpt, action, status, status)).encode()
+
+
+class Stub(Sink):
+    """smtp_stub.py on 127.0.0.1: refuse maps recipients to the reply
+    their RCPT gets (the others are accepted); messages() as Sink's.
+    Stopped by its PID at exit."""
+
+    def __init__(self, refuse=None, port=None):
+        self.port = port or free_port()
+        self.dir = mkdtemp()
+        argv = [sys.executable, os.path.join(tests_dir(), "smtp_stub.py"),
+                str(self.port), self.dir]
+        argv += ["%s=%s" % kv for kv in (refuse or {}).items()]
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL)
+        _state["sinks"].append(self)
+        self._wait_listening("smtp_stub")
+
+
+def club(d, members, **settings):
+    """Club acme with settings, members unmoderated."""
+    d.ctl("club", "create", "acme", "--title", "Acme Club", check=True)
+    for k, v in settings.items():
+        d.ctl("club", "set", "acme", k, v, check=True)
+    for m in members:
+        d.ctl("member", "add", "acme", m, check=True)
+        d.ctl("member", "set", "acme", m, "moderated", "no", check=True)
+
+
+def post(d, frm, msgid, subject, body=b"Hello all\r\n", extra=b"",
+         rcpt="acme@" + DOMAIN):
+    """One message over LMTP; the reply after DATA (or None)."""
+    raw = (b"From: " + frm.encode() + b"\r\nTo: acme@" + DOMAIN.encode() +
+           b"\r\nSubject: " + subject.encode() + b"\r\nMessage-ID: " +
+           msgid.encode() + b"\r\nDate: Mon, 10 Mar 2025 08:00:00 +0100\r\n"
+           + extra + b"\r\n" + body)
+    with d.client() as c:
+        c.reply()
+        c.lhlo()
+        _, _, _, after = c.transaction("bounce@example.com", [rcpt],
+                                       data_encode(raw)[0])
+    return after[0] if after else None
 
 
 def b36(n):

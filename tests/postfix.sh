@@ -18,6 +18,13 @@
 # empty).  Postfix must run as root here (it starts master and drops to
 # mail_owner = postfix itself).
 #
+# TLS: the private smtpd offers STARTTLS with a self-signed certificate
+# made here by openssl (as a stock Debian Postfix offers its snakeoil
+# one), and mlistd runs with the default relay_tls (try): its copies must
+# go through encrypted, the certificate unverified.  relay_tls = require
+# then refuses that certificate (the copy stays queued with the cause),
+# until relay_ca_file names it.
+#
 # Without a working private Postfix the test skips, except under CI=true,
 # where that is a failure.
 
@@ -30,7 +37,7 @@ pf_fail() { # pf_fail MESSAGE: cannot run Postfix here (fails under CI=true)
 	skip_all "private Postfix: $1"
 }
 
-for c in postfix postconf postqueue swaks sqlite3 python3; do
+for c in postfix postconf postqueue swaks sqlite3 python3 openssl; do
 	need "$c"
 done
 [ "$(id -u)" -eq 0 ] || pf_fail "must run as root (postfix master starts as root)"
@@ -67,7 +74,8 @@ diag_file() { [ -f "$1" ] && sed 's/^/# /' "$1" | tail -"${2:-40}"; }
 
 SMTP_PORT=$(free_port)
 SINK_PORT=$(free_port)
-RELAY="smtp://127.0.0.1:$SMTP_PORT" write_conf "relay_tls = off"
+# relay_tls left at its default
+RELAY="smtp://127.0.0.1:$SMTP_PORT" write_conf
 start_daemon || pf_fail "mlistd did not start"
 ctl club create acme >/dev/null
 ok $? "club acme created"
@@ -112,6 +120,15 @@ for f in postfix-files dynamicmaps.cf; do
 	[ -f "$src" ] && cp "$src" "$PF/$f"
 done
 mkdir -p "$PF/postfix-files.d" "$PF/dynamicmaps.cf.d"
+
+# a self-signed certificate, like Debian's snakeoil one; it names
+# 127.0.0.1 so that require can verify it once relay_ca_file trusts it
+CERT="$T_DIR/tls/cert.pem"
+mkdir -p "$T_DIR/tls"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=pf.test.invalid \
+	-addext "subjectAltName=DNS:pf.test.invalid,IP:127.0.0.1" \
+	-keyout "$T_DIR/tls/key.pem" -out "$CERT" >"$T_DIR/tls/log" 2>&1 ||
+	{ diag_file "$T_DIR/tls/log"; pf_fail "openssl cannot make a certificate"; }
 : >"$PFLOG"
 
 # the transport map is the one mlistctl printed (texthash: needs no
@@ -158,6 +175,11 @@ smtpd_peername_lookup = no
 smtpd_banner = \$myhostname ESMTP
 smtpd_relay_restrictions = permit_mynetworks, defer_unauth_destination
 smtp_tls_security_level = none
+smtpd_tls_security_level = may
+smtpd_tls_cert_file = $CERT
+smtpd_tls_key_file = $T_DIR/tls/key.pem
+smtpd_tls_received_header = yes
+smtpd_tls_loglevel = 1
 smtpd_recipient_restrictions = reject_unverified_recipient
 address_verify_map =
 unverified_recipient_reject_code = 550
@@ -192,6 +214,7 @@ smtp      unix  -       -       n       -       -       smtp
 anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
 EOF
 
 CHECK=$(postfix -c "$PF" check 2>&1)
@@ -306,6 +329,8 @@ for who in alice bob; do
 		"$who's copy: From munged with the member's registered name"
 	like "$(cat "$f")" "Received: from lists\.example\.org \(unknown \[127\.0\.0\.1\]\)" \
 		"$who's copy went through the private Postfix"
+	like "$(cat "$f")" "using TLSv" \
+		"$who's copy: relay_tls = try used STARTTLS (self-signed certificate)"
 done
 like "$(sql "SELECT raw FROM messages WHERE message_id = '<pf-post-1@example.com>'")" \
 	"Received: from client\.test\.invalid" "stored copy went through Postfix"
@@ -331,6 +356,48 @@ like "$(cat "$T_DIR/mlistd.log")" "club=acme to=<bob@example\.com> relay=127\.0\
 like "$(printf '%s\n' "$LOG" | grep 'unknown@lists.example.org' | head -5)" \
 	"reject: RCPT from .*550 5\.1\.1 <unknown@lists\.example\.org>" \
 	"Postfix log: unknown@ rejected at RCPT"
+
+# --- relay_tls = require: the self-signed certificate is refused ----------
+
+# reconf LINES...: the relay_tls/relay_ca_file lines replaced by LINES,
+# then SIGHUP, and wait until mlistd has reloaded
+reconf() {
+	n=$(grep -c 'configuration reloaded' "$T_DIR/mlistd.log")
+	sed -i '/^relay_tls\|^relay_ca_file/d' "$CONF"
+	for l in "$@"; do echo "$l"; done >>"$CONF"
+	kill -HUP "$DAEMON"
+	i=0
+	while [ "$(grep -c 'configuration reloaded' "$T_DIR/mlistd.log")" -le "$n" ] &&
+		[ $i -lt 100 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+}
+reconf "relay_tls = require"
+OUT=$(send acme@lists.example.org '<pf-post-2@example.com>' 'Second post')
+is "$?" 0 "swaks: a second post accepted by Postfix"
+i=0
+while :; do
+	Q=$(ctl queue)
+	[ "$(printf '%s\n' "$Q" | grep -c "<pf-post-2@example.com>.*$(printf '\t')[1-9][0-9]*$(printf '\t')")" -ge 2 ] && break
+	i=$((i + 1)); [ $i -gt 300 ] && break
+	sleep 0.1
+done
+is "$(printf '%s\n' "$Q" | grep -c '<pf-post-2@example.com>')" 2 \
+	"relay_tls = require: both copies stay queued"
+like "$Q" "certificate|issuer|verif" \
+	"relay_tls = require: mlistctl queue shows the certificate problem"
+is "$(ls "$SINK_DIR" | wc -l)" 2 "relay_tls = require: nothing more reached the sink"
+
+reconf "relay_tls = require" "relay_ca_file = $CERT"
+ctl queue --retry >/dev/null
+i=0
+while [ "$(ls "$SINK_DIR" | wc -l)" -lt 4 ] && [ $i -lt 300 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+is "$(ls "$SINK_DIR" | wc -l)" 4 \
+	"relay_tls = require with relay_ca_file naming the certificate: delivered"
+is "$(ctl queue | wc -l)" 0 "and the queue is empty"
+
 if [ "$T_FAIL" -ne 0 ]; then
 	echo "# Postfix log:"; diag_file "$PFLOG" 60
 	echo "# mlistd log:"; diag_file "$T_DIR/mlistd.log" 30

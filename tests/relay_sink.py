@@ -14,8 +14,9 @@ the relay sends the next copies to the new one.
 Part 2, faults (smtp-sink's fault injection): temporary refusals (-r
 RCPT), a 421 and hang-up on MAIL (-Q), a hang-up after DATA (-q),
 nothing listening: every copy stays queued with its error and attempt
-count and the next attempt 1 minute later; with the relay fixed, the
-retries happen (time moved with MLISTD_NOW across a restart, and with
+count and the next attempt 1 minute later (a deferral is logged per copy
+when the recipient's side refused, once per cause when it is ours); with
+the relay fixed, the retries happen (time moved with MLISTD_NOW across a restart, and with
 "mlistctl queue --retry") and every recipient gets exactly one copy.  A
 permanent refusal (-f RCPT with 550 5.1.1) is a hard bounce at once: the
 row leaves the queue and the member scores 1.  A copy still failing after
@@ -42,27 +43,7 @@ if not os.path.exists("/usr/sbin/smtp-sink"):
 DOM = L.DOMAIN
 
 
-def post(d, frm, msgid, subject, body=b"Hello all\r\n", extra=b"",
-         rcpt="acme@" + DOM):
-    raw = (b"From: " + frm.encode() + b"\r\nTo: acme@" + DOM.encode() +
-           b"\r\nSubject: " + subject.encode() + b"\r\nMessage-ID: " +
-           msgid.encode() + b"\r\nDate: Mon, 10 Mar 2025 08:00:00 +0100\r\n"
-           + extra + b"\r\n" + body)
-    with d.client() as c:
-        c.reply()
-        c.lhlo()
-        _, _, _, after = c.transaction("bounce@example.com", [rcpt],
-                                       L.data_encode(raw)[0])
-    return after[0] if after else None
-
-
-def club(d, members, **settings):
-    d.ctl("club", "create", "acme", "--title", "Acme Club", check=True)
-    for k, v in settings.items():
-        d.ctl("club", "set", "acme", k, v, check=True)
-    for m in members:
-        d.ctl("member", "add", "acme", m, check=True)
-        d.ctl("member", "set", "acme", m, "moderated", "no", check=True)
+post, club = L.post, L.club
 
 
 def relay_conf(sink_port, *more):
@@ -274,8 +255,15 @@ for opts, what in ((["-r", "RCPT"], "450 at RCPT"),
     got = by_rcpt(good.messages())
     t.is_(sorted((k, len(v)) for k, v in got.items()),
           [(r, 1) for r in rcpts3], "%s: one copy each" % what)
-    t.like(open(d.log).read(), r"status=deferred", "%s: deferrals logged"
-           % what)
+    log = open(d.log).read()
+    if opts is not None and opts[0] == "-r":
+        t.like(log, r"status=deferred", "%s: deferrals logged" % what)
+    else:
+        # SPEC 7: our side's trouble is logged once per cause
+        t.is_(len(re.findall(r"warning: relay smtp://127\.0\.0\.1:%d: " %
+                             port, log)), 1,
+              "%s: the relay's trouble logged once" % what)
+        t.ok("status=deferred" not in log, "%s: not once per copy" % what)
     d.stop()
     good.stop()
     del os.environ["MLISTD_NOW"]
@@ -405,10 +393,12 @@ post(d, few[0], "<lock@example.com>", "Locked")
 slow.wait_count(1, 20)
 con = sqlite3.connect(d.db, timeout=30, isolation_level=None)
 con.execute("BEGIN IMMEDIATE")
-time.sleep(12)          # longer than mlistd's 10 s busy timeout
+# longer than mlistd's 10 s busy timeout by more than a copy takes even
+# on a loaded machine: some record must start early enough to give up
+time.sleep(20)
 con.execute("COMMIT")
 con.close()
-t.ok(d.wait_queue_empty(40), "locked for 12 s: the queue still drains")
+t.ok(d.wait_queue_empty(40), "locked for 20 s: the queue still drains")
 t.like(open(d.log).read(), r"outcomes kept for the next try",
        "the failed record is reported and kept")
 t.is_(d.stop(), 0, "SIGTERM: exit 0")

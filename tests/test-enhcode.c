@@ -93,6 +93,8 @@ main(void)
 	ok(enhcode_is_sender("5.1.8"), "5.1.8 is the sender's");
 	ok(!enhcode_is_sender("5.1.1"), "5.1.1 is the recipient's");
 	ok(!enhcode_is_sender("5.1.70"), "5.1.70 is not 5.1.7");
+	ok(enhcode_is_sender("4.1.8"), "4.1.8 is the sender's too");
+	ok(!enhcode_is_sender("2.1.7"), "2.1.7 is no refusal");
 
 	/* a crafted report: one huge line of digits and dots stays linear */
 	{

@@ -390,6 +390,17 @@ test_policies(void)
 	       "\r\nhi\r\n",
 	       &o, "Cc", "ALICE@example.com",
 	       "author already in Cc not added again");
+	/* whole addresses: al@ is not named by sal@ nor by al@x.org.uk */
+	hdr_is("From: Al <al@example.com>\r\nCc: sal@example.com, "
+	       "al@example.com.uk\r\n\r\nhi\r\n",
+	       &o, "Cc",
+	       "sal@example.com, al@example.com.uk, \"Al\" <al@example.com>",
+	       "author added when only longer addresses contain theirs");
+	hdr_is("From: Al <al@example.com>\r\nCc: Sal <sal@example.com>,\r\n"
+	       " Team: \"Al\" <AL@Example.com>;\r\n\r\nhi\r\n",
+	       &o, "Cc",
+	       "Sal <sal@example.com>, Team: \"Al\" <AL@Example.com>;",
+	       "author named in a group of Cc: not added again");
 
 	/* non-ASCII author name */
 	out = rw("From: =?utf-8?q?Zo=C3=A9_=C3=89lise?= <z@example.com>\r\n"

@@ -198,6 +198,38 @@ test_schedule(time_t t0)
 	is_int(sched[NSCHED - 1], RELAY_POLICY_LIFETIME, "lifetime");
 }
 
+/* whose side a failure is on: ours never counts against the member */
+static const struct scase {
+	int transport;
+	int code;
+	const char *enh, *stage, *reply;
+	bool ours;
+	const char *why;
+} scases[] = {
+    {RELAY_TRANSPORT_REFUSED, 0, "", "", "cannot connect", true,
+     "relay unreachable"},
+    {RELAY_TRANSPORT_TLS, 0, "", "", "certificate", true, "TLS"},
+    {RELAY_TRANSPORT_AUTH, 535, "5.7.8", "", "bad password", true, "AUTH"},
+    {RELAY_TRANSPORT_TIMEOUT, 0, "", "DOT", "no reply", true,
+     "timeout at end of data"},
+    {0, 451, "4.3.0", "MAIL", "try later", true, "4xx at MAIL"},
+    {0, 553, "5.1.8", "MAIL", "sender refused", true, "5xx at MAIL"},
+    {0, 451, "4.3.0", "DATA", "not now", true, "4xx to DATA itself"},
+    {0, 421, "4.7.0", "RCPT", "closing", true, "421 at RCPT"},
+    {0, 450, "4.1.8", "RCPT", "sender domain", true, "4.1.8 at RCPT"},
+    {0, 450, "4.3.0", "RCPT", "command failed", false,
+     "4.3.0 at RCPT (smtp-sink -r RCPT)"},
+    {0, 454, "4.7.1", "RCPT", "<a@b>: Relay access denied", true,
+     "relay access denied"},
+    {0, 450, "4.2.0", "RCPT", "greylisted", false, "4xx at RCPT"},
+    {0, 452, "4.2.2", "RCPT", "mailbox full", false, "mailbox full"},
+    {0, 450, "", "RCPT", "try again", false, "4xx at RCPT, no enhanced"},
+    {0, 451, "4.7.1", "DOT", "content deferred", false,
+     "4xx after the end of data"},
+    {0, 550, "5.1.1", "RCPT", "no such user", false, "5xx at RCPT"},
+    {0, 450, "4.1.17", "RCPT", "odd detail", false, "4.1.17 is not 4.1.7"},
+};
+
 int
 main(void)
 {
@@ -214,6 +246,14 @@ main(void)
 	is_str(relay_policy_verdict_name(RELAY_RETRY), "deferred", "deferred");
 	is_str(relay_policy_verdict_name(RELAY_BOUNCE), "bounced", "bounced");
 
+	for (i = 0; i < sizeof(scases) / sizeof(scases[0]); i++) {
+		const struct scase *c = &scases[i];
+
+		is_int(relay_policy_ours(c->transport, c->code, c->enh,
+					 c->stage, c->reply),
+		       c->ours, "side: %s: %s", c->why,
+		       c->ours ? "ours" : "the member's");
+	}
 	test_schedule(t0);
 	for (i = 0; i < sizeof(ncases) / sizeof(ncases[0]); i++) {
 		const struct ncase *c = &ncases[i];

@@ -3,8 +3,9 @@
  * on 127.0.0.1: what arrives (envelope, dot-stuffed lines, body byte for
  * byte), connection reuse (100 sends, few sessions), every reply the
  * sink can be told to give (4xx/5xx to MAIL, RCPT, DATA, end of data,
- * 421 and hang-ups), transport errors (refused, timeout, AUTH, TLS), and
- * each outcome's relay_policy verdict.
+ * 421 and hang-ups), transport errors (refused, timeout, AUTH, TLS), the
+ * end-of-data reply's own time limit, and each outcome's relay_policy
+ * verdict.
  *
  * Each sink runs under timeout(1) so that none outlives a crashed test;
  * each is stopped by its PID (kill + waitpid), also on early exit.  No
@@ -327,6 +328,25 @@ as_dumped(const char *msg, size_t len)
 	return out;
 }
 
+/* relay_with - a handle for the sink at port with options o */
+static struct relay_smtp *
+relay_with(struct relay_smtp_opts *o, int port)
+{
+	struct relay_smtp *r = NULL;
+	char url[64], *error = NULL;
+
+	snprintf(url, sizeof(url), "smtp://127.0.0.1:%d", port);
+	o->url = url;
+	o->helo = "lists.example.org";
+	o->connect_timeout_s = 5;
+	if (relay_smtp_open(o, &r, &error) < 0) {
+		printf("# relay_smtp_open: %s\n", error);
+		free(error);
+		abort();
+	}
+	return r;
+}
+
 /* relay_to - a handle for the sink at port */
 static struct relay_smtp *
 relay_to(int port, const char *tls, const char *user, long timeout_s)
@@ -335,21 +355,10 @@ relay_to(int port, const char *tls, const char *user, long timeout_s)
 	    .tls = tls,
 	    .user = user,
 	    .password = "secret",
-	    .helo = "lists.example.org",
-	    .connect_timeout_s = 5,
 	    .timeout_s = timeout_s ? timeout_s : 10,
 	};
-	struct relay_smtp *r = NULL;
-	char url[64], *error = NULL;
 
-	snprintf(url, sizeof(url), "smtp://127.0.0.1:%d", port);
-	o.url = url;
-	if (relay_smtp_open(&o, &r, &error) < 0) {
-		printf("# relay_smtp_open: %s\n", error);
-		free(error);
-		abort();
-	}
-	return r;
+	return relay_with(&o, port);
 }
 
 /* send_msg - one send; shows what came back */
@@ -705,6 +714,92 @@ test_transport(void)
 	}
 }
 
+/* relay_slow_dot - a handle whose replies get timeout_s, the
+   end-of-data one dot_s */
+static struct relay_smtp *
+relay_slow_dot(int port, long timeout_s, long dot_s)
+{
+	struct relay_smtp_opts o = {
+	    .tls = "off", .timeout_s = timeout_s, .dot_timeout_s = dot_s};
+
+	return relay_with(&o, port);
+}
+
+/* test_slow_dot - the end-of-data reply has its own limit (RFC 5321
+   4.5.3.2.6), longer than the other replies'; one that runs out leaves
+   no connection behind whose late reply would answer the next send */
+static void
+test_slow_dot(void)
+{
+	static const char *const slow[] = {"-W", ".:3", NULL};
+	struct relay_smtp *r;
+	struct relay_result res;
+	struct sink s;
+	time_t t0;
+
+	ok(sink_start(&s, 0, slow), "sink -W .:3 started");
+	r = relay_slow_dot(s.port, 1, 10);
+	res = send_msg(r, FROM, msg_small);
+	expect("end of data answered in 3 s, replies get 1 s", &res,
+	       RELAY_TRANSPORT_NONE, 250, "2.0.0", RELAY_SENT);
+	relay_smtp_close(&r);
+
+	r = relay_slow_dot(s.port, 10, 1);
+	t0 = time(NULL);
+	res = send_msg(r, FROM, msg_small);
+	expect("end of data answered after its 1 s", &res,
+	       RELAY_TRANSPORT_TIMEOUT, 0, "", RELAY_RETRY);
+	is_str(res.stage, "DOT", "timed out waiting for the end of data");
+	ok(time(NULL) - t0 < 3, "after 1 s, not 3");
+	res = send_msg(r, FROM, msg_small);
+	expect("the next send, on a new connection", &res,
+	       RELAY_TRANSPORT_TIMEOUT, 0, "", RELAY_RETRY);
+	is_str(res.stage, "DOT", "its own end of data, in step");
+	t0 = time(NULL);
+	relay_smtp_close(&r);
+	ok(time(NULL) - t0 < 2, "close does not wait for the late reply");
+	sink_stop(&s);
+}
+
+/* test_check - relay_smtp_check meets what a send would before MAIL,
+   and sends nothing */
+static void
+test_check(void)
+{
+	static const char *const no_auth[] = {"-a", NULL};
+	struct relay_smtp *r;
+	struct relay_result res;
+	struct sink s;
+	int n;
+
+	r = relay_to(free_port(), "try", NULL, 0);
+	relay_smtp_check(r, &res);
+	is_int(res.transport, RELAY_TRANSPORT_REFUSED, "check: refused");
+	is_str(res.reply, "cannot connect: Connection refused",
+	       "check: the cause in words");
+	relay_smtp_close(&r);
+
+	ok(sink_start(&s, 0, NULL), "check: sink started");
+	r = relay_to(s.port, "try", NULL, 0);
+	relay_smtp_check(r, &res);
+	is_int(res.transport, RELAY_TRANSPORT_NONE, "check: a working relay");
+	relay_smtp_close(&r);
+	r = relay_to(s.port, "require", NULL, 0);
+	relay_smtp_check(r, &res);
+	is_int(res.transport, RELAY_TRANSPORT_TLS,
+	       "check: require, no STARTTLS offered");
+	relay_smtp_close(&r);
+	ok(sink_restart(&s, no_auth), "check: sink -a");
+	r = relay_to(s.port, "try", "user", 0);
+	relay_smtp_check(r, &res);
+	is_int(res.transport, RELAY_TRANSPORT_AUTH,
+	       "check: relay_user set, no AUTH offered");
+	relay_smtp_close(&r);
+	free(sink_dump(&s, "X-Mail-Args", &n));
+	is_int(n, 0, "check: nothing sent");
+	sink_stop(&s);
+}
+
 /* test_open - options refused before any connection */
 static void
 test_open(void)
@@ -760,5 +855,7 @@ main(void)
 	test_replies();
 	test_hangups();
 	test_transport();
+	test_slow_dot();
+	test_check();
 	tap_done();
 }

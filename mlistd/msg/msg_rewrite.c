@@ -849,16 +849,61 @@ put_reply_to_list(struct buf *b, const struct author *a)
 	buf_printf(b, "Reply-To: <%s>\r\n", a->list);
 }
 
+/* mailbox_is - mb's address is addr, case-insensitive */
+static bool
+mailbox_is(const struct mailimf_mailbox *mb, const char *addr)
+{
+	return mb->mb_addr_spec && strcasecmp(mb->mb_addr_spec, addr) == 0;
+}
+
+/* cc_names - the address list in the n bytes at v names addr as a whole
+   address (al@x is not in sal@x); a list that does not parse names
+   nobody, so the author is added rather than missed */
+static bool
+cc_names(const char *v, size_t n, const char *addr)
+{
+	struct mailimf_address_list *al = NULL;
+	char *s = xstrndup(v, n);
+	size_t idx = 0;
+	bool found = false;
+
+	if (mailimf_address_list_parse(s, n, &idx, &al) != MAILIMF_NO_ERROR)
+		al = NULL;
+	for (clistiter *it = al ? clist_begin(al->ad_list) : NULL; it && !found;
+	     it = clist_next(it)) {
+		const struct mailimf_address *ad = clist_content(it);
+		const struct mailimf_mailbox_list *g;
+
+		if (ad->ad_type == MAILIMF_ADDRESS_MAILBOX) {
+			found = mailbox_is(ad->ad_data.ad_mailbox, addr);
+			continue;
+		}
+		g = ad->ad_data.ad_group->grp_mb_list;
+		for (clistiter *m = g ? clist_begin(g->mb_list) : NULL;
+		     m && !found; m = clist_next(m))
+			found = mailbox_is(clist_content(m), addr);
+	}
+	if (al)
+		mailimf_address_list_free(al);
+	free(s);
+	return found;
+}
+
 /* put_cc - the Cc field f (or none) with the author added */
 static void
 put_cc(struct buf *b, const char *w, const struct hdr_field *f,
        const struct author *a)
 {
+	const char *colon;
+
 	if (f == NULL) {
 		put_addr_field(b, "Cc", a->name, a->addr);
 		return;
 	}
-	if (ci_find(w + f->start, f->end - f->start, a->addr, false)) {
+	colon = w + f->start + f->name_len;
+	colon = memchr(colon, ':', (size_t)(w + f->end - colon));
+	if (colon &&
+	    cc_names(colon + 1, (size_t)(w + f->end - colon - 1), a->addr)) {
 		copy_field(b, w, f);
 		return;
 	}

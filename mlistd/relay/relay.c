@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,9 @@
 #define RELAY_BUSY_STEP_MS 20
 #define RELAY_BOUNCE_LIFE (30 * 86400)
 #define RELAY_UNSUB_LIFE (365 * 86400)
+#define RELAY_TIMEOUT 60      /* seconds for a reply, end of data aside */
+#define RELAY_DOT_TIMEOUT 600 /* RFC 5321 4.5.3.2.6 */
+#define RELAY_STOP_GRACE 30   /* a stop waits this long for end of data */
 
 /* the part of a message's copies common to every recipient */
 struct relay_copy {
@@ -91,6 +95,16 @@ struct relay_item {
 	struct relay_item *next;
 };
 
+/* the relay's state, from checks and outcomes: a change of state or of
+   cause is logged once, not once per copy (SPEC 7); under the lock */
+struct relay_health {
+	bool known, ok;
+	bool dirty;	 /* to be written for mlistctl queue */
+	char key[48];	 /* the cause: transport, stage, code */
+	char cause[600]; /* its words, as first seen */
+	time_t since;
+};
+
 struct relay {
 	const struct conf *conf;
 	unsigned char key[TOKEN_KEY_LEN];
@@ -119,7 +133,12 @@ struct relay {
 	size_t nfans;
 	size_t fan_rr;	  /* where the next claim starts */
 	int64_t fan_last; /* highest fan-out row id loaded */
+	atomic_bool stop; /* stopping, as the senders' sends read it */
 	char relay_name[128];
+	struct relay_health health;
+	pthread_t checker;
+	pthread_cond_t check; /* the checker waits for check_due */
+	bool check_due;	      /* start, SIGHUP: try the relay */
 };
 
 static void
@@ -291,6 +310,96 @@ copy_put(struct relay *r, struct relay_copy *c)
 	free(c);
 }
 
+/* health_set - the relay works, or fails (our side) for cause under
+   key; under the lock */
+static void
+health_set(struct relay *r, bool ok, const char *key, const char *cause)
+{
+	struct relay_health *h = &r->health;
+
+	if (ok) {
+		if (h->known && !h->ok)
+			log_info("relay %s: working again", r->conf->relay);
+		if (!h->known || !h->ok) {
+			h->since = clock_now();
+			h->dirty = true;
+		}
+		h->known = h->ok = true;
+		h->key[0] = h->cause[0] = '\0';
+		return;
+	}
+	if (h->known && !h->ok && strcmp(h->key, key) == 0)
+		return;
+	log_warn("relay %s: %s", r->conf->relay, cause);
+	h->known = true;
+	h->ok = false;
+	h->dirty = true;
+	h->since = clock_now();
+	snprintf(h->key, sizeof(h->key), "%s", key);
+	snprintf(h->cause, sizeof(h->cause), "%s", cause);
+}
+
+/* health_from - what an attempt or check says of the relay: ours says
+   it failed on our side, else the relay worked */
+static void
+health_from(struct relay *r, const struct relay_result *res, bool ours)
+{
+	char key[sizeof(r->health.key)], cause[sizeof(r->health.cause)];
+
+	if (res->stopped)
+		return;
+	snprintf(key, sizeof(key), "%d/%s/%d", res->transport, res->stage,
+		 res->code);
+	if (res->code > 0)
+		snprintf(cause, sizeof(cause), "%s%s%d%s%s %s", res->stage,
+			 res->stage[0] ? " refused: " : "", res->code,
+			 res->enhanced[0] ? " " : "", res->enhanced,
+			 res->reply);
+	else
+		snprintf(cause, sizeof(cause), "%s", res->reply);
+	pthread_mutex_lock(&r->lock);
+	health_set(r, !ours, key, cause);
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* health_unsaved - the state's write failed or was rolled back */
+static void
+health_unsaved(struct relay *r)
+{
+	pthread_mutex_lock(&r->lock);
+	r->health.dirty = true;
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* health_save - the relay's state for mlistctl queue, when it changed;
+   inside record()'s transaction when there are outcomes, so it adds no
+   wait of its own on a busy database */
+static void
+health_save(struct relay *r)
+{
+	struct store_relay_status st;
+	char relay[sizeof(r->relay_name)], cause[sizeof(r->health.cause)];
+
+	pthread_mutex_lock(&r->lock);
+	if (!r->health.dirty) {
+		pthread_mutex_unlock(&r->lock);
+		return;
+	}
+	r->health.dirty = false;
+	memcpy(relay, r->relay_name, sizeof(relay));
+	memcpy(cause, r->health.cause, sizeof(cause));
+	st.relay = relay;
+	st.ok = r->health.ok;
+	st.cause = st.ok ? NULL : cause;
+	st.since = r->health.since;
+	st.checked = clock_now();
+	pthread_mutex_unlock(&r->lock);
+	if (store_relay_status_set(r->store, &st) < 0) {
+		log_warn("relay: store: %s", store_error(r->store));
+		health_unsaved(r);
+	}
+}
+
 /* backend - a sender's connection */
 struct backend {
 	const struct conf *conf; /* the configuration it was opened with */
@@ -349,7 +458,8 @@ backend_send(struct relay *r, struct backend *b, struct relay_item *it)
 /* backend_open - NULL smtp with capture; on failure every send of this
    sender reports the error */
 static int
-backend_open(const struct conf *conf, struct backend *b, char **error_r)
+backend_open(struct relay *r, const struct conf *conf, struct backend *b,
+	     char **error_r)
 {
 	struct relay_smtp_opts o;
 	char *password = NULL;
@@ -367,10 +477,14 @@ backend_open(const struct conf *conf, struct backend *b, char **error_r)
 	o.ca_file = conf->relay_ca_file;
 	o.user = conf->relay_user;
 	o.helo = conf->domain;
-	/* bounded, so a stalled relay delays a stop (SIGTERM waits for the
-	   copies in flight) by a minute at most; the copy is retried */
+	/* replies are bounded and a stop ends sends at once, but the
+	   end-of-data reply gets 10 minutes (a stop waits for it
+	   RELAY_STOP_GRACE more): giving up then sends the copy twice */
 	o.connect_timeout_s = 30;
-	o.timeout_s = 60;
+	o.timeout_s = RELAY_TIMEOUT;
+	o.dot_timeout_s = RELAY_DOT_TIMEOUT;
+	o.stop = &r->stop;
+	o.stop_grace_s = RELAY_STOP_GRACE;
 	if (conf->relay_password_file && *conf->relay_password_file) {
 		FILE *f = fopen(conf->relay_password_file, "r");
 		char line[512];
@@ -408,12 +522,61 @@ done_push(struct relay *r, struct relay_item *it)
 		pthread_cond_signal(&r->wake);
 }
 
+/* check_relay - connect as a send would (SPEC 7: at start and after
+   SIGHUP), so a broken relay is reported before the first copy fails */
+static void
+check_relay(struct relay *r, const struct conf *conf)
+{
+	struct relay_result res;
+	struct backend b;
+	char *err = NULL;
+
+	memset(&res, 0, sizeof(res));
+	if (backend_open(r, conf, &b, &err) < 0) {
+		res.transport = RELAY_TRANSPORT_OTHER;
+		snprintf(res.reply, sizeof(res.reply), "%s", err);
+		free(err);
+	} else if (b.smtp == NULL)
+		return; /* capture: nothing to connect to */
+	else {
+		relay_smtp_check(b.smtp, &res);
+		relay_smtp_close(&b.smtp);
+	}
+	health_from(r, &res, res.transport != RELAY_TRANSPORT_NONE);
+	relay_kick(r); /* the dispatcher saves the state */
+}
+
+/* checker - the relay check's own thread: a slow relay never holds up
+   start-up, intake or the copies */
+static void *
+checker(void *arg)
+{
+	struct relay *r = arg;
+
+	pthread_mutex_lock(&r->lock);
+	for (;;) {
+		const struct conf *conf;
+
+		while (!r->check_due && !r->stopping)
+			pthread_cond_wait(&r->check, &r->lock);
+		if (r->stopping)
+			break;
+		r->check_due = false;
+		conf = r->conf;
+		pthread_mutex_unlock(&r->lock);
+		check_relay(r, conf);
+		pthread_mutex_lock(&r->lock);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
 static void *
 sender(void *arg)
 {
 	struct relay *r = arg;
 	struct backend b;
-	char *err = NULL, *logged = NULL;
+	char *err = NULL;
 	bool usable = false;
 
 	memset(&b, 0, sizeof(b));
@@ -444,17 +607,8 @@ sender(void *arg)
 				relay_smtp_close(&b.smtp);
 			free(err);
 			err = NULL;
-			usable = backend_open(conf, &b, &err) == 0;
-			/* once per distinct error, not once per copy */
-			if (!usable &&
-			    (logged == NULL || strcmp(logged, err))) {
-				log_error("relay: %s", err);
-				free(logged);
-				logged = xstrdup(err);
-			} else if (usable) {
-				free(logged);
-				logged = NULL;
-			}
+			/* an error is logged once, by health_set */
+			usable = backend_open(r, conf, &b, &err) == 0;
 		}
 		if (usable)
 			backend_send(r, &b, it);
@@ -472,7 +626,6 @@ sender(void *arg)
 	if (b.smtp)
 		relay_smtp_close(&b.smtp);
 	free(err);
-	free(logged);
 	return NULL;
 }
 
@@ -507,19 +660,22 @@ record_bounce(struct relay *r, struct relay_item *it, enum bounce_kind kind,
 			 (long long)it->q.msg_id, it->q.club, it->q.recipient);
 }
 
-/* refusal_is_ours - a permanent refusal that is not about the member's
-   address: of our envelope sender (at MAIL, or 5.1.7/5.1.8), of the
-   transaction (at DATA), or of relaying itself.  The relay or our domain
-   is misconfigured: retried, never bounced (it would suspend a whole
-   club); past 5 days the copy expires like any deferral. */
-static bool
-refusal_is_ours(const struct relay_result *res)
+/* outcome_line - the delivery-outcome line of it, kept until its record
+   commits */
+static void
+outcome_line(struct relay_item *it, const char *relay, const char *status,
+	     const char *reply)
 {
-	return strcmp(res->stage, "MAIL") == 0 ||
-	       strcmp(res->stage, "DATA") == 0 ||
-	       enhcode_is_sender(res->enhanced) ||
-	       strcasestr(res->reply, "relay access denied") != NULL ||
-	       strcasestr(res->reply, "relaying denied") != NULL;
+	const struct relay_result *res = &it->res;
+	struct buf line = BUF_INIT;
+	char id[32];
+
+	snprintf(id, sizeof(id), "M%lld", (long long)it->q.msg_id);
+	relay_policy_log_line(&line, id, it->q.club, it->q.recipient, relay,
+			      res->enhanced[0] ? res->enhanced : NULL, status,
+			      reply);
+	free(it->outcome);
+	it->outcome = buf_steal(&line);
 }
 
 /* item_done - the copy has its final outcome: a queue row goes, a
@@ -530,6 +686,42 @@ item_done(struct relay *r, struct relay_item *it)
 	return it->fan ? 0 : store_queue_done(r->store, it->q.id);
 }
 
+/* record_retry - a failed attempt: the next one, or past 5 days the
+   copy expires, a soft bounce only if the member's address was refused
+   at some attempt (SPEC 7); inside a transaction */
+static int
+record_retry(struct relay *r, struct relay_item *it, bool ours,
+	     const char *relay, const char *reply)
+{
+	time_t first = it->q.first_try ? it->q.first_try : it->tried;
+	bool expired, refused = it->q.refused || !ours;
+	time_t next = relay_policy_next_attempt(first, it->q.attempts + 1,
+						it->tried, &expired);
+	char *why;
+
+	if (!expired) {
+		/* our side's trouble is logged once per cause (health_set),
+		   not once per copy */
+		if (!ours)
+			outcome_line(it, relay, "deferred", reply);
+		if (it->fan)
+			return store_queue_requeue(r->store, &it->q,
+						   it->q.attempts + 1, first,
+						   next, reply, ours);
+		return store_queue_defer(r->store, it->q.id, it->q.attempts + 1,
+					 first, next, reply, ours);
+	}
+	if (refused)
+		record_bounce(r, it, BOUNCE_SOFT, "4.4.7", reply);
+	why = xasprintf("%s%s", reply,
+			refused ? ""
+				: "; failed on our side only: not "
+				  "counted against the member");
+	outcome_line(it, relay, "expired", why);
+	free(why);
+	return item_done(r, it);
+}
+
 /* record_one - judge, log and write one outcome; inside a transaction */
 static int
 record_one(struct relay *r, struct relay_item *it, const char *relay)
@@ -537,17 +729,14 @@ record_one(struct relay *r, struct relay_item *it, const char *relay)
 	const struct relay_result *res = &it->res;
 	enum relay_verdict v = relay_policy_classify(
 	    res->code, res->enhanced[0] ? res->enhanced : NULL, res->transport);
-	struct buf line = BUF_INIT;
-	char id[32], reply[sizeof(res->reply) + 32];
-	const char *status;
-	int rc = 0;
+	bool ours = v != RELAY_SENT &&
+		    relay_policy_ours(res->transport, res->code, res->enhanced,
+				      res->stage, res->reply);
+	char reply[sizeof(res->reply) + 32];
 
 	if (it->unsent) /* never tried: due at once after the restart */
 		return store_queue_requeue(r->store, &it->q, 0, 0, clock_now(),
-					   NULL);
-	if (v == RELAY_BOUNCE && refusal_is_ours(res))
-		v = RELAY_RETRY;
-	status = relay_policy_verdict_name(v);
+					   NULL, true);
 
 	/* the server's words with their codes; a transport error alone */
 	if (res->code > 0)
@@ -556,39 +745,26 @@ record_one(struct relay *r, struct relay_item *it, const char *relay)
 			 res->reply);
 	else
 		snprintf(reply, sizeof(reply), "%s", res->reply);
-
-	if (v == RELAY_RETRY) {
-		time_t first = it->q.first_try ? it->q.first_try : it->tried;
-		bool expired;
-		time_t next = relay_policy_next_attempt(
-		    first, it->q.attempts + 1, it->tried, &expired);
-
-		if (expired) {
-			status = "expired";
-			record_bounce(r, it, BOUNCE_SOFT, "4.4.7", reply);
-			rc = item_done(r, it);
-		} else if (it->fan)
-			rc = store_queue_requeue(r->store, &it->q,
-						 it->q.attempts + 1, first,
-						 next, reply);
-		else
-			rc = store_queue_defer(r->store, it->q.id,
-					       it->q.attempts + 1, first, next,
-					       reply);
-	} else {
-		if (v == RELAY_BOUNCE)
-			record_bounce(
-			    r, it, bounce_score_kind_for(res->enhanced),
-			    res->enhanced[0] ? res->enhanced : NULL, reply);
-		rc = item_done(r, it);
+	if (res->stopped) {
+		/* nothing decided: a queue row goes back to pending at close,
+		   a fan-out's copy becomes one */
+		outcome_line(it, relay, "interrupted", reply);
+		return it->fan ? store_queue_requeue(r->store, &it->q, 0, 0,
+						     clock_now(), NULL, true)
+			       : 0;
 	}
-	snprintf(id, sizeof(id), "M%lld", (long long)it->q.msg_id);
-	relay_policy_log_line(&line, id, it->q.club, it->q.recipient, relay,
-			      res->enhanced[0] ? res->enhanced : NULL, status,
-			      reply);
-	free(it->outcome);
-	it->outcome = buf_steal(&line);
-	return rc;
+	health_from(r, res, ours);
+	/* a refusal of ours is retried, never bounced: it would suspend
+	   a whole club */
+	if (v == RELAY_BOUNCE && ours)
+		v = RELAY_RETRY;
+	if (v == RELAY_RETRY)
+		return record_retry(r, it, ours, relay, reply);
+	if (v == RELAY_BOUNCE)
+		record_bounce(r, it, bounce_score_kind_for(res->enhanced),
+			      res->enhanced[0] ? res->enhanced : NULL, reply);
+	outcome_line(it, relay, relay_policy_verdict_name(v), reply);
+	return store_queue_done(r->store, it->q.id);
 }
 
 /* free_items - recorded items go; under no lock */
@@ -799,11 +975,13 @@ record(struct relay *r, struct relay_item *list)
 		it->next = keep;
 		keep = it;
 	}
+	health_save(r);
 	if (fan_write(r) < 0 || store_commit(r->store) < 0) {
 		log_warn("relay: commit: %s (outcomes kept for the next try)",
 			 store_error(r->store));
 		store_rollback(r->store);
 		wgate_unlock(r->gate);
+		health_unsaved(r);
 		fan_settle(r, false);
 		for (it = done; it; it = next) {
 			next = it->next;
@@ -1098,6 +1276,10 @@ dispatcher(void *arg)
 			t->next = done;
 			done = r->unrecorded;
 		}
+		/* outcomes save the relay's state with them; a check's
+		   result alone is saved here */
+		if (done == NULL)
+			health_save(r);
 		r->unrecorded = record(r, done);
 		if (want)
 			claim(r);
@@ -1143,6 +1325,11 @@ relay_open(const struct conf *conf, const unsigned char key[TOKEN_KEY_LEN],
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->work, NULL);
 	pthread_cond_init(&r->wake, NULL);
+	pthread_cond_init(&r->check, NULL);
+	atomic_init(&r->stop, false);
+	r->check_due = true;
+	if (pthread_create(&r->checker, NULL, checker, r) != 0)
+		log_fatal(71, "relay: cannot start the relay check");
 	r->nsenders = conf->relay_concurrency > 0 ? conf->relay_concurrency : 1;
 	r->senders = xcalloc((size_t)r->nsenders, sizeof(*r->senders));
 	for (int i = 0; i < r->nsenders; i++)
@@ -1171,6 +1358,11 @@ relay_set_conf(struct relay *r, const struct conf *conf)
 	pthread_mutex_lock(&r->lock);
 	r->conf = conf;
 	relay_name(conf->relay, r->relay_name, sizeof(r->relay_name));
+	/* the relay or how we reach it may have changed: check it again;
+	   a failure is logged afresh, even for the same cause */
+	r->check_due = true;
+	r->health.key[0] = '\0';
+	pthread_cond_signal(&r->check);
 	pthread_mutex_unlock(&r->lock);
 }
 
@@ -1184,8 +1376,11 @@ relay_close(struct relay **rp)
 		return;
 	pthread_mutex_lock(&r->lock);
 	r->stopping = true;
+	atomic_store(&r->stop, true);
 	pthread_cond_broadcast(&r->work);
+	pthread_cond_signal(&r->check);
 	pthread_mutex_unlock(&r->lock);
+	pthread_join(r->checker, NULL);
 	for (int i = 0; i < r->nsenders; i++)
 		pthread_join(r->senders[i], NULL);
 	/* the senders' last outcomes are in r->done: the dispatcher

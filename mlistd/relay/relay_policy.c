@@ -5,6 +5,7 @@
  */
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "buf.h"
 #include "enhcode.h"
@@ -64,6 +65,28 @@ relay_policy_classify(int smtp_code, const char *enhanced, int transport_error)
 			return r->verdict;
 	/* 3xx: an intermediate reply where a final one was due */
 	return RELAY_RETRY;
+}
+
+/* relay_policy_ours - our side's trouble, not the member's address */
+bool
+relay_policy_ours(int transport, int smtp_code, const char *enhanced,
+		  const char *stage, const char *reply)
+{
+	static const char *const denied[] = {"relay access denied",
+					     "relaying denied"};
+
+	if (transport != RELAY_TRANSPORT_NONE || smtp_code == 421)
+		return true;
+	if (stage == NULL ||
+	    (strcmp(stage, "RCPT") != 0 && strcmp(stage, "DOT") != 0))
+		return true;
+	/* x.1.7, x.1.8: our sender's address */
+	if (enhanced && enhcode_class(enhanced) && enhcode_is_sender(enhanced))
+		return true;
+	for (size_t i = 0; i < sizeof(denied) / sizeof(denied[0]); i++)
+		if (reply && strcasestr(reply, denied[i]))
+			return true;
+	return false;
 }
 
 /* relay_policy_verdict_name - the status= word */

@@ -24,6 +24,19 @@
  *     552 5.2.2 (mailbox full) and 552 5.3.4 (too big) bounce.
  *   - anything else (1xx, 3xx, 0, out of range: no final reply): retry,
  *     a protocol error is the relay's trouble, not the recipient's.
+ * Whose side a failure is on (relay_policy_ours), SPEC 7: a copy that
+ * expires counts as a soft bounce only if the member's own address was
+ * refused at some attempt.  Ours (the relay, our configuration, our
+ * domain; never counted, however long it lasts, and a 5xx of ours is
+ * retried, not bounced): every transport error (unreachable, timeout,
+ * TLS, AUTH, a connection lost), a reply to anything but RCPT or the end
+ * of data (the greeting, EHLO, MAIL: our envelope sender, DATA: the
+ * transaction), a 421 (the relay closing), enhanced codes x.1.7/x.1.8
+ * (our sender's address) and 4.3.x (the relay's own system: storage,
+ * queue), and relaying refused ("relay access denied", "relaying
+ * denied").  The member's: any other refusal at RCPT or after the end of
+ * data, from a relay that accepted our envelope.
+ *
  * In short: a copy bounces only when the reply is 5xx and no well-formed
  * enhanced code of class 4 contradicts it.  An enhanced code is used only
  * when it is well-formed (RFC 3463: class 2, 4 or 5, "." subject of 1-3
@@ -80,6 +93,13 @@ enum relay_transport {
    (an enum relay_transport; smtp_code is then ignored) */
 enum relay_verdict relay_policy_classify(int smtp_code, const char *enhanced,
 					 int transport_error);
+
+/* relay_policy_ours - a failed attempt is our side's trouble, not a
+   refusal of the member's address: transport (enum relay_transport),
+   the reply's code, enhanced code and text, and stage, the command it
+   answered ("MAIL", "RCPT", "DATA", "DOT" or "") */
+bool relay_policy_ours(int transport, int smtp_code, const char *enhanced,
+		       const char *stage, const char *reply);
 
 /* relay_policy_verdict_name - "sent", "deferred" or "bounced", the
    status= word of the outcome line */

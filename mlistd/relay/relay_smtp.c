@@ -24,13 +24,27 @@
  * dot-stuffs it and adds the CRLF before the dot when missing.
  *
  * Timeouts.  connect_timeout_s bounds the TCP connect and TLS handshake
- * (CURLOPT_CONNECTTIMEOUT, default 30 s).  timeout_s (default 300 s, RFC
- * 5321 4.5.3.2's 5 minutes) bounds each wait for a reply, the
- * end-of-data one included (CURLOPT_SERVER_RESPONSE_TIMEOUT), and any
- * stall while sending (below 1 byte/s for timeout_s).  There is no
- * bound on a whole send: a big message on a slow link that moves is
- * fine.  XXX curl_easy_cleanup()'s QUIT may wait curl's own 120 s for a
- * stuck server's reply.
+ * (CURLOPT_CONNECTTIMEOUT, default 30 s).  curl has one limit for every
+ * reply, but the end-of-data reply deserves 10 minutes (RFC 5321
+ * 4.5.3.2.6: a relay with a before-queue filter answers late, and giving
+ * up then sends the copy twice) while the others must stay short so a
+ * stop is not held up.  So the progress callback (smtp_progress, called
+ * at least once a second in every state, the end-of-data wait included)
+ * enforces them: timeout_s (default 300 s) since the last sign of life
+ * (a line either way, bytes of the message sent) for any reply or stall,
+ * dot_timeout_s (default 600 s) once the whole message went out in
+ * DATA.  curl's own response timeout is set beyond both, as a backstop.
+ * There is no bound on a whole send: a big message on a slow link that
+ * moves is fine.
+ *
+ * Stops.  Once *opts.stop is true the callback ends a send at once: the
+ * relay has accepted nothing yet (a message cut before its final dot is
+ * discarded), so the copy is simply tried again later (res->stopped).
+ * A send waiting for its end-of-data reply gets stop_grace_s more, as
+ * the relay may be accepting the copy right then; past that it is
+ * abandoned too, and if the relay did accept it, the next try sends it
+ * a second time (at-least-once, never lost).  XXX curl_easy_cleanup()'s
+ * QUIT may wait for a stuck server's reply, up to timeout_s.
  *
  * Reply capture.  curl reports only the last reply's code
  * (CURLINFO_RESPONSE_CODE), so the debug callback follows the dialogue:
@@ -78,6 +92,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -89,6 +105,7 @@
 
 #define SMTP_CONNECT_TIMEOUT 30	   /* seconds, when opts say 0 */
 #define SMTP_TIMEOUT 300	   /* seconds per reply, when opts say 0 */
+#define SMTP_DOT_TIMEOUT 600	   /* seconds for the end-of-data reply */
 #define SMTP_UPLOAD_BUFFER 262144L /* bytes served per read callback */
 
 /* curl 8.2 fixed the spelling; both names are enum values, not macros */
@@ -133,6 +150,15 @@ struct relay_smtp {
 	bool in_ehlo;	       /* reading the EHLO reply */
 	bool auth_offered;     /* in this connection's EHLO reply */
 	bool auth_missing;     /* the pre-request check refused */
+	/* time limits and stops, kept by smtp_progress() */
+	long timeout, dot_timeout, stop_grace; /* seconds */
+	const atomic_bool *stop;
+	double active;	  /* monotonic time of the last sign of life */
+	double stop_seen; /* when the stop was first seen; 0 = not yet */
+	curl_off_t sent;  /* bytes uploaded at the last progress call */
+	long timed_out;	  /* the limit that ran out, 0 = none */
+	bool timed_at_dot;
+	bool stopped;
 };
 
 /* A transport error for each curl error that is not OTHER; a reply to a
@@ -279,6 +305,16 @@ smtp_saw_command(struct relay_smtp *r, const char *s, size_t n)
 		r->stage = STAGE_SESSION;
 }
 
+/* smtp_now - monotonic seconds */
+static double
+smtp_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 /* smtp_debug - CURLOPT_DEBUGFUNCTION: follow the dialogue; a call may
    hold one line or several */
 static int
@@ -290,6 +326,7 @@ smtp_debug(CURL *curl, curl_infotype type, char *data, size_t size, void *arg)
 	(void)curl;
 	if (type != CURLINFO_HEADER_IN && type != CURLINFO_HEADER_OUT)
 		return 0;
+	r->active = smtp_now();
 	for (; data < end; data = (char *)nl + 1) {
 		size_t n;
 
@@ -320,6 +357,42 @@ smtp_read(char *buf, size_t size, size_t nitems, void *arg)
 	memcpy(buf, r->msg + r->off, n);
 	r->off += n;
 	return n;
+}
+
+/* smtp_progress - CURLOPT_XFERINFOFUNCTION: the time limits and the
+   stop (see Timeouts and Stops above); non-zero aborts the send */
+static int
+smtp_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+	      curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct relay_smtp *r = arg;
+	double now = smtp_now();
+	/* the message is out: only the end-of-data reply is awaited */
+	bool at_dot = r->stage == STAGE_DOT && !r->quitting && r->msg &&
+		      ulnow >= (curl_off_t)r->len;
+	long limit = at_dot ? r->dot_timeout : r->timeout;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	if (ulnow != r->sent) {
+		r->sent = ulnow;
+		r->active = now;
+	}
+	if (r->stop != NULL && atomic_load(r->stop)) {
+		if (r->stop_seen == 0)
+			r->stop_seen = now;
+		if (!at_dot || now - r->stop_seen >= r->stop_grace) {
+			r->stopped = true;
+			return 1;
+		}
+	}
+	if (now - r->active >= limit) {
+		r->timed_out = limit;
+		r->timed_at_dot = at_dot;
+		return 1;
+	}
+	return 0;
 }
 
 #if LIBCURL_VERSION_NUM >= 0x075000
@@ -398,6 +471,13 @@ smtp_use_ssl(const char *tls)
 	return CURLUSESSL_TRY;
 }
 
+/* smtp_tls_verify - whether the relay's certificate must verify */
+static bool
+smtp_tls_verify(const char *tls)
+{
+	return tls != NULL && strcmp(tls, "require") == 0;
+}
+
 /* Each option in turn until one fails; rc holds the first failure. */
 #define SMTP_SETOPT(c, rc, opt, val)                                           \
 	do {                                                                   \
@@ -412,7 +492,12 @@ smtp_setup(struct relay_smtp *r, const struct relay_smtp_opts *o,
 {
 	CURL *c = r->curl;
 	CURLcode rc = CURLE_OK;
-	long timeout = o->timeout_s > 0 ? o->timeout_s : SMTP_TIMEOUT;
+
+	r->timeout = o->timeout_s > 0 ? o->timeout_s : SMTP_TIMEOUT;
+	r->dot_timeout =
+	    o->dot_timeout_s > 0 ? o->dot_timeout_s : SMTP_DOT_TIMEOUT;
+	r->stop = o->stop;
+	r->stop_grace = o->stop_grace_s > 0 ? o->stop_grace_s : 0;
 
 	SMTP_SETOPT(c, rc, CURLOPT_URL, url);
 #if LIBCURL_VERSION_NUM >= 0x075500
@@ -425,9 +510,13 @@ smtp_setup(struct relay_smtp *r, const struct relay_smtp_opts *o,
 	SMTP_SETOPT(c, rc, CURLOPT_CONNECTTIMEOUT,
 		    o->connect_timeout_s > 0 ? o->connect_timeout_s
 					     : (long)SMTP_CONNECT_TIMEOUT);
-	SMTP_SETOPT(c, rc, CURLOPT_SERVER_RESPONSE_TIMEOUT, timeout);
-	SMTP_SETOPT(c, rc, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	SMTP_SETOPT(c, rc, CURLOPT_LOW_SPEED_TIME, timeout);
+	/* smtp_progress keeps the limits; curl's only backs it up */
+	SMTP_SETOPT(
+	    c, rc, CURLOPT_SERVER_RESPONSE_TIMEOUT,
+	    (r->timeout > r->dot_timeout ? r->timeout : r->dot_timeout) + 60L);
+	SMTP_SETOPT(c, rc, CURLOPT_XFERINFOFUNCTION, smtp_progress);
+	SMTP_SETOPT(c, rc, CURLOPT_XFERINFODATA, r);
+	SMTP_SETOPT(c, rc, CURLOPT_NOPROGRESS, 0L);
 	SMTP_SETOPT(c, rc, CURLOPT_UPLOAD, 1L);
 	SMTP_SETOPT(c, rc, CURLOPT_UPLOAD_BUFFERSIZE, SMTP_UPLOAD_BUFFER);
 	SMTP_SETOPT(c, rc, CURLOPT_READFUNCTION, smtp_read);
@@ -439,6 +528,13 @@ smtp_setup(struct relay_smtp *r, const struct relay_smtp_opts *o,
 	SMTP_SETOPT(c, rc, CURLOPT_VERBOSE, 1L);
 	if (str_has_prefix_ci(o->url, "smtp://"))
 		SMTP_SETOPT(c, rc, CURLOPT_USE_SSL, smtp_use_ssl(o->tls));
+	/* try is Postfix's "may": a relay's self-signed certificate (a
+	   stock Debian Postfix's snakeoil) still encrypts; only require
+	   verifies the certificate and the host name */
+	if (!smtp_tls_verify(o->tls)) {
+		SMTP_SETOPT(c, rc, CURLOPT_SSL_VERIFYPEER, 0L);
+		SMTP_SETOPT(c, rc, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
 	if (o->ca_file != NULL && *o->ca_file != '\0')
 		SMTP_SETOPT(c, rc, CURLOPT_CAINFO, o->ca_file);
 	if (r->want_auth) {
@@ -499,6 +595,12 @@ smtp_begin(struct relay_smtp *r, const char *msg, size_t len)
 	r->replies = 0;
 	r->quitting = false;
 	r->auth_missing = false;
+	r->active = smtp_now();
+	r->stop_seen = 0;
+	r->sent = 0;
+	r->timed_out = 0;
+	r->timed_at_dot = false;
+	r->stopped = false;
 }
 
 /* smtp_stale - the attempt died on a reused connection before any reply:
@@ -517,14 +619,21 @@ smtp_stale(struct relay_smtp *r, CURLcode rc)
 	       connects == 0;
 }
 
-/* smtp_connect_error - refused, unreachable or timed out, by errno */
-static enum relay_transport
-smtp_connect_error(struct relay_smtp *r)
+/* smtp_os_error - the errno of the last connect, 0 if none */
+static long
+smtp_os_error(struct relay_smtp *r)
 {
 	long err = 0;
 
 	(void)curl_easy_getinfo(r->curl, CURLINFO_OS_ERRNO, &err);
-	switch (err) {
+	return err;
+}
+
+/* smtp_connect_error - refused, unreachable or timed out, by errno */
+static enum relay_transport
+smtp_connect_error(struct relay_smtp *r)
+{
+	switch (smtp_os_error(r)) {
 	case ETIMEDOUT:
 		return RELAY_TRANSPORT_TIMEOUT;
 	case ENETUNREACH:
@@ -568,6 +677,24 @@ smtp_put_reply(struct relay_smtp *r, long code, struct relay_result *res)
 	return true;
 }
 
+/* smtp_aborted - smtp_progress ended the send: a stop or a time limit */
+static void
+smtp_aborted(struct relay_smtp *r, struct relay_result *res)
+{
+	if (r->stopped) {
+		res->stopped = true;
+		res->transport = RELAY_TRANSPORT_OTHER;
+		snprintf(res->reply, sizeof(res->reply),
+			 "interrupted by a stop before the relay's answer");
+		return;
+	}
+	res->transport = RELAY_TRANSPORT_TIMEOUT;
+	snprintf(res->reply, sizeof(res->reply), "%s within %ld s",
+		 r->timed_at_dot ? "no end-of-data reply"
+				 : "no reply or progress",
+		 r->timed_out);
+}
+
 /* smtp_result - what a perform's outcome means for the transaction */
 static void
 smtp_result(struct relay_smtp *r, CURLcode rc, struct relay_result *res)
@@ -584,6 +711,10 @@ smtp_result(struct relay_smtp *r, CURLcode rc, struct relay_result *res)
 		snprintf(res->stage, sizeof(res->stage), "%s",
 			 stages[r->stage]);
 	(void)curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &code);
+	if (rc == CURLE_ABORTED_BY_CALLBACK && (r->stopped || r->timed_out)) {
+		smtp_aborted(r, res);
+		return;
+	}
 	if (rc == CURLE_OK) {
 		if (!smtp_put_reply(r, code, res))
 			res->code = (int)code;
@@ -602,9 +733,31 @@ smtp_result(struct relay_smtp *r, CURLcode rc, struct relay_result *res)
 	if (r->auth_missing)
 		snprintf(res->reply, sizeof(res->reply),
 			 "relay_user is set but the relay offers no AUTH");
+	else if (rc == CURLE_COULDNT_CONNECT && smtp_os_error(r) != 0)
+		/* curl's words carry a time ("after 0 ms"): one cause
+		   would read as many */
+		snprintf(res->reply, sizeof(res->reply), "cannot connect: %s",
+			 strerror((int)smtp_os_error(r)));
 	else
 		snprintf(res->reply, sizeof(res->reply), "%s",
 			 r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc));
+}
+
+/* smtp_drop - after a send cut short (a stop, a time limit), the
+   connection is in an unknown state: curl would keep it, and either
+   reuse it (the late reply answering our next command) or wait for a
+   QUIT reply at close.  Shut it down so curl sees it dead. */
+static void
+smtp_drop(struct relay_smtp *r, CURLcode rc)
+{
+	curl_socket_t fd = CURL_SOCKET_BAD;
+
+	if (rc != CURLE_ABORTED_BY_CALLBACK && rc != CURLE_OPERATION_TIMEDOUT)
+		return;
+	if (curl_easy_getinfo(r->curl, CURLINFO_ACTIVESOCKET, &fd) ==
+		CURLE_OK &&
+	    fd != CURL_SOCKET_BAD)
+		(void)shutdown(fd, SHUT_RDWR);
 }
 
 /* relay_smtp_send - one transaction, on the kept connection if any */
@@ -633,10 +786,33 @@ relay_smtp_send(struct relay_smtp *r, const char *mail_from, const char *rcpt,
 		}
 	}
 	smtp_result(r, rc, res);
+	smtp_drop(r, rc);
 	/* curl keeps the list's address: take it back before freeing */
 	(void)curl_easy_setopt(r->curl, CURLOPT_MAIL_RCPT, NULL);
 	curl_slist_free_all(rcpts);
 	r->msg = NULL;
+	return 0;
+}
+
+/* relay_smtp_check - connect, EHLO, STARTTLS and AUTH as configured,
+   no transaction (curl keeps such a connection out of sends: close the
+   handle after) */
+int
+relay_smtp_check(struct relay_smtp *r, struct relay_result *res)
+{
+	CURLcode rc;
+
+	smtp_begin(r, NULL, 0);
+	rc = curl_easy_setopt(r->curl, CURLOPT_CONNECT_ONLY, 1L);
+	if (rc == CURLE_OK)
+		rc = curl_easy_perform(r->curl);
+	/* curl sends unauthenticated when AUTH is not offered */
+	if (rc == CURLE_OK && r->want_auth && !r->auth_offered) {
+		r->auth_missing = true;
+		rc = CURLE_LOGIN_DENIED;
+	}
+	smtp_result(r, rc, res);
+	(void)curl_easy_setopt(r->curl, CURLOPT_CONNECT_ONLY, 0L);
 	return 0;
 }
 

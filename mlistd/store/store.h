@@ -297,14 +297,28 @@ struct store_queue_item {
 	time_t first_try; /* 0: never tried */
 	time_t next_attempt;
 	char *last_error;
+	char *side;   /* of the last failure: "relay" (ours) or "recipient"
+			 (the member's address refused); NULL: none yet */
+	bool refused; /* the member's address was refused at some attempt:
+			 an expiry counts as a soft bounce */
+};
+
+/* the relay's state as the daemon last saw it (mlistctl queue) */
+struct store_relay_status {
+	char *relay; /* host:port */
+	bool ok;
+	char *cause;	/* why not ok, NULL when ok */
+	time_t since;	/* of this state */
+	time_t checked; /* last seen */
 };
 
 /* store_queue_requeue - a copy of a fan-out taken out of it: a queue
    row with its attempt so far (attempts 0: never tried; error may be
-   NULL); nothing when the member has left */
+   NULL; ours as for store_queue_defer); nothing when the member has
+   left */
 int store_queue_requeue(struct store *s, const struct store_queue_item *it,
 			int attempts, time_t first_try, time_t next,
-			const char *error);
+			const char *error, bool ours);
 /* store_queue_add - queue one copy of msg (a notice) for recipient */
 int store_queue_add(struct store *s, int64_t msg, int64_t member,
 		    const char *recipient, time_t now);
@@ -319,9 +333,12 @@ int store_queue_claim(struct store *s, time_t now, size_t max,
 		      struct store_queue_item **items_r, size_t *n_r);
 /* store_queue_done - the copy was sent or bounced: forget the row */
 int store_queue_done(struct store *s, int64_t id);
-/* store_queue_defer - the copy failed for now: try again at next */
+/* store_queue_defer - the copy failed for now: try again at next; ours:
+   the failure was on our side (else the member's address was refused,
+   which the row keeps) */
 int store_queue_defer(struct store *s, int64_t id, int attempts,
-		      time_t first_try, time_t next, const char *error);
+		      time_t first_try, time_t next, const char *error,
+		      bool ours);
 /* store_queue_list - every row, next attempt first */
 int store_queue_list(struct store *s, struct store_queue_item **items_r,
 		     size_t *n_r);
@@ -331,6 +348,13 @@ int store_queue_retry_now(struct store *s, time_t now, int64_t *n_r);
 int store_queue_pending(struct store *s, int64_t *n_r);
 void store_queue_items_free(struct store_queue_item *items, size_t n);
 void store_queue_item_clear(struct store_queue_item *it);
+/* store_relay_status_set - the relay's state (strings copied) */
+int store_relay_status_set(struct store *s,
+			   const struct store_relay_status *st);
+/* store_relay_status_get - *st_r filled (free with _clear), or
+   STORE_NOTFOUND before the daemon wrote one */
+int store_relay_status_get(struct store *s, struct store_relay_status *st_r);
+void store_relay_status_clear(struct store_relay_status *st);
 
 /* fan-out ---------------------------------------------------------- *
  * One row per accepted post, written by intake in O(1): the members who

@@ -2,10 +2,12 @@
  * store_fanout - one row per accepted post instead of one per member.
  *
  * Intake writes a single row whatever the club's size: the message, its
- * club, the highest member id at commit (last_member) and the arrival
- * second (since), which together pin "the members at that moment"
- * (since guards a member id reused after its holder left).  The relay
- * expands it lazily in member-id order and moves the cursor once the
+ * club, the highest member id at commit (last_member), which pins "the
+ * members at that moment": member ids are never reused (AUTOINCREMENT
+ * since migration 4, before this table existed), so whoever joins later
+ * has a higher id.  No join time is compared: a clock stepped back would
+ * silently leave members out.  since (the arrival) is for listings.
+ * The relay expands it lazily in member-id order and moves the cursor once the
  * copies below it have outcomes, so a sent copy costs no row at all;
  * only deferred copies become queue rows.  A crash resumes from the
  * cursor.
@@ -19,9 +21,8 @@
 /* who gets a copy, evaluated when the relay reaches the member */
 #define FANOUT_MEMBERS                                                         \
 	"FROM members WHERE club_id = ?1 AND id > ?2 AND id <= ?3 "            \
-	"AND joined <= ?4 AND status = 'active' AND paused = 0 "               \
-	"AND delivery = 'each' AND (own_copy = 1 OR address != ifnull(?5, "    \
-	"''))"
+	"AND status = 'active' AND paused = 0 AND delivery = 'each' "          \
+	"AND (own_copy = 1 OR address != ifnull(?4, ''))"
 
 int
 store_fanout_add(struct store *s, int64_t club, int64_t msg, time_t now)
@@ -116,8 +117,7 @@ bind_members(sqlite3_stmt *st, const struct store_fanout *f, int64_t from)
 	sqlite3_bind_int64(st, 1, f->club_id);
 	sqlite3_bind_int64(st, 2, from);
 	sqlite3_bind_int64(st, 3, f->last_member);
-	sqlite3_bind_int64(st, 4, f->since);
-	sqlite3_bind_text(st, 5, f->author, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, f->author, -1, SQLITE_STATIC);
 }
 
 int

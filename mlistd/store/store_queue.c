@@ -20,15 +20,17 @@
 int
 store_queue_requeue(struct store *s, const struct store_queue_item *it,
 		    int attempts, time_t first_try, time_t next,
-		    const char *error)
+		    const char *error, bool ours)
 {
 	/* a member who left meanwhile gets nothing (their queued copies
 	   are dropped too), nor does a message that is gone */
 	sqlite3_stmt *st = store_stmt(
 	    s,
 	    "INSERT INTO queue(msg_id, member_id, recipient, attempts, "
-	    "first_try, next_attempt, last_error) SELECT ?1, ?2, ?3, ?4, "
-	    "nullif(?5, 0), ?6, ?7 WHERE EXISTS (SELECT 1 FROM members "
+	    "first_try, next_attempt, last_error, side, refused) SELECT ?1, "
+	    "?2, ?3, ?4, nullif(?5, 0), ?6, ?7, iif(?4 = 0, NULL, iif(?8, "
+	    "'relay', 'recipient')), ?4 > 0 AND NOT ?8 WHERE EXISTS (SELECT "
+	    "1 FROM members "
 	    "WHERE id = ?2) AND EXISTS (SELECT 1 FROM messages WHERE id = ?1)");
 
 	if (st == NULL)
@@ -40,6 +42,7 @@ store_queue_requeue(struct store *s, const struct store_queue_item *it,
 	sqlite3_bind_int64(st, 5, first_try);
 	sqlite3_bind_int64(st, 6, next);
 	sqlite3_bind_text(st, 7, error, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 8, ours);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return store_fail(s, "queue requeue");
 	return 0;
@@ -77,7 +80,7 @@ store_queue_reset(struct store *s)
 #define QUEUE_COLS                                                             \
 	"q.id, q.msg_id, ifnull(q.member_id, 0), q.recipient, q.attempts, "    \
 	"ifnull(q.first_try, 0), q.next_attempt, q.last_error, m.club_id, "    \
-	"c.name, m.message_id, m.role"
+	"c.name, m.message_id, m.role, q.side, q.refused"
 
 static void
 item_row(sqlite3_stmt *st, void *elem)
@@ -96,6 +99,8 @@ item_row(sqlite3_stmt *st, void *elem)
 	it->club = store_text(st, 9);
 	it->message_id = store_text(st, 10);
 	it->role = store_text(st, 11);
+	it->side = store_text(st, 12);
+	it->refused = sqlite3_column_int(st, 13) != 0;
 }
 
 /* collect - every row of st into a new array */
@@ -183,11 +188,13 @@ store_queue_done(struct store *s, int64_t id)
 
 int
 store_queue_defer(struct store *s, int64_t id, int attempts, time_t first_try,
-		  time_t next, const char *error)
+		  time_t next, const char *error, bool ours)
 {
-	sqlite3_stmt *st = store_stmt(
-	    s, "UPDATE queue SET status = 'pending', attempts = ?, "
-	       "first_try = ?, next_attempt = ?, last_error = ? WHERE id = ?");
+	sqlite3_stmt *st =
+	    store_stmt(s, "UPDATE queue SET status = 'pending', attempts = ?, "
+			  "first_try = ?, next_attempt = ?, last_error = ?, "
+			  "side = iif(?6, 'relay', 'recipient'), "
+			  "refused = refused OR NOT ?6 WHERE id = ?5");
 
 	if (st == NULL)
 		return -1;
@@ -196,6 +203,7 @@ store_queue_defer(struct store *s, int64_t id, int attempts, time_t first_try,
 	sqlite3_bind_int64(st, 3, next);
 	sqlite3_bind_text(st, 4, error, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, id);
+	sqlite3_bind_int(st, 6, ours);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return store_fail(s, "queue defer");
 	return 0;
@@ -253,6 +261,7 @@ store_queue_item_clear(struct store_queue_item *it)
 	free(it->club);
 	free(it->message_id);
 	free(it->role);
+	free(it->side);
 	memset(it, 0, sizeof(*it));
 }
 
@@ -262,6 +271,58 @@ store_queue_items_free(struct store_queue_item *items, size_t n)
 	for (size_t i = 0; i < n; i++)
 		store_queue_item_clear(&items[i]);
 	free(items);
+}
+
+int
+store_relay_status_set(struct store *s, const struct store_relay_status *rs)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, "INSERT OR REPLACE INTO relay_status(id, relay, ok, cause, "
+	       "since, checked) VALUES (1, ?, ?, ?, ?, ?)");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, rs->relay, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, rs->ok);
+	sqlite3_bind_text(st, 3, rs->cause, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, rs->since);
+	sqlite3_bind_int64(st, 5, rs->checked);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_fail(s, "relay status");
+	return 0;
+}
+
+int
+store_relay_status_get(struct store *s, struct store_relay_status *rs)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT relay, ok, cause, since, "
+					 "checked FROM relay_status");
+
+	memset(rs, 0, sizeof(*rs));
+	if (st == NULL)
+		return -1;
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		rs->relay = store_text(st, 0);
+		rs->ok = sqlite3_column_int(st, 1) != 0;
+		rs->cause = store_text(st, 2);
+		rs->since = sqlite3_column_int64(st, 3);
+		rs->checked = sqlite3_column_int64(st, 4);
+		sqlite3_reset(st);
+		return 0;
+	case SQLITE_DONE:
+		return STORE_NOTFOUND;
+	default:
+		return store_fail(s, "relay status");
+	}
+}
+
+void
+store_relay_status_clear(struct store_relay_status *rs)
+{
+	free(rs->relay);
+	free(rs->cause);
+	memset(rs, 0, sizeof(*rs));
 }
 
 int

@@ -209,6 +209,19 @@ static const char *const store_migrations[] = {
     "  since INTEGER NOT NULL,"
     "  cursor INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX members_club ON members(club_id);",
+
+    /* 7: whose side a copy's failures were on (SPEC 7: an expiry counts
+       only if the member's address was refused), and the relay's state
+       for mlistctl queue */
+    "ALTER TABLE queue ADD COLUMN side TEXT;"
+    "ALTER TABLE queue ADD COLUMN refused INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE relay_status ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  relay TEXT NOT NULL,"
+    "  ok INTEGER NOT NULL,"
+    "  cause TEXT,"
+    "  since INTEGER NOT NULL,"
+    "  checked INTEGER NOT NULL);",
 };
 #define STORE_NMIGRATIONS                                                      \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))

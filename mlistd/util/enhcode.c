@@ -64,5 +64,6 @@ enhcode_find(const char *text, char out[ENHCODE_SIZE])
 bool
 enhcode_is_sender(const char *code)
 {
-	return strcmp(code, "5.1.7") == 0 || strcmp(code, "5.1.8") == 0;
+	return (code[0] == '4' || code[0] == '5') &&
+	       (strcmp(code + 1, ".1.7") == 0 || strcmp(code + 1, ".1.8") == 0);
 }

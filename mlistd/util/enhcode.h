@@ -30,8 +30,8 @@ char enhcode_class(const char *code);
    copied to out; false when there is none.  Linear in text. */
 bool enhcode_find(const char *text, char out[ENHCODE_SIZE]);
 
-/* enhcode_is_sender - 5.1.7 or 5.1.8: about the sender's address, not
-   the recipient's */
+/* enhcode_is_sender - x.1.7 or x.1.8 (x 4 or 5): about the sender's
+   address, not the recipient's */
 bool enhcode_is_sender(const char *code);
 
 #endif
