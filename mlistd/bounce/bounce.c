@@ -44,8 +44,8 @@
 
 struct bounce_ctx {
 	struct bounce *b;
-	struct msg *m;
-	struct msg_part *parts;
+	const struct msg *m;
+	const struct msg_part *parts;
 	size_t nparts;
 	char *text; /* human-readable report, lower-case copy in ltext */
 	char *ltext;
@@ -1337,57 +1337,43 @@ bounce_text_kind(struct bounce_ctx *c)
 	c->b->dmarc = dmarc;
 }
 
-int
-bounce_parse(const char *raw, size_t len, struct bounce **b_r)
+/* bounce_judge - read the report c->m and c->parts (parsed from raw)
+   into c->b */
+static void
+bounce_judge(struct bounce_ctx *c, const char *raw, size_t len)
 {
-	struct bounce_ctx c = {0};
-	struct bounce *b = xcalloc(1, sizeof(*b));
+	struct bounce *b = c->b;
 
-	if (raw == NULL) {
-		raw = "";
-		len = 0;
-	}
-	/* a saved mailbox's "From " envelope line is not a header */
-	if (len > 5 && memcmp(raw, "From ", 5) == 0) {
-		const char *nl = memchr(raw, '\n', len);
-
-		if (nl) {
-			len -= (size_t)(nl + 1 - raw);
-			raw = nl + 1;
-		}
-	}
-	c.b = b;
-	c.m = msg_parse_parts(raw, len, &c.parts, &c.nparts);
-	bounce_collect_text(&c);
+	bounce_collect_text(c);
 	b->format = "none";
-	if (bounce_is_arf(&c)) {
+	if (bounce_is_arf(c)) {
 		b->format = "arf";
 		goto done;
 	}
-	bounce_dsn_parts(&c, 0);
+	bounce_dsn_parts(c, 0);
 	if (b->nrcpts) {
 		b->format = "dsn";
 		goto done;
 	}
-	if (bounce_is_autoreply(&c, raw, len)) {
+	if (bounce_is_autoreply(c, raw, len)) {
 		b->format = "auto-reply";
 		goto done;
 	}
 	/* a report naming recipients, none failed: a success notice */
-	if (c.dsn_groups || !bounce_looks(&c))
+	if (c->dsn_groups || !bounce_looks(c))
 		goto done;
 	/* a bounce forwarded by someone: its report one level down */
-	bounce_dsn_parts(&c, 1);
+	bounce_dsn_parts(c, 1);
 	if (b->nrcpts) {
 		b->format = "dsn";
 		goto done;
 	}
 	b->format = "text";
-	bounce_text(&c);
+	bounce_text(c);
 	if (b->nrcpts == 0)
-		bounce_original_to(&c);
+		bounce_original_to(c);
 	if (b->nrcpts == 0)
-		bounce_text_kind(&c);
+		bounce_text_kind(c);
 done:
 	for (size_t i = 0; i < b->nrcpts; i++) {
 		enum bounce_kind k = b->rcpts[i].kind;
@@ -1402,14 +1388,56 @@ done:
 	if (b->nrcpts || strcmp(b->format, "text") != 0)
 		b->kind = b->nrcpts ? b->kind : BOUNCE_NONE;
 	b->is_bounce = b->kind != BOUNCE_NONE;
-	msg_parts_free(&c.parts, c.nparts);
-	msg_free(&c.m);
-	free(c.text);
-	free(c.ltext);
-	free(c.all_text);
-	free(c.rest);
-	free(c.text_diag);
-	*b_r = b;
+	free(c->text);
+	free(c->ltext);
+	free(c->all_text);
+	free(c->rest);
+	free(c->text_diag);
+}
+
+int
+bounce_parse(const char *raw, size_t len, struct bounce **b_r)
+{
+	struct bounce_ctx c = {0};
+	struct msg_part *parts = NULL;
+	struct msg *m;
+
+	if (raw == NULL) {
+		raw = "";
+		len = 0;
+	}
+	/* a saved mailbox's "From " envelope line is not a header */
+	if (len > 5 && memcmp(raw, "From ", 5) == 0) {
+		const char *nl = memchr(raw, '\n', len);
+
+		if (nl) {
+			len -= (size_t)(nl + 1 - raw);
+			raw = nl + 1;
+		}
+	}
+	c.b = xcalloc(1, sizeof(*c.b));
+	c.m = m = msg_parse_parts(raw, len, &parts, &c.nparts);
+	c.parts = parts;
+	bounce_judge(&c, raw, len);
+	msg_parts_free(&parts, c.nparts);
+	msg_free(&m);
+	*b_r = c.b;
+	return 0;
+}
+
+int
+bounce_parse_parsed(const char *raw, size_t len, const struct msg *m,
+		    const struct msg_part *parts, size_t nparts,
+		    struct bounce **b_r)
+{
+	struct bounce_ctx c = {0};
+
+	c.b = xcalloc(1, sizeof(*c.b));
+	c.m = m;
+	c.parts = parts;
+	c.nparts = nparts;
+	bounce_judge(&c, raw, len);
+	*b_r = c.b;
 	return 0;
 }
 

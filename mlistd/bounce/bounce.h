@@ -17,6 +17,9 @@
 
 #include "buf.h"
 
+struct msg;
+struct msg_part;
+
 enum bounce_kind {
 	BOUNCE_NONE,	/* not a bounce: auto-reply, ARF, success notice */
 	BOUNCE_HARD,	/* permanent failure of the address itself */
@@ -46,6 +49,12 @@ struct bounce {
 /* bounce_parse - read raw (len bytes, any line ends, may hold NULs) into
    a new struct bounce.  Returns 0; *b_r is always set. */
 int bounce_parse(const char *raw, size_t len, struct bounce **b_r);
+/* bounce_parse_parsed - the same for a message already read by
+   msg_parse_parts() (raw must not start with a mailbox "From " line,
+   which bounce_parse skips); m and parts are borrowed */
+int bounce_parse_parsed(const char *raw, size_t len, const struct msg *m,
+			const struct msg_part *parts, size_t nparts,
+			struct bounce **b_r);
 void bounce_free(struct bounce **b);
 
 /* bounce_kind_name - "hard", "soft", "delayed" or "none" */

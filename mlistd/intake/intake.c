@@ -528,6 +528,26 @@ fail:
 	store_savepoint_release(s);
 }
 
+/* prepare_bounce - parse a report once for both the store and the
+   bounce reader (a mailbox "From " line, which only bounce_parse skips,
+   takes the long way) */
+static void
+prepare_bounce(struct intake_job *job)
+{
+	struct msg_part *parts = NULL;
+	size_t n = 0;
+
+	if (job->len > 5 && memcmp(job->raw, "From ", 5) == 0) {
+		job->msg = msg_parse(job->raw, job->len);
+		bounce_parse(job->raw, job->len, &job->bounce);
+		return;
+	}
+	job->msg = msg_parse_parts(job->raw, job->len, &parts, &n);
+	bounce_parse_parsed(job->raw, job->len, job->msg, parts, n,
+			    &job->bounce);
+	msg_parts_free(&parts, n);
+}
+
 /* prepare_job - parse, hash and judge a report off the event loop's
    thread and before the batch's transaction opens: the loop only moves
    bytes, and work on unauthenticated input never runs while the write
@@ -546,14 +566,14 @@ prepare_job(struct intake_job *job)
 		job->msg = msg_parse(job->raw, 0);
 		return;
 	}
-	job->msg = msg_parse(job->raw, job->len);
 	intake_body_hash(job->raw, job->len, job->hash);
 	for (size_t i = 0; i < job->n; i++)
 		if (job->rcpts[i].code == 250 &&
 		    job->rcpts[i].form.role == ADDR_BOUNCE) {
-			bounce_parse(job->raw, job->len, &job->bounce);
-			break;
+			prepare_bounce(job);
+			return;
 		}
+	job->msg = msg_parse(job->raw, job->len);
 }
 
 /* finish_job - log the intake outcome, one line per recipient in one
