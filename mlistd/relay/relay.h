@@ -43,16 +43,4 @@ void relay_set_conf(struct relay *r, const struct conf *conf);
    outcomes, leave the rest queued */
 void relay_close(struct relay **r);
 
-/* relay_personal_headers - the per-recipient header lines of a copy
-   (List-Unsubscribe, and List-Unsubscribe-Post with unsubscribe_url) */
-void relay_personal_headers(struct buf *out, const struct conf *conf,
-			    const unsigned char key[TOKEN_KEY_LEN],
-			    const char *club, int64_t member, time_t now);
-/* relay_envelope_from - club+bounce-TOKEN@domain for a copy of msg to
-   member */
-char *relay_envelope_from(const struct conf *conf,
-			  const unsigned char key[TOKEN_KEY_LEN],
-			  const char *club, int64_t member, int64_t msg,
-			  time_t now);
-
 #endif
