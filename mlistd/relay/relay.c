@@ -20,17 +20,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "clock.h"
 #include "conf.h"
 #include "log.h"
-#include "member_bounce.h"
+#include "periodic.h"
 #include "relay.h"
 #include "relay_policy.h"
 #include "relay_private.h"
 #include "relay_smtp.h"
-#include "retention.h"
 #include "store.h"
 #include "wgate.h"
 #include "xalloc.h"
@@ -40,9 +38,6 @@
 #define RELAY_RECORD_MS 100 /* how long an outcome waits for company */
 #define RELAY_CHUNK 64	    /* a fan-out's share of a claim, at least */
 #define RELAY_INFLIGHT 8192 /* copies claimed and not yet recorded */
-#define RELAY_MAINTAIN 60   /* seconds between probe/expiry passes */
-#define RELAY_BUSY_MS 10000 /* a write waits this long for mlistctl */
-#define RELAY_BUSY_STEP_MS 20
 
 /* relay_name - the relay as outcome lines and mlistctl queue name it */
 static void
@@ -71,27 +66,6 @@ relay_done_push(struct relay *r, struct relay_item *it)
 	if (r->ndone == 1 || r->ndone == RELAY_RECORD ||
 	    r->ndone == r->inflight)
 		pthread_cond_signal(&r->wake);
-}
-
-/* relay_begin - the gate and a write transaction.  The gate is never
-   held while another process (mlistctl) holds SQLite's write lock, or
-   intake would wait behind that wait too: the relay lets go and tries
-   again, for as long as the store's busy timeout */
-int
-relay_begin(struct relay *r)
-{
-	int64_t until = clock_now_ms() + RELAY_BUSY_MS;
-	int rc;
-
-	for (;;) {
-		wgate_lock_relay(r->gate);
-		if ((rc = store_begin_try(r->store)) == 0)
-			return 0;
-		wgate_unlock(r->gate);
-		if (rc < 0 || clock_now_ms() >= until)
-			return -1;
-		usleep(RELAY_BUSY_STEP_MS * 1000);
-	}
 }
 
 /* relay_enqueue - an item for the senders (or, without a copy, straight to
@@ -133,7 +107,7 @@ claim_rows(struct relay *r, size_t max)
 			log_warn("relay: claim: %s", store_error(r->store));
 		return 0;
 	}
-	if (relay_begin(r) < 0) {
+	if (wgate_begin(r->gate, r->store) < 0) {
 		log_warn("relay: claim: %s", store_error(r->store));
 		return 0;
 	}
@@ -180,62 +154,6 @@ claim(struct relay *r)
 	store_release(r->store);
 }
 
-/* retain - held posts' expiry and the purge of what is kept only for a
-   while, in transactions of its own */
-static void
-retain(struct relay *r, time_t now)
-{
-	struct retention_done done;
-	char *err = NULL;
-
-	if (retention_run(r->store, now, &done, &err) < 0) {
-		log_warn("relay: retention: %s", err);
-		free(err);
-	}
-	if (done.expired || done.control || done.decided || done.kept)
-		log_info("retention: held_expired=%lld purged control=%lld "
-			 "held=%lld kept=%lld",
-			 (long long)done.expired, (long long)done.control,
-			 (long long)done.decided, (long long)done.kept);
-}
-
-/* maintain - probes, removals, retention */
-static void
-maintain(struct relay *r)
-{
-	time_t now = clock_now();
-	int probed = 0, removed = 0;
-	char *err = NULL;
-
-	retain(r, now);
-	if (relay_begin(r) < 0) {
-		log_warn("relay: maintenance: %s", store_error(r->store));
-		return;
-	}
-	if (member_bounce_probes(r->store, r->dconf, r->key, now, &probed,
-				 &removed, &err) < 0) {
-		log_warn("relay: maintenance: %s",
-			 err ? err : store_error(r->store));
-		free(err);
-		store_rollback(r->store);
-		wgate_unlock(r->gate);
-		return;
-	}
-	if (err) {
-		log_warn("relay: maintenance: %s", err);
-		free(err);
-	}
-	if (store_commit(r->store) < 0) {
-		log_warn("relay: maintenance: %s", store_error(r->store));
-		store_rollback(r->store);
-		wgate_unlock(r->gate);
-		return;
-	}
-	wgate_unlock(r->gate);
-	if (probed || removed)
-		log_info("maintenance: probes=%d removed=%d", probed, removed);
-}
-
 /* record_due - the done list is worth a transaction; under the lock */
 static bool
 record_due(const struct relay *r)
@@ -266,12 +184,11 @@ wake_at(const struct relay *r, struct timespec *until)
 	until->tv_nsec %= 1000000000L;
 }
 
-/* dispatcher - the dispatcher thread: record, claim, maintain */
+/* dispatcher - the dispatcher thread: record, claim, the periodic jobs */
 static void *
 dispatcher(void *arg)
 {
 	struct relay *r = arg;
-	time_t last_maintain = 0;
 
 	pthread_mutex_lock(&r->lock);
 	for (;;) {
@@ -313,11 +230,8 @@ dispatcher(void *arg)
 		r->unrecorded = relay_record_batch(r, done);
 		if (want)
 			claim(r);
-		if (!r->stopping &&
-		    clock_now() - last_maintain >= RELAY_MAINTAIN) {
-			last_maintain = clock_now();
-			maintain(r);
-		}
+		if (!r->stopping)
+			periodic_run(r->periodic, r->dconf, clock_now());
 		pthread_mutex_lock(&r->lock);
 		if (r->stopping && r->done == NULL)
 			break;
@@ -350,6 +264,7 @@ relay_open(const struct conf *conf, const unsigned char key[TOKEN_KEY_LEN],
 		free(r);
 		return -1;
 	}
+	r->periodic = periodic_new(r->store, gate, key);
 	relay_name(conf->relay, r->relay_name, sizeof(r->relay_name));
 	relay_smtp_global_init();
 	pthread_mutex_init(&r->lock, NULL);
@@ -454,6 +369,7 @@ relay_close(struct relay **rp)
 	/* queue rows claimed but never sent are due again */
 	if (store_queue_reset(r->store) < 0)
 		log_warn("relay: %s", store_error(r->store));
+	periodic_free(&r->periodic);
 	store_close(&r->store);
 	free(r->senders);
 	free(r);

@@ -13,8 +13,9 @@
  * 100 ms): sent and bounced rows are deleted, a fan-out's cursor moves
  * past its copies with outcomes, a bounce is scored (member_bounce), a
  * deferral gets its next attempt (a fan-out's copy becomes a queue row).
- * Once a minute it also sends due bounce probes and runs retention
- * (held posts' expiry, purge of control mail and decided posts).
+ * On each pass it also calls periodic_run() (sched/periodic.c), which
+ * once a minute sends due bounce probes and runs retention (held posts'
+ * expiry, purge of control mail and decided posts).
  */
 #ifndef MLISTD_RELAY_H
 #define MLISTD_RELAY_H

@@ -84,6 +84,8 @@ struct relay {
 	unsigned char key[TOKEN_KEY_LEN];
 	struct store *store;
 	struct wgate *gate; /* taken around every write transaction */
+	struct periodic
+	    *periodic; /* the periodic jobs, run by the dispatcher */
 	pthread_t dispatcher;
 	pthread_t *senders;
 	int nsenders;
@@ -129,8 +131,6 @@ void relay_done_push(struct relay *r, struct relay_item *it);
 /* relay_enqueue - an item for the senders (or, without a copy, straight
    to the outcomes) */
 void relay_enqueue(struct relay *r, struct relay_item *it);
-/* relay_begin - the gate and a write transaction (-1: neither) */
-int relay_begin(struct relay *r);
 
 /* relay_copy.c: the common part of a message's copies */
 

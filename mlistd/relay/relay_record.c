@@ -176,7 +176,7 @@ relay_record_batch(struct relay *r, struct relay_item *list)
 	pthread_mutex_lock(&r->lock); /* relay_set_conf may rename it */
 	memcpy(relay, r->relay_name, sizeof(relay));
 	pthread_mutex_unlock(&r->lock);
-	if (relay_begin(r) < 0) {
+	if (wgate_begin(r->gate, r->store) < 0) {
 		log_warn("relay: store: %s (outcomes kept for the next try)",
 			 store_error(r->store));
 		return list;
