@@ -14,6 +14,7 @@
 #include "conf.h"
 #include "mlistctl.h"
 #include "intake.h"
+#include "msg_hash.h"
 #include "msg.h"
 #include "msg_mbox.h"
 #include "store.h"
@@ -40,7 +41,7 @@ import_one(void *arg, const char *raw, size_t len, time_t from_line_date)
 	bool dup;
 	int rc;
 
-	intake_body_hash(raw, len, hash);
+	msg_body_sha256(raw, len, hash);
 	intake_fill_in(&in, m, raw, len, hash, &ctx->r, (int64_t)date * 1000,
 			&problems);
 	rc = store_msg_insert(ctx->c->store, &in, NULL, &dup);
