@@ -51,7 +51,7 @@ vwarn(const char *fmt, va_list ap)
 }
 
 int
-ctl_usage(const char *fmt, ...)
+mlistctl_usage(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -63,7 +63,7 @@ ctl_usage(const char *fmt, ...)
 }
 
 int
-ctl_fail(int code, const char *fmt, ...)
+mlistctl_fail(int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -74,26 +74,26 @@ ctl_fail(int code, const char *fmt, ...)
 }
 
 int
-ctl_db_error(struct ctl *c, const char *what)
+mlistctl_db_error(struct mlistctl *c, const char *what)
 {
-	return ctl_fail(store_busy(c->store) ? EX_TEMPFAIL : EX_SOFTWARE,
-			"%s: %s", what, store_error(c->store));
+	return mlistctl_fail(store_busy(c->store) ? EX_TEMPFAIL : EX_SOFTWARE,
+			     "%s: %s", what, store_error(c->store));
 }
 
 int
-ctl_club(struct ctl *c, const char *name, int64_t *id_r)
+mlistctl_club(struct mlistctl *c, const char *name, int64_t *id_r)
 {
 	int rc = store_club_find(c->store, name, id_r);
 
 	if (rc == STORE_NOTFOUND)
-		return ctl_fail(CTL_NOTFOUND, "%s: no such club", name);
+		return mlistctl_fail(CTL_NOTFOUND, "%s: no such club", name);
 	if (rc != 0)
-		return ctl_db_error(c, name);
+		return mlistctl_db_error(c, name);
 	return 0;
 }
 
 void
-ctl_field(struct buf *out, const char *s)
+mlistctl_field(struct buf *out, const char *s)
 {
 	for (; s && *s; s++)
 		buf_putc(out,
@@ -102,7 +102,7 @@ ctl_field(struct buf *out, const char *s)
 
 /* drop_arg - remove n arguments at i */
 static void
-drop_arg(struct ctl *c, int i, int n)
+drop_arg(struct mlistctl *c, int i, int n)
 {
 	memmove(&c->argv[i], &c->argv[i + n],
 		(size_t)(c->argc - i - n + 1) * sizeof(char *));
@@ -110,7 +110,7 @@ drop_arg(struct ctl *c, int i, int n)
 }
 
 int
-ctl_opt(struct ctl *c, const char *name, const char **value_r)
+mlistctl_opt(struct mlistctl *c, const char *name, const char **value_r)
 {
 	*value_r = NULL;
 	for (int i = 0; i < c->argc; i++) {
@@ -127,7 +127,7 @@ ctl_opt(struct ctl *c, const char *name, const char **value_r)
 }
 
 bool
-ctl_flag(struct ctl *c, const char *name)
+mlistctl_flag(struct mlistctl *c, const char *name)
 {
 	for (int i = 0; i < c->argc; i++)
 		if (strncmp(c->argv[i], "--", 2) == 0 &&
@@ -139,16 +139,16 @@ ctl_flag(struct ctl *c, const char *name)
 }
 
 int
-ctl_leftover(struct ctl *c)
+mlistctl_leftover(struct mlistctl *c)
 {
 	for (int i = 0; i < c->argc; i++)
 		if (strncmp(c->argv[i], "--", 2) == 0)
-			return ctl_usage("unknown option %s", c->argv[i]);
+			return mlistctl_usage("unknown option %s", c->argv[i]);
 	return 0;
 }
 
 int
-ctl_parse_datetime(const char *s, const char *tz, time_t *t_r)
+mlistctl_parse_datetime(const char *s, const char *tz, time_t *t_r)
 {
 	struct tm tm;
 	char *end;
@@ -180,17 +180,17 @@ ctl_parse_datetime(const char *s, const char *tz, time_t *t_r)
 
 /* open_store - switch user if root, then open the database */
 static int
-open_store(struct ctl *c)
+open_store(struct mlistctl *c)
 {
 	char *err;
 
 	if (geteuid() == 0 && c->conf->user[0] &&
 	    privs_drop(c->conf->user, &err) < 0)
-		return ctl_fail(EX_CONFIG, "%s", err);
+		return mlistctl_fail(EX_CONFIG, "%s", err);
 	if (store_open(c->conf->database, STORE_CREATE, &c->store, &err) < 0) {
 		int code = strstr(err, "newer") ? EX_CONFIG : EX_UNAVAILABLE;
 
-		ctl_fail(code, "database %s", err);
+		mlistctl_fail(code, "database %s", err);
 		free(err);
 		return code;
 	}
@@ -201,7 +201,7 @@ int
 main(int argc, char **argv)
 {
 	const char *path = conf_default_path();
-	struct ctl c;
+	struct mlistctl c;
 	const char *cmd, *verb = NULL, *cerr;
 	char *err;
 	int rc, i;
@@ -218,20 +218,20 @@ main(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return 0;
 		} else if (argv[i][0] == '-' && argv[i][1] != '-')
-			return ctl_usage("unknown flag %s", argv[i]);
+			return mlistctl_usage("unknown flag %s", argv[i]);
 		else
 			break;
 	}
 	if (i >= argc)
-		return ctl_usage("a command is needed");
+		return mlistctl_usage("a command is needed");
 	c.argc = argc - i;
 	c.argv = argv + i;
-	c.json = ctl_flag(&c, "json");
+	c.json = mlistctl_flag(&c, "json");
 	cmd = c.argv[0];
 	if (strcmp(cmd, "club") == 0 || strcmp(cmd, "member") == 0 ||
 	    strcmp(cmd, "inspect") == 0 || strcmp(cmd, "held") == 0) {
 		if (c.argc < 2)
-			return ctl_usage("%s needs a subcommand", cmd);
+			return mlistctl_usage("%s needs a subcommand", cmd);
 		verb = c.argv[1];
 		c.argv += 2;
 		c.argc -= 2;
@@ -240,7 +240,7 @@ main(int argc, char **argv)
 		c.argc -= 1;
 	}
 	if (clock_init(&cerr) < 0)
-		return ctl_fail(CTL_USAGE, "%s", cerr);
+		return mlistctl_fail(CTL_USAGE, "%s", cerr);
 	if (strcmp(cmd, "club") != 0 && strcmp(cmd, "member") != 0 &&
 	    strcmp(cmd, "threads") != 0 && strcmp(cmd, "import") != 0 &&
 	    strcmp(cmd, "export") != 0 && strcmp(cmd, "postfix") != 0 &&
@@ -251,22 +251,23 @@ main(int argc, char **argv)
 
 		for (size_t k = 0; later[k]; k++)
 			if (strcmp(cmd, later[k]) == 0)
-				return ctl_fail(EX_UNAVAILABLE,
-						"%s: not available in this "
-						"version yet",
-						cmd);
-		return ctl_usage("unknown command %s", cmd);
+				return mlistctl_fail(
+				    EX_UNAVAILABLE,
+				    "%s: not available in this "
+				    "version yet",
+				    cmd);
+		return mlistctl_usage("unknown command %s", cmd);
 	}
 	/* inspect reads a file and nothing else: no configuration needed */
 	if (strcmp(cmd, "inspect") == 0)
-		return ctl_inspect_cmd(&c, verb);
+		return mlistctl_inspect_cmd(&c, verb);
 	if (conf_load(path, &c.conf, &err) < 0) {
-		ctl_fail(EX_CONFIG, "%s", err);
+		mlistctl_fail(EX_CONFIG, "%s", err);
 		free(err);
 		return EX_CONFIG;
 	}
 	if (strcmp(cmd, "postfix") == 0) {
-		rc = ctl_postfix_cmd(&c);
+		rc = mlistctl_postfix_cmd(&c);
 		conf_free(&c.conf);
 		return rc;
 	}
@@ -275,19 +276,19 @@ main(int argc, char **argv)
 		return rc;
 	}
 	if (strcmp(cmd, "club") == 0)
-		rc = ctl_club_cmd(&c, verb);
+		rc = mlistctl_club_cmd(&c, verb);
 	else if (strcmp(cmd, "member") == 0)
-		rc = ctl_member_cmd(&c, verb);
+		rc = mlistctl_member_cmd(&c, verb);
 	else if (strcmp(cmd, "threads") == 0)
-		rc = ctl_threads_cmd(&c);
+		rc = mlistctl_threads_cmd(&c);
 	else if (strcmp(cmd, "import") == 0)
-		rc = ctl_import_cmd(&c);
+		rc = mlistctl_import_cmd(&c);
 	else if (strcmp(cmd, "held") == 0)
-		rc = ctl_held_cmd(&c, verb);
+		rc = mlistctl_held_cmd(&c, verb);
 	else if (strcmp(cmd, "queue") == 0)
-		rc = ctl_queue_cmd(&c);
+		rc = mlistctl_queue_cmd(&c);
 	else
-		rc = ctl_export_cmd(&c);
+		rc = mlistctl_export_cmd(&c);
 	store_close(&c.store);
 	conf_free(&c.conf);
 	return rc;

@@ -1,5 +1,5 @@
 /*
- * ctl_archive - "mlistctl import", "export" and "inspect message|bounce".
+ * mlistctl_archive - "mlistctl import", "export" and "inspect message|bounce".
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,13 +14,14 @@
 #include "conf.h"
 #include "mlistctl.h"
 #include "intake.h"
+#include "msg_hash.h"
 #include "msg.h"
 #include "msg_mbox.h"
 #include "store.h"
 #include "xalloc.h"
 
 struct import_ctx {
-	struct ctl *c;
+	struct mlistctl *c;
 	struct intake_rcpt r;
 	unsigned added, dups;
 	int error;
@@ -40,7 +41,7 @@ import_one(void *arg, const char *raw, size_t len, time_t from_line_date)
 	bool dup;
 	int rc;
 
-	intake_body_hash(raw, len, hash);
+	msg_body_sha256(raw, len, hash);
 	intake_fill_in(&in, m, raw, len, hash, &ctx->r, (int64_t)date * 1000,
 			&problems);
 	rc = store_msg_insert(ctx->c->store, &in, NULL, &dup);
@@ -58,18 +59,18 @@ import_one(void *arg, const char *raw, size_t len, time_t from_line_date)
 }
 
 int
-ctl_import_cmd(struct ctl *c)
+mlistctl_import_cmd(struct mlistctl *c)
 {
 	struct import_ctx ctx;
 	char *err = NULL;
 	int64_t club;
 	int rc;
 
-	if ((rc = ctl_leftover(c)) != 0)
+	if ((rc = mlistctl_leftover(c)) != 0)
 		return rc;
 	if (c->argc != 2)
-		return ctl_usage("import needs CLUB FILE.mbox");
-	if ((rc = ctl_club(c, c->argv[0], &club)) != 0)
+		return mlistctl_usage("import needs CLUB FILE.mbox");
+	if ((rc = mlistctl_club(c, c->argv[0], &club)) != 0)
 		return rc;
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.c = c;
@@ -81,27 +82,27 @@ ctl_import_cmd(struct ctl *c)
 	    club_get(c->store, c->conf, club, c->argv[0], "subject_prefix");
 	if (store_begin(c->store) < 0) {
 		intake_rcpt_clear(&ctx.r);
-		return ctl_db_error(c, "begin");
+		return mlistctl_db_error(c, "begin");
 	}
 	rc = msg_mbox_foreach(c->argv[1], import_one, &ctx, &err);
 	intake_rcpt_clear(&ctx.r);
 	if (ctx.error) {
 		store_rollback(c->store);
-		return ctl_db_error(c, "import");
+		return mlistctl_db_error(c, "import");
 	}
 	if (rc < 0) {
 		store_rollback(c->store);
-		rc = ctl_fail(65, "%s: %s", c->argv[1], err);
+		rc = mlistctl_fail(65, "%s: %s", c->argv[1], err);
 		free(err);
 		return rc;
 	}
 	/* members the archive shows posting are no newcomers */
 	if (store_member_unmoderate_posters(c->store, club) < 0) {
 		store_rollback(c->store);
-		return ctl_db_error(c, "import");
+		return mlistctl_db_error(c, "import");
 	}
 	if (store_commit(c->store) < 0)
-		return ctl_db_error(c, "commit");
+		return mlistctl_db_error(c, "commit");
 	printf("%u %s imported, %u already there\n", ctx.added,
 	       ctx.added == 1 ? "message" : "messages", ctx.dups);
 	return 0;
@@ -145,20 +146,20 @@ export_one(void *arg, const char *raw, size_t len, const char *from,
 }
 
 int
-ctl_export_cmd(struct ctl *c)
+mlistctl_export_cmd(struct mlistctl *c)
 {
 	const char *member;
 	struct buf out = BUF_INIT;
 	int64_t club;
 	int rc;
 
-	if (ctl_opt(c, "member", &member) < 0)
-		return ctl_usage("--member needs ADDR");
-	if ((rc = ctl_leftover(c)) != 0)
+	if (mlistctl_opt(c, "member", &member) < 0)
+		return mlistctl_usage("--member needs ADDR");
+	if ((rc = mlistctl_leftover(c)) != 0)
 		return rc;
 	if (c->argc != 1)
-		return ctl_usage("export needs CLUB");
-	if ((rc = ctl_club(c, c->argv[0], &club)) != 0)
+		return mlistctl_usage("export needs CLUB");
+	if ((rc = mlistctl_club(c, c->argv[0], &club)) != 0)
 		return rc;
 	rc = store_msg_foreach_raw(c->store, club, member, export_one, &out);
 	if (rc == 0 &&
@@ -166,12 +167,12 @@ ctl_export_cmd(struct ctl *c)
 		rc = -1;
 	buf_free(&out);
 	if (rc < 0 || fflush(stdout) != 0)
-		return ctl_fail(74, "export: write error");
+		return mlistctl_fail(74, "export: write error");
 	return 0;
 }
 
 int
-ctl_inspect_cmd(struct ctl *c, const char *what)
+mlistctl_inspect_cmd(struct mlistctl *c, const char *what)
 {
 	struct buf raw = BUF_INIT, out = BUF_INIT;
 	bool bounce = strcmp(what, "bounce") == 0;
@@ -180,14 +181,14 @@ ctl_inspect_cmd(struct ctl *c, const char *what)
 	FILE *fp;
 
 	if (!bounce && strcmp(what, "message") != 0)
-		return ctl_usage("inspect message|bounce FILE");
+		return mlistctl_usage("inspect message|bounce FILE");
 	if (c->argc != 1)
-		return ctl_usage(bounce ? "inspect bounce needs FILE"
+		return mlistctl_usage(bounce ? "inspect bounce needs FILE"
 					: "inspect message needs FILE");
 	if (strcmp(c->argv[0], "-") == 0)
 		fp = stdin;
 	else if ((fp = fopen(c->argv[0], "rb")) == NULL)
-		return ctl_fail(74, "%s: cannot open: %s", c->argv[0],
+		return mlistctl_fail(74, "%s: cannot open: %s", c->argv[0],
 				strerror(errno));
 	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
 		buf_append(&raw, chunk, n);
@@ -195,7 +196,7 @@ ctl_inspect_cmd(struct ctl *c, const char *what)
 		if (fp != stdin)
 			fclose(fp);
 		buf_free(&raw);
-		return ctl_fail(74, "%s: read error", c->argv[0]);
+		return mlistctl_fail(74, "%s: read error", c->argv[0]);
 	}
 	if (fp != stdin)
 		fclose(fp);

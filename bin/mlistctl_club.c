@@ -1,5 +1,5 @@
 /*
- * ctl_club - "mlistctl club create|list|show|set|delete".
+ * mlistctl_club - "mlistctl club create|list|show|set|delete".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,21 +16,22 @@
 
 /* put_setting - validate and store one setting */
 static int
-put_setting(struct ctl *c, int64_t club, const char *key, const char *value)
+put_setting(struct mlistctl *c, int64_t club, const char *key,
+	    const char *value)
 {
 	const char *why;
 	char *v = club_check(key, value, &why);
 	int rc;
 
 	if (v == NULL)
-		return ctl_usage("%s: %s", key, why);
+		return mlistctl_usage("%s: %s", key, why);
 	rc = store_club_put(c->store, club, key, v);
 	free(v);
-	return rc == 0 ? 0 : ctl_db_error(c, key);
+	return rc == 0 ? 0 : mlistctl_db_error(c, key);
 }
 
 static int
-club_create(struct ctl *c)
+club_create(struct mlistctl *c)
 {
 	const char *opts[] = {"title", "lang", "policy"};
 	const char *vals[3];
@@ -38,28 +39,29 @@ club_create(struct ctl *c)
 	int rc;
 
 	for (int i = 0; i < 3; i++)
-		if (ctl_opt(c, opts[i], &vals[i]) < 0)
-			return ctl_usage("--%s needs a value", opts[i]);
-	if ((rc = ctl_leftover(c)) != 0)
+		if (mlistctl_opt(c, opts[i], &vals[i]) < 0)
+			return mlistctl_usage("--%s needs a value", opts[i]);
+	if ((rc = mlistctl_leftover(c)) != 0)
 		return rc;
 	if (c->argc != 1)
-		return ctl_usage("club create needs one NAME");
+		return mlistctl_usage("club create needs one NAME");
 	if (!addr_valid_club(c->argv[0]))
-		return ctl_usage("%s: a club name is 1-24 characters of a-z, "
-				 "0-9, '.', '_' and '-', starting with a "
-				 "letter or digit",
-				 c->argv[0]);
+		return mlistctl_usage(
+		    "%s: a club name is 1-24 characters of a-z, "
+		    "0-9, '.', '_' and '-', starting with a "
+		    "letter or digit",
+		    c->argv[0]);
 	if (store_begin(c->store) < 0)
-		return ctl_db_error(c, "begin");
+		return mlistctl_db_error(c, "begin");
 	rc = store_club_create(c->store, c->argv[0], clock_now(), &id);
 	if (rc == STORE_EXISTS) {
 		store_rollback(c->store);
-		return ctl_fail(CTL_NOTFOUND, "%s: club already exists",
-				c->argv[0]);
+		return mlistctl_fail(CTL_NOTFOUND, "%s: club already exists",
+				     c->argv[0]);
 	}
 	if (rc != 0) {
 		store_rollback(c->store);
-		return ctl_db_error(c, "club create");
+		return mlistctl_db_error(c, "club create");
 	}
 	for (int i = 0; i < 3; i++)
 		if (vals[i] &&
@@ -68,7 +70,7 @@ club_create(struct ctl *c)
 			return rc;
 		}
 	if (store_commit(c->store) < 0)
-		return ctl_db_error(c, "commit");
+		return mlistctl_db_error(c, "commit");
 	if (!c->json)
 		printf("club %s created: post to %s@%s\n", c->argv[0],
 		       c->argv[0], c->conf->domain);
@@ -77,7 +79,7 @@ club_create(struct ctl *c)
 
 /* count_members - members of a club */
 static size_t
-count_members(struct ctl *c, int64_t id)
+count_members(struct mlistctl *c, int64_t id)
 {
 	struct store_member *m;
 	size_t n = 0;
@@ -89,16 +91,16 @@ count_members(struct ctl *c, int64_t id)
 }
 
 static int
-club_list(struct ctl *c)
+club_list(struct mlistctl *c)
 {
 	struct store_club *clubs;
 	struct buf out = BUF_INIT;
 	size_t n;
 
 	if (c->argc != 0)
-		return ctl_usage("club list takes no arguments");
+		return mlistctl_usage("club list takes no arguments");
 	if (store_club_list(c->store, &clubs, &n) < 0)
-		return ctl_db_error(c, "club list");
+		return mlistctl_db_error(c, "club list");
 	if (c->json)
 		buf_putc(&out, '[');
 	for (size_t i = 0; i < n; i++) {
@@ -134,7 +136,7 @@ club_list(struct ctl *c)
 }
 
 static int
-club_show(struct ctl *c)
+club_show(struct mlistctl *c)
 {
 	const char *const *keys = club_keys();
 	struct buf out = BUF_INIT;
@@ -142,8 +144,8 @@ club_show(struct ctl *c)
 	int rc;
 
 	if (c->argc != 1)
-		return ctl_usage("club show needs NAME");
-	if ((rc = ctl_club(c, c->argv[0], &id)) != 0)
+		return mlistctl_usage("club show needs NAME");
+	if ((rc = mlistctl_club(c, c->argv[0], &id)) != 0)
 		return rc;
 	if (c->json) {
 		buf_puts(&out, "{\"name\":");
@@ -170,33 +172,34 @@ club_show(struct ctl *c)
 }
 
 static int
-club_set(struct ctl *c)
+club_set(struct mlistctl *c)
 {
 	int64_t id;
 	int rc;
 
 	if (c->argc != 3)
-		return ctl_usage("club set needs NAME KEY VALUE");
-	if ((rc = ctl_club(c, c->argv[0], &id)) != 0)
+		return mlistctl_usage("club set needs NAME KEY VALUE");
+	if ((rc = mlistctl_club(c, c->argv[0], &id)) != 0)
 		return rc;
 	return put_setting(c, id, c->argv[1], c->argv[2]);
 }
 
 static int
-club_delete(struct ctl *c)
+club_delete(struct mlistctl *c)
 {
 	int rc;
 
 	if (c->argc != 1)
-		return ctl_usage("club delete needs NAME");
+		return mlistctl_usage("club delete needs NAME");
 	rc = store_club_delete(c->store, c->argv[0]);
 	if (rc == STORE_NOTFOUND)
-		return ctl_fail(CTL_NOTFOUND, "%s: no such club", c->argv[0]);
-	return rc == 0 ? 0 : ctl_db_error(c, "club delete");
+		return mlistctl_fail(CTL_NOTFOUND, "%s: no such club",
+				     c->argv[0]);
+	return rc == 0 ? 0 : mlistctl_db_error(c, "club delete");
 }
 
 int
-ctl_club_cmd(struct ctl *c, const char *verb)
+mlistctl_club_cmd(struct mlistctl *c, const char *verb)
 {
 	if (strcmp(verb, "create") == 0)
 		return club_create(c);
@@ -208,5 +211,5 @@ ctl_club_cmd(struct ctl *c, const char *verb)
 		return club_set(c);
 	if (strcmp(verb, "delete") == 0)
 		return club_delete(c);
-	return ctl_usage("unknown club subcommand %s", verb);
+	return mlistctl_usage("unknown club subcommand %s", verb);
 }

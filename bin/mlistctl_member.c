@@ -1,5 +1,5 @@
 /*
- * ctl_member - "mlistctl member add|remove|list|set|import".
+ * mlistctl_member - "mlistctl member add|remove|list|set|import".
  */
 #include <errno.h>
 #include <stdio.h>
@@ -37,66 +37,67 @@ yes_no(const char *v)
 }
 
 static int
-member_add(struct ctl *c)
+member_add(struct mlistctl *c)
 {
 	const char *name, *role, *delivery;
 	char *addr;
 	int64_t club;
 	int rc;
 
-	if (ctl_opt(c, "name", &name) < 0 || ctl_opt(c, "role", &role) < 0 ||
-	    ctl_opt(c, "delivery", &delivery) < 0)
-		return ctl_usage("an option needs a value");
-	if ((rc = ctl_leftover(c)) != 0)
+	if (mlistctl_opt(c, "name", &name) < 0 ||
+	    mlistctl_opt(c, "role", &role) < 0 ||
+	    mlistctl_opt(c, "delivery", &delivery) < 0)
+		return mlistctl_usage("an option needs a value");
+	if ((rc = mlistctl_leftover(c)) != 0)
 		return rc;
 	if (c->argc != 2)
-		return ctl_usage("member add needs CLUB ADDR");
+		return mlistctl_usage("member add needs CLUB ADDR");
 	role = role ? role : "member";
 	delivery = delivery ? delivery : "each";
 	if (!in_words(role, "member animator"))
-		return ctl_usage("--role: member or animator");
+		return mlistctl_usage("--role: member or animator");
 	if (!in_words(delivery, "each digest none"))
-		return ctl_usage("--delivery: each, digest or none");
+		return mlistctl_usage("--delivery: each, digest or none");
 	if ((addr = addr_normalize(c->argv[1])) == NULL)
-		return ctl_fail(65, "%s: not a valid address", c->argv[1]);
-	if ((rc = ctl_club(c, c->argv[0], &club)) == 0) {
+		return mlistctl_fail(65, "%s: not a valid address", c->argv[1]);
+	if ((rc = mlistctl_club(c, c->argv[0], &club)) == 0) {
 		rc = store_member_add(c->store, club, addr, name, role,
 				      delivery, clock_now());
 		if (rc == STORE_EXISTS)
-			rc =
-			    ctl_fail(CTL_NOTFOUND, "%s: already a member of %s",
-				     addr, c->argv[0]);
+			rc = mlistctl_fail(CTL_NOTFOUND,
+					   "%s: already a member of %s", addr,
+					   c->argv[0]);
 		else if (rc != 0)
-			rc = ctl_db_error(c, "member add");
+			rc = mlistctl_db_error(c, "member add");
 	}
 	free(addr);
 	return rc;
 }
 
 static int
-member_remove(struct ctl *c)
+member_remove(struct mlistctl *c)
 {
 	char *addr;
 	int64_t club;
 	int rc;
 
 	if (c->argc != 2)
-		return ctl_usage("member remove needs CLUB ADDR");
-	if ((rc = ctl_club(c, c->argv[0], &club)) != 0)
+		return mlistctl_usage("member remove needs CLUB ADDR");
+	if ((rc = mlistctl_club(c, c->argv[0], &club)) != 0)
 		return rc;
 	addr = str_lower(xstrdup(c->argv[1]));
 	rc = store_member_remove(c->store, club, addr);
 	if (rc == STORE_NOTFOUND)
-		rc = ctl_fail(CTL_NOTFOUND, "%s: not a member of %s", addr,
-			      c->argv[0]);
+		rc = mlistctl_fail(CTL_NOTFOUND, "%s: not a member of %s", addr,
+				   c->argv[0]);
 	else if (rc != 0)
-		rc = ctl_db_error(c, "member remove");
+		rc = mlistctl_db_error(c, "member remove");
 	free(addr);
 	return rc;
 }
 
 static int
-member_list(struct ctl *c)
+member_list(struct mlistctl *c)
 {
 	struct store_member *m;
 	struct buf out = BUF_INIT;
@@ -105,11 +106,11 @@ member_list(struct ctl *c)
 	int rc;
 
 	if (c->argc != 1)
-		return ctl_usage("member list needs CLUB");
-	if ((rc = ctl_club(c, c->argv[0], &club)) != 0)
+		return mlistctl_usage("member list needs CLUB");
+	if ((rc = mlistctl_club(c, c->argv[0], &club)) != 0)
 		return rc;
 	if (store_member_list(c->store, club, &m, &n) < 0)
-		return ctl_db_error(c, "member list");
+		return mlistctl_db_error(c, "member list");
 	if (c->json)
 		buf_putc(&out, '[');
 	for (size_t i = 0; i < n; i++) {
@@ -150,7 +151,7 @@ member_list(struct ctl *c)
 
 /* member_value - check and normalise a "member set" value */
 static int
-member_value(struct ctl *c, const char *key, const char *v, char **out_r)
+member_value(struct mlistctl *c, const char *key, const char *v, char **out_r)
 {
 	time_t t;
 	const char *yn;
@@ -159,23 +160,24 @@ member_value(struct ctl *c, const char *key, const char *v, char **out_r)
 	if (strcmp(key, "name") == 0 || strcmp(key, "company") == 0 ||
 	    strcmp(key, "profile") == 0) {
 		if (strchr(v, '\n'))
-			return ctl_usage("%s: one line expected", key);
+			return mlistctl_usage("%s: one line expected", key);
 		*out_r = xstrdup(v);
 	} else if (strcmp(key, "role") == 0) {
 		if (!in_words(v, "member animator"))
-			return ctl_usage("role: member or animator");
+			return mlistctl_usage("role: member or animator");
 		*out_r = xstrdup(v);
 	} else if (strcmp(key, "delivery") == 0) {
 		if (!in_words(v, "each digest none"))
-			return ctl_usage("delivery: each, digest or none");
+			return mlistctl_usage("delivery: each, digest or none");
 		*out_r = xstrdup(v);
 	} else if (strcmp(key, "highlights") == 0) {
 		if (!in_words(v, "weekly daily off"))
-			return ctl_usage("highlights: weekly, daily or off");
+			return mlistctl_usage(
+			    "highlights: weekly, daily or off");
 		*out_r = xstrdup(v);
 	} else if (strcmp(key, "joined") == 0) {
 		if (clock_parse_rfc3339(v, &t) < 0)
-			return ctl_usage("joined: an RFC 3339 date-time");
+			return mlistctl_usage("joined: an RFC 3339 date-time");
 		*out_r = xasprintf("%lld", (long long)t);
 	} else if (strcmp(key, "tags") == 0) {
 		struct buf b = BUF_INIT;
@@ -196,46 +198,47 @@ member_value(struct ctl *c, const char *key, const char *v, char **out_r)
 		   strcmp(key, "own_copy") == 0 ||
 		   strcmp(key, "moderated") == 0) {
 		if ((yn = yes_no(v)) == NULL)
-			return ctl_usage("%s: yes or no", key);
+			return mlistctl_usage("%s: yes or no", key);
 		*out_r = xstrdup(yn);
 	} else
-		return ctl_usage("%s: unknown member setting (name, role, "
-				 "delivery, highlights, joined, tags, company, "
-				 "featured, paused, own_copy, moderated)",
-				 key);
+		return mlistctl_usage(
+		    "%s: unknown member setting (name, role, "
+		    "delivery, highlights, joined, tags, company, "
+		    "featured, paused, own_copy, moderated)",
+		    key);
 	(void)c;
 	return 0;
 }
 
 static int
-member_set(struct ctl *c)
+member_set(struct mlistctl *c)
 {
 	char *addr, *value;
 	int64_t club;
 	int rc;
 
 	if (c->argc != 4)
-		return ctl_usage("member set needs CLUB ADDR KEY VALUE");
+		return mlistctl_usage("member set needs CLUB ADDR KEY VALUE");
 	if ((rc = member_value(c, c->argv[2], c->argv[3], &value)) != 0)
 		return rc;
-	if ((rc = ctl_club(c, c->argv[0], &club)) != 0) {
+	if ((rc = mlistctl_club(c, c->argv[0], &club)) != 0) {
 		free(value);
 		return rc;
 	}
 	addr = str_lower(xstrdup(c->argv[1]));
 	rc = store_member_set(c->store, club, addr, c->argv[2], value);
 	if (rc == STORE_NOTFOUND)
-		rc = ctl_fail(CTL_NOTFOUND, "%s: not a member of %s", addr,
-			      c->argv[0]);
+		rc = mlistctl_fail(CTL_NOTFOUND, "%s: not a member of %s", addr,
+				   c->argv[0]);
 	else if (rc != 0)
-		rc = ctl_db_error(c, "member set");
+		rc = mlistctl_db_error(c, "member set");
 	free(addr);
 	free(value);
 	return rc;
 }
 
 static int
-member_import(struct ctl *c)
+member_import(struct mlistctl *c)
 {
 	const char *delivery;
 	char *line = NULL;
@@ -245,26 +248,26 @@ member_import(struct ctl *c)
 	FILE *fp;
 	int rc;
 
-	if (ctl_opt(c, "delivery", &delivery) < 0)
-		return ctl_usage("--delivery needs a value");
-	if ((rc = ctl_leftover(c)) != 0)
+	if (mlistctl_opt(c, "delivery", &delivery) < 0)
+		return mlistctl_usage("--delivery needs a value");
+	if ((rc = mlistctl_leftover(c)) != 0)
 		return rc;
 	if (c->argc != 2)
-		return ctl_usage("member import needs CLUB FILE");
+		return mlistctl_usage("member import needs CLUB FILE");
 	delivery = delivery ? delivery : "each";
 	if (!in_words(delivery, "each digest none"))
-		return ctl_usage("--delivery: each, digest or none");
-	if ((rc = ctl_club(c, c->argv[0], &club)) != 0)
+		return mlistctl_usage("--delivery: each, digest or none");
+	if ((rc = mlistctl_club(c, c->argv[0], &club)) != 0)
 		return rc;
 	if (strcmp(c->argv[1], "-") == 0)
 		fp = stdin;
 	else if ((fp = fopen(c->argv[1], "r")) == NULL)
-		return ctl_fail(74, "%s: cannot open: %s", c->argv[1],
-				strerror(errno));
+		return mlistctl_fail(74, "%s: cannot open: %s", c->argv[1],
+				     strerror(errno));
 	if (store_begin(c->store) < 0) {
 		if (fp != stdin)
 			fclose(fp);
-		return ctl_db_error(c, "begin");
+		return mlistctl_db_error(c, "begin");
 	}
 	while (getline(&line, &cap, fp) >= 0) {
 		char *t = str_trim(line), *addr, *name;
@@ -291,21 +294,21 @@ member_import(struct ctl *c)
 			free(line);
 			if (fp != stdin)
 				fclose(fp);
-			return ctl_db_error(c, "member import");
+			return mlistctl_db_error(c, "member import");
 		}
 	}
 	free(line);
 	if (fp != stdin)
 		fclose(fp);
 	if (store_commit(c->store) < 0)
-		return ctl_db_error(c, "commit");
+		return mlistctl_db_error(c, "commit");
 	printf("%u added, %u already members, %u invalid\n", added, skipped,
 	       bad);
 	return bad ? CTL_NOTFOUND : 0;
 }
 
 int
-ctl_member_cmd(struct ctl *c, const char *verb)
+mlistctl_member_cmd(struct mlistctl *c, const char *verb)
 {
 	if (strcmp(verb, "add") == 0)
 		return member_add(c);
@@ -317,5 +320,5 @@ ctl_member_cmd(struct ctl *c, const char *verb)
 		return member_set(c);
 	if (strcmp(verb, "import") == 0)
 		return member_import(c);
-	return ctl_usage("unknown member subcommand %s", verb);
+	return mlistctl_usage("unknown member subcommand %s", verb);
 }

@@ -1,5 +1,5 @@
 /*
- * ctl_queue - "mlistctl held ..." and "mlistctl queue": what waits for an
+ * mlistctl_queue - "mlistctl held ..." and "mlistctl queue": what waits for an
  * animator, and what waits for the relay.
  *
  * held approve/reject change the database only; a running mlistd picks
@@ -30,7 +30,7 @@ parse_id(const char *s, int64_t *id_r)
 }
 
 static int
-held_list(struct ctl *c)
+held_list(struct mlistctl *c)
 {
 	struct store_held *h;
 	struct buf out = BUF_INIT;
@@ -39,11 +39,11 @@ held_list(struct ctl *c)
 	int rc;
 
 	if (c->argc != 1)
-		return ctl_usage("held list needs CLUB");
-	if ((rc = ctl_club(c, c->argv[0], &club)) != 0)
+		return mlistctl_usage("held list needs CLUB");
+	if ((rc = mlistctl_club(c, c->argv[0], &club)) != 0)
 		return rc;
 	if (store_held_list(c->store, club, &h, &n) < 0)
-		return ctl_db_error(c, "held list");
+		return mlistctl_db_error(c, "held list");
 	if (c->json)
 		buf_putc(&out, '[');
 	for (size_t i = 0; i < n; i++) {
@@ -63,11 +63,11 @@ held_list(struct ctl *c)
 		} else {
 			buf_printf(&out, "%lld\t%s\t", (long long)h[i].id,
 				   when);
-			ctl_field(&out, h[i].from ? h[i].from : "<>");
+			mlistctl_field(&out, h[i].from ? h[i].from : "<>");
 			buf_putc(&out, '\t');
-			ctl_field(&out, h[i].reasons);
+			mlistctl_field(&out, h[i].reasons);
 			buf_putc(&out, '\t');
-			ctl_field(&out, h[i].subject);
+			mlistctl_field(&out, h[i].subject);
 			buf_putc(&out, '\n');
 		}
 	}
@@ -81,37 +81,38 @@ held_list(struct ctl *c)
 
 /* held_decide - approve or reject held post argv[0] */
 static int
-held_decide(struct ctl *c, bool approve)
+held_decide(struct mlistctl *c, bool approve)
 {
 	const char *reason = NULL;
 	struct store_held h;
 	int64_t id, n = 0;
 	int rc;
 
-	if (ctl_opt(c, "reason", &reason) < 0)
-		return ctl_usage("--reason needs a text");
-	if ((rc = ctl_leftover(c)) != 0)
+	if (mlistctl_opt(c, "reason", &reason) < 0)
+		return mlistctl_usage("--reason needs a text");
+	if ((rc = mlistctl_leftover(c)) != 0)
 		return rc;
 	if (c->argc != 1 || parse_id(c->argv[0], &id) < 0)
-		return ctl_usage("held %s needs the ID that held list shows",
-				 approve ? "approve" : "reject");
+		return mlistctl_usage(
+		    "held %s needs the ID that held list shows",
+		    approve ? "approve" : "reject");
 	if (!approve && reason && strchr(reason, '\n'))
-		return ctl_usage("--reason: one line expected");
+		return mlistctl_usage("--reason: one line expected");
 	if (store_begin(c->store) < 0)
-		return ctl_db_error(c, "held");
+		return mlistctl_db_error(c, "held");
 	rc = store_held_get(c->store, id, &h);
 	if (rc == 0 && strcmp(h.status, "held") != 0) {
 		/* the first decision wins */
-		rc = ctl_fail(CTL_NOTFOUND, "%lld: no longer held (%s)",
-			      (long long)id, h.status);
+		rc = mlistctl_fail(CTL_NOTFOUND, "%lld: no longer held (%s)",
+				   (long long)id, h.status);
 		store_held_clear(&h);
 		store_rollback(c->store);
 		return rc;
 	}
 	if (rc == STORE_NOTFOUND) {
 		store_rollback(c->store);
-		return ctl_fail(CTL_NOTFOUND, "%lld: no such held post",
-				(long long)id);
+		return mlistctl_fail(CTL_NOTFOUND, "%lld: no such held post",
+				     (long long)id);
 	}
 	if (rc < 0)
 		goto dberr;
@@ -149,11 +150,11 @@ held_decide(struct ctl *c, bool approve)
 	return 0;
 dberr:
 	store_rollback(c->store);
-	return ctl_db_error(c, "held");
+	return mlistctl_db_error(c, "held");
 }
 
 int
-ctl_held_cmd(struct ctl *c, const char *verb)
+mlistctl_held_cmd(struct mlistctl *c, const char *verb)
 {
 	if (strcmp(verb, "list") == 0)
 		return held_list(c);
@@ -161,13 +162,13 @@ ctl_held_cmd(struct ctl *c, const char *verb)
 		return held_decide(c, true);
 	if (strcmp(verb, "reject") == 0)
 		return held_decide(c, false);
-	return ctl_usage("held: list, approve or reject");
+	return mlistctl_usage("held: list, approve or reject");
 }
 
 /* fanout_lines - a post not yet expanded to every member: one line
    with the count of members it still has to reach */
 static void
-fanout_lines(struct ctl *c, struct buf *out, const struct store_fanout *f,
+fanout_lines(struct mlistctl *c, struct buf *out, const struct store_fanout *f,
 	     size_t n, const char *trouble)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -198,7 +199,7 @@ fanout_lines(struct ctl *c, struct buf *out, const struct store_fanout *f,
 /* relay_trouble - the relay's cause of failure as the daemon last saw
    it, NULL when it works (or never said) */
 static char *
-relay_trouble(struct ctl *c)
+relay_trouble(struct mlistctl *c)
 {
 	struct store_relay_status st;
 	char since[21];
@@ -217,8 +218,8 @@ relay_trouble(struct ctl *c)
 
 /* queue_item - one pending copy, as a JSON object or a text line */
 static void
-queue_item(struct ctl *c, struct buf *out, const struct store_queue_item *q,
-	   const char *trouble, bool first)
+queue_item(struct mlistctl *c, struct buf *out,
+	   const struct store_queue_item *q, const char *trouble, bool first)
 {
 	char next[21];
 
@@ -227,7 +228,7 @@ queue_item(struct ctl *c, struct buf *out, const struct store_queue_item *q,
 		buf_printf(out, "%s\t%s\t%s\t%d\t%s\t%s\t", q->club,
 			   q->message_id, q->recipient, q->attempts, next,
 			   q->side ? q->side : "-");
-		ctl_field(out, q->last_error ? q->last_error : "-");
+		mlistctl_field(out, q->last_error ? q->last_error : "-");
 		buf_putc(out, '\n');
 		return;
 	}
@@ -251,20 +252,20 @@ queue_item(struct ctl *c, struct buf *out, const struct store_queue_item *q,
 }
 
 int
-ctl_queue_cmd(struct ctl *c)
+mlistctl_queue_cmd(struct mlistctl *c)
 {
 	struct store_queue_item *q;
 	struct store_fanout *f;
 	struct buf out = BUF_INIT;
-	bool retry = ctl_flag(c, "retry");
+	bool retry = mlistctl_flag(c, "retry");
 	char *trouble;
 	size_t n, nf;
 	int rc;
 
-	if ((rc = ctl_leftover(c)) != 0)
+	if ((rc = mlistctl_leftover(c)) != 0)
 		return rc;
 	if (c->argc != 0)
-		return ctl_usage("queue takes no arguments");
+		return mlistctl_usage("queue takes no arguments");
 	if (retry) {
 		int64_t moved = 0;
 
@@ -272,7 +273,7 @@ ctl_queue_cmd(struct ctl *c)
 		    store_queue_retry_now(c->store, clock_now(), &moved) < 0 ||
 		    store_commit(c->store) < 0) {
 			store_rollback(c->store);
-			return ctl_db_error(c, "queue");
+			return mlistctl_db_error(c, "queue");
 		}
 		if (!c->json)
 			printf("%lld copies due now\n", (long long)moved);
@@ -280,16 +281,16 @@ ctl_queue_cmd(struct ctl *c)
 	/* one snapshot for both tables: a copy moving from a fan-out to a
 	   queue row is seen once */
 	if (store_read_begin(c->store) < 0)
-		return ctl_db_error(c, "queue");
+		return mlistctl_db_error(c, "queue");
 	if (store_fanout_list(c->store, &f, &nf) < 0) {
 		store_rollback(c->store);
-		return ctl_db_error(c, "queue");
+		return mlistctl_db_error(c, "queue");
 	}
 	rc = store_queue_list(c->store, &q, &n);
 	store_rollback(c->store);
 	if (rc < 0) {
 		store_fanout_free(f, nf);
-		return ctl_db_error(c, "queue");
+		return mlistctl_db_error(c, "queue");
 	}
 	trouble = relay_trouble(c);
 	if (c->json)

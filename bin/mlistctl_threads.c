@@ -1,5 +1,5 @@
 /*
- * ctl_threads - "mlistctl threads" and "mlistctl postfix".
+ * mlistctl_threads - "mlistctl threads" and "mlistctl postfix".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +13,7 @@
 #include "store.h"
 
 int
-ctl_threads_cmd(struct ctl *c)
+mlistctl_threads_cmd(struct mlistctl *c)
 {
 	const char *since_s, *at_s;
 	time_t since = 0, at = 0;
@@ -24,27 +24,29 @@ ctl_threads_cmd(struct ctl *c)
 	size_t n;
 	int rc;
 
-	if (ctl_opt(c, "since", &since_s) < 0 || ctl_opt(c, "at", &at_s) < 0)
-		return ctl_usage("--since and --at need a DATETIME");
-	if (ctl_flag(c, "open-debates") || ctl_flag(c, "unanswered"))
-		return ctl_fail(69, "--open-debates and --unanswered come with "
-				    "digests; not available in this version");
-	if ((rc = ctl_leftover(c)) != 0)
+	if (mlistctl_opt(c, "since", &since_s) < 0 ||
+	    mlistctl_opt(c, "at", &at_s) < 0)
+		return mlistctl_usage("--since and --at need a DATETIME");
+	if (mlistctl_flag(c, "open-debates") || mlistctl_flag(c, "unanswered"))
+		return mlistctl_fail(
+		    69, "--open-debates and --unanswered come with "
+			"digests; not available in this version");
+	if ((rc = mlistctl_leftover(c)) != 0)
 		return rc;
 	if (c->argc != 1)
-		return ctl_usage("threads needs CLUB");
-	if ((rc = ctl_club(c, c->argv[0], &club)) != 0)
+		return mlistctl_usage("threads needs CLUB");
+	if ((rc = mlistctl_club(c, c->argv[0], &club)) != 0)
 		return rc;
 	tz = club_get(c->store, c->conf, club, c->argv[0], "timezone");
-	if ((since_s && ctl_parse_datetime(since_s, tz, &since) < 0) ||
-	    (at_s && ctl_parse_datetime(at_s, tz, &at) < 0)) {
+	if ((since_s && mlistctl_parse_datetime(since_s, tz, &since) < 0) ||
+	    (at_s && mlistctl_parse_datetime(at_s, tz, &at) < 0)) {
 		free(tz);
-		return ctl_usage("DATETIME is RFC 3339 "
-				 "(2025-03-10T08:00:00Z) or YYYY-MM-DD");
+		return mlistctl_usage("DATETIME is RFC 3339 "
+				      "(2025-03-10T08:00:00Z) or YYYY-MM-DD");
 	}
 	free(tz);
 	if (store_thread_list(c->store, club, since, at, &t, &n) < 0)
-		return ctl_db_error(c, "threads");
+		return mlistctl_db_error(c, "threads");
 	if (c->json)
 		buf_putc(&out, '[');
 	for (size_t i = 0; i < n; i++) {
@@ -55,7 +57,7 @@ ctl_threads_cmd(struct ctl *c)
 		if (!c->json) {
 			buf_printf(&out, "%s\t%s\t%d\t%d\t", t[i].key, last,
 				   t[i].messages, t[i].participants);
-			ctl_field(&out, t[i].subject);
+			mlistctl_field(&out, t[i].subject);
 			buf_putc(&out, '\n');
 			continue;
 		}
@@ -83,14 +85,14 @@ ctl_threads_cmd(struct ctl *c)
 }
 
 int
-ctl_postfix_cmd(struct ctl *c)
+mlistctl_postfix_cmd(struct mlistctl *c)
 {
 	const struct conf *conf = c->conf;
 	const char *nexthop = "inet:127.0.0.1:8024";
 	char buf[300];
 
 	if (c->argc != 0)
-		return ctl_usage("postfix takes no arguments");
+		return mlistctl_usage("postfix takes no arguments");
 	if (conf->nlisten > 0) {
 		const struct conf_listen *l = &conf->listen[0];
 		const char *chroot = "/var/spool/postfix/";

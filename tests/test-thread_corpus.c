@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "intake.h"
+#include "msg_hash.h"
 #include "msg.h"
 #include "store.h"
 #include "tap.h"
@@ -123,7 +124,7 @@ thread_all(const size_t *order, int64_t *club_r)
 		char hash[65], *problems;
 		bool dup;
 
-		intake_body_hash(f->raw, f->len, hash);
+		msg_body_sha256(f->raw, f->len, hash);
 		intake_fill_in(&in, f->msg, f->raw, f->len, hash, &r,
 				(int64_t)f->msg->date * 1000, &problems);
 		if (store_msg_insert(s, &in, NULL, &dup) < 0)

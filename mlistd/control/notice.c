@@ -9,7 +9,7 @@
 #include "clock.h"
 #include "club.h"
 #include "conf.h"
-#include "intake.h"
+#include "msg_hash.h"
 #include "msg_write.h"
 #include "notice.h"
 #include "store.h"
@@ -111,7 +111,7 @@ notice_queue(struct store *s, const struct conf *conf, int64_t club,
 
 		build(&m, conf, club_name, title, &to[i], subject, text, html,
 		      now, &mid);
-		intake_body_hash(m.data, m.len, hash);
+		msg_body_sha256(m.data, m.len, hash);
 		memset(&in, 0, sizeof(in));
 		in.club = club;
 		in.rcpt = to[i].address;

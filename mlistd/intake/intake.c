@@ -3,7 +3,6 @@
  * (see intake.h).
  */
 #include <errno.h>
-#include <nettle/sha2.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -22,6 +21,7 @@
 #include "log.h"
 #include "member_bounce.h"
 #include "msg.h"
+#include "msg_hash.h"
 #include "post_policy.h"
 #include "spool.h"
 #include "store.h"
@@ -199,34 +199,6 @@ intake_rcpt_clear(struct intake_rcpt *r)
 	free(r->addr);
 	free(r->club_tag);
 	memset(r, 0, sizeof(*r));
-}
-
-void
-intake_body_hash(const char *raw, size_t len, char out[65])
-{
-	struct sha256_ctx ctx;
-	unsigned char dg[SHA256_DIGEST_SIZE];
-	const char *body = raw;
-	size_t blen = len;
-
-	/* the body starts after the first empty line (CRLF or LF) */
-	for (size_t i = 0; i + 1 < len; i++) {
-		if (raw[i] != '\n')
-			continue;
-		if (raw[i + 1] == '\n') {
-			body = raw + i + 2;
-			break;
-		}
-		if (raw[i + 1] == '\r' && i + 2 < len && raw[i + 2] == '\n') {
-			body = raw + i + 3;
-			break;
-		}
-	}
-	blen = len - (size_t)(body - raw);
-	sha256_init(&ctx);
-	sha256_update(&ctx, blen, (const uint8_t *)body);
-	sha256_digest(&ctx, sizeof(dg), dg);
-	str_hex(dg, sizeof(dg), out);
 }
 
 void
@@ -566,7 +538,7 @@ prepare_job(struct intake_job *job)
 		job->msg = msg_parse(job->raw, 0);
 		return;
 	}
-	intake_body_hash(job->raw, job->len, job->hash);
+	msg_body_sha256(job->raw, job->len, job->hash);
 	for (size_t i = 0; i < job->n; i++)
 		if (job->rcpts[i].code == 250 &&
 		    job->rcpts[i].form.role == ADDR_BOUNCE) {

@@ -79,8 +79,5 @@ void intake_fill_in(struct store_msg_in *in, const struct msg *m,
 		     const char *raw, size_t len, const char *body_hash,
 		     const struct intake_rcpt *r, int64_t date_ms,
 		     char **problems_json_r);
-/* intake_body_hash - SHA-256 hex (65 bytes) of the body after the
-   header block */
-void intake_body_hash(const char *raw, size_t len, char out[65]);
 
 #endif

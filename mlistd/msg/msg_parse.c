@@ -14,12 +14,12 @@
 #include <strings.h>
 
 #include <libetpan/libetpan.h>
-#include <nettle/sha2.h>
 #include <utf8proc.h>
 
 #include "clock.h"
 #include "html.h"
 #include "msg.h"
+#include "msg_hash.h"
 #include "msg_header.h"
 #include "msg_private.h"
 #include "strutil.h"
@@ -249,15 +249,10 @@ msg_header_value(const char *raw, size_t len, const char *name)
 char *
 msg_generated_id(const char *raw, size_t len)
 {
-	struct sha256_ctx ctx;
-	uint8_t d[SHA256_DIGEST_SIZE];
-	char hex[33];
+	char hex[65];
 
-	sha256_init(&ctx);
-	sha256_update(&ctx, len, (const uint8_t *)raw);
-	sha256_digest(&ctx, sizeof(d), d);
-	for (int i = 0; i < 16; i++)
-		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	msg_sha256_hex(raw, len, hex);
+	hex[32] = '\0'; /* the first 16 bytes are unique enough */
 	return xasprintf("<%s@generated.mlistd>", hex);
 }
 

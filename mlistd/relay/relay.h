@@ -13,8 +13,9 @@
  * 100 ms): sent and bounced rows are deleted, a fan-out's cursor moves
  * past its copies with outcomes, a bounce is scored (member_bounce), a
  * deferral gets its next attempt (a fan-out's copy becomes a queue row).
- * Once a minute it also sends due bounce probes and runs retention
- * (held posts' expiry, purge of control mail and decided posts).
+ * On each pass it also calls periodic_run() (sched/periodic.c), which
+ * once a minute sends due bounce probes and runs retention (held posts'
+ * expiry, purge of control mail and decided posts).
  */
 #ifndef MLISTD_RELAY_H
 #define MLISTD_RELAY_H
@@ -42,17 +43,5 @@ void relay_set_conf(struct relay *r, const struct conf *conf);
 /* relay_close - stop after the copies being sent, record their
    outcomes, leave the rest queued */
 void relay_close(struct relay **r);
-
-/* relay_personal_headers - the per-recipient header lines of a copy
-   (List-Unsubscribe, and List-Unsubscribe-Post with unsubscribe_url) */
-void relay_personal_headers(struct buf *out, const struct conf *conf,
-			    const unsigned char key[TOKEN_KEY_LEN],
-			    const char *club, int64_t member, time_t now);
-/* relay_envelope_from - club+bounce-TOKEN@domain for a copy of msg to
-   member */
-char *relay_envelope_from(const struct conf *conf,
-			  const unsigned char key[TOKEN_KEY_LEN],
-			  const char *club, int64_t member, int64_t msg,
-			  time_t now);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include "retention.h"
 #include "store.h"
+#include "wgate.h"
 #include "xalloc.h"
 
 /* rows a transaction deletes: raw mail is up to max_message_size a row,
@@ -14,33 +15,39 @@
 
 /* expire - held posts past their moderation window */
 static int
-expire(struct store *s, time_t now, int64_t *n_r)
+expire(struct store *s, struct wgate *g, time_t now, int64_t *n_r)
 {
-	if (store_begin(s) < 0)
+	if (wgate_begin(g, s) < 0)
 		return -1;
 	if (store_held_expire(s, now, RETENTION_HELD_EXPIRY, n_r) < 0 ||
 	    store_commit(s) < 0) {
 		store_rollback(s);
+		wgate_unlock(g);
 		return -1;
 	}
+	wgate_unlock(g);
 	return 0;
 }
 
 /* purge - one kind, batch by batch, until none is left or the pass's
    share is done */
 static int
-purge(struct store *s, enum store_purge what, time_t before, int64_t *n_r)
+purge(struct store *s, struct wgate *g, enum store_purge what, time_t before,
+      int64_t *n_r)
 {
 	for (int i = 0; i < RETENTION_BATCHES; i++) {
 		int64_t n = 0;
 
-		if (store_begin(s) < 0)
+		/* the gate per batch: intake's posts go between them */
+		if (wgate_begin(g, s) < 0)
 			return -1;
 		if (store_purge(s, what, before, RETENTION_BATCH, &n) < 0 ||
 		    store_commit(s) < 0) {
 			store_rollback(s);
+			wgate_unlock(g);
 			return -1;
 		}
+		wgate_unlock(g);
 		*n_r += n;
 		if (n < RETENTION_BATCH)
 			break;
@@ -49,17 +56,17 @@ purge(struct store *s, enum store_purge what, time_t before, int64_t *n_r)
 }
 
 int
-retention_run(struct store *s, time_t now, struct retention_done *done_r,
-	      char **error_r)
+retention_run(struct store *s, struct wgate *g, time_t now,
+	      struct retention_done *done_r, char **error_r)
 {
 	memset(done_r, 0, sizeof(*done_r));
 	/* expiry first: what it decides is purged 30 days later */
-	if (expire(s, now, &done_r->expired) < 0 ||
-	    purge(s, STORE_PURGE_DECIDED, now - RETENTION_DECIDED,
+	if (expire(s, g, now, &done_r->expired) < 0 ||
+	    purge(s, g, STORE_PURGE_DECIDED, now - RETENTION_DECIDED,
 		  &done_r->decided) < 0 ||
-	    purge(s, STORE_PURGE_KEPT, now - RETENTION_DECIDED, &done_r->kept) <
-		0 ||
-	    purge(s, STORE_PURGE_CONTROL, now - RETENTION_CONTROL,
+	    purge(s, g, STORE_PURGE_KEPT, now - RETENTION_DECIDED,
+		  &done_r->kept) < 0 ||
+	    purge(s, g, STORE_PURGE_CONTROL, now - RETENTION_CONTROL,
 		  &done_r->control) < 0) {
 		*error_r = xstrdup(store_error(s));
 		return -1;

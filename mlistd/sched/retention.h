@@ -9,10 +9,10 @@
  * post kept unseen (a loop, a duplicate) 30 days after it arrived.
  * Relayed (approved) posts and our own notices are never purged here.
  *
- * The relay's maintenance pass calls retention_run() once a minute; it
- * deletes in small batches, each its own transaction, so intake never
- * waits long for the write lock, and at most a bounded number per pass
- * (a backlog drains over the next passes).
+ * periodic_run() calls retention_run() once a minute; it deletes in small
+ * batches, each its own transaction behind the write gate (wgate.h), so
+ * intake never waits long for the write lock, and at most a bounded
+ * number per pass (a backlog drains over the next passes).
  */
 #ifndef MLISTD_RETENTION_H
 #define MLISTD_RETENTION_H
@@ -21,6 +21,7 @@
 #include <time.h>
 
 struct store;
+struct wgate;
 
 #define RETENTION_HELD_EXPIRY (14 * 86400) /* = moderation token life */
 #define RETENTION_CONTROL (7 * 86400)
@@ -33,9 +34,10 @@ struct retention_done {
 	int64_t kept;
 };
 
-/* retention_run - expire held posts and purge what is due at now;
- *done_r says what was done even on error (-1, *error_r owned) */
-int retention_run(struct store *s, time_t now, struct retention_done *done_r,
-		  char **error_r);
+/* retention_run - expire held posts and purge what is due at now, each
+   transaction taking gate (wgate_begin); *done_r says what was done even
+   on error (-1, *error_r owned) */
+int retention_run(struct store *s, struct wgate *gate, time_t now,
+		  struct retention_done *done_r, char **error_r);
 
 #endif

@@ -5,7 +5,10 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "clock.h"
+#include "store.h"
 #include "wgate.h"
 #include "xalloc.h"
 
@@ -90,4 +93,25 @@ wgate_unlock(struct wgate *g)
 	g->held = false;
 	pthread_cond_broadcast(&g->free);
 	pthread_mutex_unlock(&g->lock);
+}
+
+/* wgate_begin - the gate and a write transaction.  The gate is never
+   held while another process (mlistctl) holds SQLite's write lock, or
+   intake would wait behind that wait too: the writer lets go and tries
+   again, for as long as the store's busy timeout */
+int
+wgate_begin(struct wgate *g, struct store *s)
+{
+	int64_t until = clock_now_ms() + WGATE_BUSY_MS;
+	int rc;
+
+	for (;;) {
+		wgate_lock_relay(g);
+		if ((rc = store_begin_try(s)) == 0)
+			return 0;
+		wgate_unlock(g);
+		if (rc < 0 || clock_now_ms() >= until)
+			return -1;
+		usleep(WGATE_BUSY_STEP_MS * 1000);
+	}
 }

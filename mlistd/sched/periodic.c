@@ -1,0 +1,105 @@
+/*
+ * periodic - the daemon's periodic jobs (see periodic.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "log.h"
+#include "member_bounce.h"
+#include "retention.h"
+#include "periodic.h"
+#include "store.h"
+#include "wgate.h"
+#include "xalloc.h"
+
+struct periodic {
+	struct store *store; /* borrowed: the dispatcher's connection */
+	struct wgate *gate;
+	unsigned char key[TOKEN_KEY_LEN];
+	time_t last; /* the last pass; 0: none yet */
+};
+
+struct periodic *
+periodic_new(struct store *s, struct wgate *gate,
+	     const unsigned char key[TOKEN_KEY_LEN])
+{
+	struct periodic *p = xcalloc(1, sizeof(*p));
+
+	p->store = s;
+	p->gate = gate;
+	memcpy(p->key, key, TOKEN_KEY_LEN);
+	return p;
+}
+
+void
+periodic_free(struct periodic **pp)
+{
+	free(*pp);
+	*pp = NULL;
+}
+
+/* retain - held posts' expiry and the purge of what is kept only for a
+   while, in transactions of its own */
+static void
+retain(struct periodic *p, time_t now)
+{
+	struct retention_done done;
+	char *err = NULL;
+
+	if (retention_run(p->store, p->gate, now, &done, &err) < 0) {
+		log_warn("periodic: retention: %s", err);
+		free(err);
+	}
+	if (done.expired || done.control || done.decided || done.kept)
+		log_info("retention: held_expired=%lld purged control=%lld "
+			 "held=%lld kept=%lld",
+			 (long long)done.expired, (long long)done.control,
+			 (long long)done.decided, (long long)done.kept);
+}
+
+/* probe - due bounce probes and removals, in one transaction */
+static void
+probe(struct periodic *p, const struct conf *conf, time_t now)
+{
+	int probed = 0, removed = 0;
+	char *err = NULL;
+
+	if (wgate_begin(p->gate, p->store) < 0) {
+		log_warn("periodic: maintenance: %s", store_error(p->store));
+		return;
+	}
+	if (member_bounce_probes(p->store, conf, p->key, now, &probed, &removed,
+				 &err) < 0) {
+		log_warn("periodic: maintenance: %s",
+			 err ? err : store_error(p->store));
+		free(err);
+		store_rollback(p->store);
+		wgate_unlock(p->gate);
+		return;
+	}
+	if (err) {
+		log_warn("periodic: maintenance: %s", err);
+		free(err);
+	}
+	if (store_commit(p->store) < 0) {
+		log_warn("periodic: maintenance: %s", store_error(p->store));
+		store_rollback(p->store);
+		wgate_unlock(p->gate);
+		return;
+	}
+	wgate_unlock(p->gate);
+	if (probed || removed)
+		log_info("maintenance: probes=%d removed=%d", probed, removed);
+}
+
+void
+periodic_run(struct periodic *p, const struct conf *conf, time_t now)
+{
+	if (p->last != 0 && now - p->last < PERIODIC_EVERY)
+		return;
+	p->last = now;
+	/* retention before the probes, as the relay ran them */
+	retain(p, now);
+	probe(p, conf, now);
+}
