@@ -27,7 +27,7 @@
 # Postfix hold intake (rate: higher is better; p99: lower is better).
 #
 # Environment:
-#   MLISTD_BIN   directory holding mlistd and mlistctl [../mlistd]
+#   MLISTD_BIN   directory holding mlistd and mlistctl [../bin]
 #   BENCH_RUNS   rounds [3]
 #   BENCH_BIG    members of the big club [10000]
 #   BENCH_SMALL  members of the small club [100]

@@ -19,7 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "conf.h"
@@ -38,6 +41,7 @@
 #define RELAY_RECORD_MS 100 /* how long an outcome waits for company */
 #define RELAY_CHUNK 64	    /* a fan-out's share of a claim, at least */
 #define RELAY_INFLIGHT 8192 /* copies claimed and not yet recorded */
+#define RELAY_NICE 10	    /* the relay threads' nice value, above intake's */
 
 /* relay_name - the relay as outcome lines and mlistctl queue name it */
 static void
@@ -184,12 +188,23 @@ wake_at(const struct relay *r, struct timespec *until)
 	until->tv_nsec %= 1000000000L;
 }
 
+/* relay_thread_nice - on a busy machine a copy may wait, a post's 250
+   should not: the relay's threads run at a lower priority than the
+   committer and the event loop (Linux gives each thread its own nice
+   value; failing to lower it changes nothing else) */
+void
+relay_thread_nice(void)
+{
+	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), RELAY_NICE);
+}
+
 /* dispatcher - the dispatcher thread: record, claim, the periodic jobs */
 static void *
 dispatcher(void *arg)
 {
 	struct relay *r = arg;
 
+	relay_thread_nice();
 	pthread_mutex_lock(&r->lock);
 	for (;;) {
 		struct relay_item *done = NULL;

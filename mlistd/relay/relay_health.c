@@ -139,6 +139,7 @@ relay_health_checker(void *arg)
 {
 	struct relay *r = arg;
 
+	relay_thread_nice();
 	pthread_mutex_lock(&r->lock);
 	for (;;) {
 		const struct conf *conf;

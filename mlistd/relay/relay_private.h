@@ -157,6 +157,10 @@ char *relay_copy_envelope_from(const struct conf *conf,
 /* relay_sender_open - b for conf: NULL smtp with capture */
 int relay_sender_open(struct relay *r, const struct conf *conf,
 		      struct relay_backend *b, char **error_r);
+/* relay_thread_nice - the calling relay thread yields the CPU to intake
+   (relay.c) */
+void relay_thread_nice(void);
+
 /* relay_sender_main - a sender thread (arg is the relay) */
 void *relay_sender_main(void *arg);
 

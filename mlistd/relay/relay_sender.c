@@ -136,6 +136,7 @@ relay_sender_main(void *arg)
 	char *err = NULL;
 	bool usable = false;
 
+	relay_thread_nice();
 	memset(&b, 0, sizeof(b));
 	pthread_mutex_lock(&r->lock);
 	for (;;) {
