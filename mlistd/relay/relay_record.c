@@ -128,10 +128,6 @@ record_one(struct relay *r, struct relay_item *it, const char *relay)
 				      res->stage, res->reply);
 	char reply[sizeof(res->reply) + 32];
 
-	if (it->unsent) /* never tried: due at once after the restart */
-		return store_queue_requeue(r->store, &it->q, 0, 0, clock_now(),
-					   NULL, true);
-
 	/* the server's words with their codes; a transport error alone */
 	if (res->code > 0)
 		snprintf(reply, sizeof(reply), "%d%s%s %s", res->code,
@@ -139,14 +135,15 @@ record_one(struct relay *r, struct relay_item *it, const char *relay)
 			 res->reply);
 	else
 		snprintf(reply, sizeof(reply), "%s", res->reply);
-	if (res->stopped) {
-		/* nothing decided: a queue row goes back to pending at close,
-		   a fan-out's copy becomes one */
+	if (res->stopped)
 		outcome_line(it, relay, "interrupted", reply);
+	/* never tried (a stop), or cut short before any verdict: a queue row
+	   goes back to pending at close, a fan-out's copy becomes one, due
+	   at once after the restart */
+	if (it->unsent || res->stopped)
 		return it->fan ? store_queue_requeue(r->store, &it->q, 0, 0,
 						     clock_now(), NULL, true)
 			       : 0;
-	}
 	relay_health_from(r, res, ours);
 	/* a refusal of ours is retried, never bounced: it would suspend
 	   a whole club */
@@ -158,7 +155,7 @@ record_one(struct relay *r, struct relay_item *it, const char *relay)
 		record_bounce(r, it, bounce_score_kind_for(res->enhanced),
 			      res->enhanced[0] ? res->enhanced : NULL, reply);
 	outcome_line(it, relay, relay_policy_verdict_name(v), reply);
-	return store_queue_done(r->store, it->q.id);
+	return item_done(r, it);
 }
 
 /* relay_record_batch - write a list of outcomes, and the cursors they move, in
