@@ -136,14 +136,16 @@ claim_rows(struct relay *r, size_t max)
 }
 
 /* claim - due queue rows, then copies of the fan-outs, taking turns so
-   a small club's post is not stuck behind a big one */
+   a small club's post is not stuck behind a big one; load: look for new
+   fan-outs */
 static void
-claim(struct relay *r)
+claim(struct relay *r, bool load)
 {
 	size_t budget = RELAY_BATCH;
 
 	budget -= claim_rows(r, budget);
-	relay_fanout_load(r);
+	if (load)
+		relay_fanout_load(r);
 	for (size_t k = 0; k < r->nfans && budget > 0; k++) {
 		size_t i = (r->fan_rr + k) % r->nfans;
 		size_t share = budget / (r->nfans - k);
@@ -168,18 +170,35 @@ record_due(const struct relay *r)
 		 clock_now_ms() - r->first_done_ms >= RELAY_RECORD_MS));
 }
 
-/* wake_at - the dispatcher's next timed look: in a second, or when the
-   oldest outcome has waited long enough */
+/* kick_settled - intake's posts may start their fan-outs: it paused,
+   or the first of them has waited long enough; under the lock */
+static bool
+kick_settled(const struct relay *r, int64_t now)
+{
+	return r->kicked && (now - r->kick_last_ms >= RELAY_SETTLE_MS ||
+			     now - r->kick_first_ms >= RELAY_SETTLE_MAX_MS);
+}
+
+/* wake_at - the dispatcher's next timed look: in a second, when the
+   oldest outcome has waited long enough, or when a kick settles */
 static void
 wake_at(const struct relay *r, struct timespec *until)
 {
+	int64_t now = clock_now_ms();
 	long ms = 1000;
 
 	if (r->ndone > 0) {
-		ms =
-		    (long)(r->first_done_ms + RELAY_RECORD_MS - clock_now_ms());
+		ms = (long)(r->first_done_ms + RELAY_RECORD_MS - now);
 		if (ms < 1)
 			ms = 1;
+	}
+	if (r->kicked) {
+		int64_t at = r->kick_last_ms + RELAY_SETTLE_MS;
+
+		if (at > r->kick_first_ms + RELAY_SETTLE_MAX_MS)
+			at = r->kick_first_ms + RELAY_SETTLE_MAX_MS;
+		if (at - now < ms)
+			ms = at - now < 1 ? 1 : (long)(at - now);
 	}
 	clock_gettime(CLOCK_REALTIME, until);
 	until->tv_sec += ms / 1000;
@@ -209,20 +228,26 @@ dispatcher(void *arg)
 	for (;;) {
 		struct relay_item *done = NULL;
 		struct timespec until;
-		bool want;
+		bool want, load;
 
 		wake_at(r, &until);
-		while (!record_due(r) && !r->hungry && !r->kicked &&
-		       !r->stopping)
+		while (!record_due(r) && !r->hungry &&
+		       !kick_settled(r, clock_now_ms()) && !r->stopping) {
 			if (pthread_cond_timedwait(&r->wake, &r->lock,
 						   &until) == ETIMEDOUT)
 				break;
+			wake_at(r, &until);
+		}
 		if (r->stopping || record_due(r)) {
 			done = r->done;
 			r->done = NULL;
 			r->ndone = 0;
 		}
-		r->kicked = false;
+		/* an unsettled kick waits; the fan-outs already loaded go on */
+		load = !r->kicked || kick_settled(r, clock_now_ms()) ||
+		       r->stopping;
+		if (load)
+			r->kicked = false;
 		r->hungry = false;
 		r->dconf = r->conf;
 		/* outcomes that cannot be written (a database locked by
@@ -244,7 +269,7 @@ dispatcher(void *arg)
 			relay_health_save(r);
 		r->unrecorded = relay_record_batch(r, done);
 		if (want)
-			claim(r);
+			claim(r, load);
 		if (!r->stopping)
 			periodic_run(r->periodic, r->dconf, clock_now());
 		pthread_mutex_lock(&r->lock);
@@ -308,6 +333,9 @@ relay_kick(void *arg)
 	struct relay *r = arg;
 
 	pthread_mutex_lock(&r->lock);
+	r->kick_last_ms = clock_now_ms();
+	if (!r->kicked)
+		r->kick_first_ms = r->kick_last_ms;
 	r->kicked = true;
 	pthread_cond_signal(&r->wake);
 	pthread_mutex_unlock(&r->lock);

@@ -27,6 +27,11 @@
 
 #define RELAY_LOW 256	 /* claim more when fewer wait for a sender */
 #define RELAY_FANOUTS 64 /* fan-outs expanded side by side */
+/* a new post's copies start once intake has paused this long, or at the
+   latest this long after its commit: a burst of posts is accepted
+   before the relay takes the CPU and the disk to start their fan-outs */
+#define RELAY_SETTLE_MS 20
+#define RELAY_SETTLE_MAX_MS 250
 
 /* the part of a message's copies common to every recipient */
 struct relay_copy {
@@ -103,6 +108,8 @@ struct relay {
 	int64_t first_done_ms; /* when the done list started */
 	bool hungry;	       /* ntodo fell under RELAY_LOW */
 	bool kicked;
+	int64_t kick_first_ms; /* the first kick not yet acted on */
+	int64_t kick_last_ms;  /* the latest kick */
 	bool stopping;
 	/* the dispatcher's: fan-outs being expanded, oldest first */
 	struct relay_fanout *fans[RELAY_FANOUTS];
