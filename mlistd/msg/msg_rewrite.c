@@ -938,14 +938,18 @@ put_list_fields(struct buf *b, const struct msg_rewrite_opts *o)
 	buf_puts(b, "Precedence: list\r\n");
 }
 
-/* dropped - fields of the previous hop, and signatures we break */
+/* dropped - fields of the previous hop, signatures we break, and the
+   thread links when the store's replace them */
 static bool
-dropped(const char *w, const struct hdr_field *f, bool modified)
+dropped(const char *w, const struct hdr_field *f, bool modified, bool links)
 {
 	static const char *const hop[] = {
 	    "Precedence", "Return-Path", "Delivered-To", "X-Original-To", NULL};
 
 	if (field_has_prefix(w, f, "List-"))
+		return true;
+	if (links &&
+	    (field_is(w, f, "In-Reply-To") || field_is(w, f, "References")))
 		return true;
 	for (int i = 0; hop[i]; i++)
 		if (field_is(w, f, hop[i]))
@@ -982,7 +986,7 @@ one_field(struct buf *b, const char *w, const struct hdr_field *f,
 	bool munge = o->dmarc == MSG_REWRITE_DMARC_MUNGE;
 	bool list = o->reply_to == MSG_REWRITE_REPLY_LIST;
 
-	if (dropped(w, f, h->modified))
+	if (dropped(w, f, h->modified, o->in_reply_to != NULL))
 		return;
 	if (field_is(w, f, "Message-ID"))
 		h->id_seen = true;
@@ -1010,6 +1014,44 @@ one_field(struct buf *b, const char *w, const struct hdr_field *f,
 	}
 }
 
+/* link_ok - a Message-ID fit to be written back: "<...>" of visible
+   ASCII, nothing that could end or fold the field */
+static bool
+link_ok(const char *id, size_t n)
+{
+	if (n < 3 || n > 998 - 14 || id[0] != '<' || id[n - 1] != '>')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)id[i] <= ' ' || (unsigned char)id[i] > '~')
+			return false;
+	return true;
+}
+
+/* put_links - the store's In-Reply-To and References, one id a line */
+static void
+put_links(struct buf *b, const struct msg_rewrite_opts *o)
+{
+	const char *p = o->references ? o->references : "";
+	bool any = false;
+
+	if (link_ok(o->in_reply_to, strlen(o->in_reply_to)))
+		buf_printf(b, "In-Reply-To: %s\r\n", o->in_reply_to);
+	while (*p) {
+		size_t n;
+
+		p += strspn(p, " ");
+		n = strcspn(p, " ");
+		if (n > 0 && link_ok(p, n)) {
+			buf_puts(b, any ? "\r\n " : "References: ");
+			buf_append(b, p, n);
+			any = true;
+		}
+		p += n;
+	}
+	if (any)
+		buf_puts(b, "\r\n");
+}
+
 /* policy_fields - what the policy adds when the post had no such field */
 static void
 policy_fields(struct buf *b, struct hdr_state *h)
@@ -1021,6 +1063,8 @@ policy_fields(struct buf *b, struct hdr_state *h)
 	/* replies to the copy must thread with what the store holds */
 	if (!h->id_seen)
 		buf_printf(b, "Message-ID: %s\r\n", h->gen_id);
+	if (o->in_reply_to)
+		put_links(b, o);
 	if (*o->prefix && !h->subject_done)
 		subject_field(b, h);
 	if (munge && !h->from_done)
@@ -1091,7 +1135,8 @@ wrap_top(const char *w, size_t wlen, struct hdr_state *h, struct buf *out,
 	bool list = h->o->reply_to == MSG_REWRITE_REPLY_LIST;
 
 	for (int i = 0; kept[i]; i++) {
-		if (!field_find(w, 0, hend, kept[i], &f))
+		if (!field_find(w, 0, hend, kept[i], &f) ||
+		    dropped(w, &f, false, h->o->in_reply_to != NULL))
 			continue;
 		if (strcmp(kept[i], "Message-ID") == 0)
 			h->id_seen = true;

@@ -44,6 +44,11 @@ struct msg_rewrite_opts {
 	const struct msg_rewrite_author *author; /* NULL: msg_rewrite()
 						    parses the post for it
 						    (tests, tools) */
+	/* the thread links as the store holds them (a reply through
+	   acme+r-KEY@ names its thread's root), replacing the post's
+	   In-Reply-To and References; NULL: the post's own are kept */
+	const char *in_reply_to;
+	const char *references; /* space-separated Message-IDs, or NULL */
 };
 
 /* msg_rewrite - the part of every copy common to all recipients: raw (len

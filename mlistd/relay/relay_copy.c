@@ -77,7 +77,7 @@ copy_build(struct relay *r, const struct store_queue_item *q)
 	struct msg_rewrite_opts o;
 	struct store_msg_author author;
 	struct msg_rewrite_author au;
-	char *raw = NULL, *set[NSET], *err = NULL;
+	char *raw = NULL, *set[NSET], *err = NULL, *irt = NULL, *refs = NULL;
 	size_t len;
 
 	c->msg_id = q->msg_id;
@@ -120,6 +120,13 @@ copy_build(struct relay *r, const struct store_queue_item *q)
 		o.author = &au;
 		o.author_name = author.member_name;
 	}
+	/* a reply through acme+r-KEY@ carries the thread it was filed in,
+	   so every member's client threads it there too */
+	if (strcmp(q->role, "r") == 0 &&
+	    store_msg_links(r->store, q->msg_id, &irt, &refs) == 0) {
+		o.in_reply_to = irt;
+		o.references = refs;
+	}
 	if (msg_rewrite(raw, len, &o, &c->data, &c->personal_at, &err) < 0) {
 		/* XXX: relay it unchanged rather than lose it */
 		log_warn("M%lld: rewrite: %s; relayed as received",
@@ -135,6 +142,8 @@ copy_build(struct relay *r, const struct store_queue_item *q)
 	for (int i = 0; i < NSET; i++)
 		free(set[i]);
 	store_msg_author_clear(&author);
+	free(irt);
+	free(refs);
 	free(raw);
 	return c;
 }

@@ -228,6 +228,12 @@ struct store_msg_author {
 int store_msg_author(struct store *s, int64_t msg,
 		     struct store_msg_author *a_r);
 void store_msg_author_clear(struct store_msg_author *a);
+/* store_msg_links - a stored message's In-Reply-To and References as
+   threading read them (a reply through acme+r-KEY@ names its thread's
+   root): *irt_r NULL when it has none, *refs_r the references in order,
+   space-separated, or NULL; both caller-freed */
+int store_msg_links(struct store *s, int64_t msg, char **irt_r,
+		    char **refs_r);
 /* store_msg_raw - the raw bytes of a message (NUL-terminated copy) */
 int store_msg_raw(struct store *s, int64_t msg, char **raw_r, size_t *len_r);
 
@@ -292,7 +298,7 @@ struct store_queue_item {
 	char *club;
 	char *recipient;
 	char *message_id;
-	char *role; /* of the message: "post", "reply" or "notice" */
+	char *role; /* of the message: "post", "r" (through acme+r-KEY@) or "notice" */
 	int attempts;
 	time_t first_try; /* 0: never tried */
 	time_t next_attempt;
@@ -373,7 +379,7 @@ struct store_fanout {
 	int64_t cursor;
 	char *club;
 	char *message_id;
-	char *role;   /* of the message: "post" or "reply" */
+	char *role;   /* of the message: "post" or "r" */
 	char *author; /* From address, or NULL */
 	int64_t left; /* store_fanout_list: members still to reach */
 };

@@ -47,12 +47,31 @@ store_msg_insert(struct store *s, const struct store_msg_in *in, int64_t *id_r,
 	       "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,ifnull(?,'new'),?)");
 	char *norm = subject_normalize(in->subject, in->club_tag);
 	bool thread = in->thread;
+	struct store_msg_in keyed;
+	const char **refs = NULL;
+	char *root = NULL;
 	int64_t msg;
 	int rc = -1;
 
 	*dup_r = false;
 	if (st == NULL)
 		goto out;
+	/* a reply through acme+r-KEY@ that names nothing known: stored as a
+	   reply to KEY's root, so it threads there now or once approved,
+	   and its copies carry the link (relay_copy.c) */
+	if (store_thread_link_by_key(s, in, &root) < 0)
+		goto out;
+	if (root) {
+		keyed = *in;
+		refs = xcalloc(in->nrefs + 1, sizeof(*refs));
+		for (size_t i = 0; i < in->nrefs; i++)
+			refs[i] = in->refs[i];
+		refs[in->nrefs] = root;
+		keyed.refs = refs;
+		keyed.nrefs = in->nrefs + 1;
+		keyed.in_reply_to = root;
+		in = &keyed;
+	}
 	/* The same post reaching us twice (acme@ and acme+r-KEY@ in one
 	   transaction) is threaded once. */
 	if (thread) {
@@ -101,6 +120,8 @@ store_msg_insert(struct store *s, const struct store_msg_in *in, int64_t *id_r,
 	rc = thread ? store_thread_link(s, in, msg, norm) : 0;
 out:
 	free(norm);
+	free(refs);
+	free(root);
 	return rc;
 }
 
@@ -146,6 +167,28 @@ store_msg_thread_later(struct store *s, int64_t msg)
 	free(irt);
 	free(norm);
 	return rc;
+}
+
+int
+store_msg_links(struct store *s, int64_t msg, char **irt_r, char **refs_r)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, "SELECT (SELECT in_reply_to FROM messages WHERE id = ?1), "
+	       "(SELECT group_concat(ref, ' ') FROM (SELECT ref FROM msg_refs "
+	       "WHERE msg_id = ?1 AND pos > 0 ORDER BY pos))");
+	int rc;
+
+	*irt_r = *refs_r = NULL;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, msg);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*irt_r = store_text(st, 0);
+		*refs_r = store_text(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : store_fail(s, "links");
 }
 
 int

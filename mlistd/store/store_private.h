@@ -51,6 +51,13 @@ int store_thread_link(struct store *s, const struct store_msg_in *in,
 		      int64_t msg, const char *norm);
 int64_t store_thread_link_find(struct store *s, int64_t club,
 			       const char *mid);
+/* store_thread_link_by_key - a post through acme+r-KEY@ whose own
+   headers name no threaded message of its club (a reply to a digest, or
+   from a client that sets none) belongs under thread KEY's root:
+   *root_r is that root's Message-ID (caller frees), NULL when the
+   headers win or KEY names no thread; 0, or -1 on a database error */
+int store_thread_link_by_key(struct store *s, const struct store_msg_in *in,
+			     char **root_r);
 
 /* store_schema_migrate - bring the database to target (store_schema.c) */
 int store_schema_migrate(struct store *s, int target);

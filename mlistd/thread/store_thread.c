@@ -22,12 +22,12 @@ store_thread_find(struct store *s, int64_t club, const char *key,
 	sqlite3_bind_int64(st, 1, club);
 	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	if (rc == SQLITE_ROW)
 		*thread_r = sqlite3_column_int64(st, 0);
-		return 0;
-	}
-	return rc == SQLITE_DONE ? STORE_NOTFOUND
-				 : store_fail(s, "thread find");
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW	   ? 0
+	       : rc == SQLITE_DONE ? STORE_NOTFOUND
+				   : store_fail(s, "thread find");
 }
 
 /* message_ids - the thread's Message-IDs in date order */

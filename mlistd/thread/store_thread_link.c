@@ -55,6 +55,44 @@ store_thread_link_find(struct store *s, int64_t club, const char *mid)
 	return id;
 }
 
+int
+store_thread_link_by_key(struct store *s, const struct store_msg_in *in,
+			 char **root_r)
+{
+	sqlite3_stmt *st;
+	int64_t thread;
+	int rc;
+
+	*root_r = NULL;
+	if (in->arg == NULL || strcmp(in->role, "r") != 0)
+		return 0;
+	/* header links always win (DIGEST 1.2) */
+	for (size_t i = 0; i <= in->nrefs; i++) {
+		const char *ref = i == 0 ? in->in_reply_to : in->refs[i - 1];
+		int64_t known;
+
+		if (ref == NULL)
+			continue;
+		if ((known = store_thread_link_find(s, in->club, ref)) != 0)
+			return known < 0 ? -1 : 0;
+	}
+	rc = store_thread_find(s, in->club, in->arg, &thread);
+	if (rc != 0)
+		return rc == STORE_NOTFOUND ? 0 : -1;
+	st = store_stmt(s, "SELECT m.message_id FROM threads t JOIN messages m "
+			   "ON m.id = t.root_id WHERE t.id = ?");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, thread);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*root_r = store_text(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, "key root");
+	return 0;
+}
+
 /* is_ancestor - whether anc is msg or one of its ancestors: 1, 0, or
    -1 on a database error */
 static int
