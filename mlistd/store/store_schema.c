@@ -222,6 +222,11 @@ static const char *const store_migrations[] = {
     "  cause TEXT,"
     "  since INTEGER NOT NULL,"
     "  checked INTEGER NOT NULL);",
+
+    /* 8 (moderation by reply): who decided a held post's fate, "admin"
+       for mlistctl or the animator's address, so a later decision is
+       told "already decided by X"; decided now also dates approvals */
+    "ALTER TABLE messages ADD COLUMN decided_by TEXT;",
 };
 #define STORE_NMIGRATIONS                                                      \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
