@@ -11,7 +11,7 @@ nothing; a rejection with a reason reaches the author; an empty reply or
 an unknown word decides nothing and is answered with the words
 understood; an auto-reply to the token is neither acted on nor answered;
 a tampered token is refused at RCPT; a member who is no longer an
-animator is refused.  The same in French ("oui").  14 days later, held
+animator is refused; a hostile Subject stays text in the notice.  The same in French ("oui").  14 days later, held
 posts expire with a notice to their member author (none to a stranger
 nor for an auto-reply), and an expired token changes nothing and gets a
 clear reply.  mlistctl held reject tells the author too.
@@ -258,6 +258,17 @@ t.like(text_of(conf[0]) if conf else "", r"^Accepté", "confirmed in French")
 mid, r = post("noe@example.fr", "Encore", club="tribu")
 t.like(r.text, r"accepted", "the newcomer is unmoderated")
 new_mail()
+
+# -- a hostile subject stays text in the notice
+mid, r = post("x@example.net", "=?utf-8?q?Hi=0D=0ABcc=3A_evil=40example=2Enet"
+              "_<script>alert(1)</script>?=")
+mail = new_mail()
+nt = mail[0][1] if mail else None
+t.ok(nt is not None and nt["Bcc"] is None and
+     "\n" not in str(nt["Subject"]) and "<script>" in str(nt["Subject"]),
+     "a newline in the subject does not break the notice's header")
+t.ok(nt is not None and "&lt;script&gt;" in html_of(nt) and
+     "<script>" not in html_of(nt), "<script> is escaped in the HTML part")
 
 # -- mlistctl held reject tells the author too
 d.ctl("member", "add", "acme", "nell@example.com", check=True)
