@@ -14,7 +14,8 @@ a tampered token is refused at RCPT; a member who is no longer an
 animator is refused; a hostile Subject stays text in the notice.  The same in French ("oui").  14 days later, held
 posts expire with a notice to their member author (none to a stranger
 nor for an auto-reply), and an expired token changes nothing and gets a
-clear reply.  mlistctl held reject tells the author too.
+clear reply.  mlistctl held reject tells the author too.  Moderation
+notices, which carry a copy of the post, are purged 30 days later.
 """
 
 import email
@@ -314,6 +315,20 @@ mail = new_mail()
 t.like(text_of(mail[0][1]) if mail else "",
        r"(?s)has expired.*has expired.*mlistctl held approve \d+",
        "the answer says so, what became of the post, and what to do")
+# -- 30 days on, the notices carrying a copy of a held post are purged
+d.stop()
+os.environ["MLISTD_NOW"] = L.rfc3339(T0 + 46 * DAY)
+d.start()
+deadline = time.monotonic() + 20
+while time.monotonic() < deadline and d.sql1(
+        "SELECT count(*) FROM messages WHERE role = 'notice' AND "
+        "arg = 'original'"):
+    time.sleep(0.1)
+t.is_(d.sql1("SELECT count(*) FROM messages WHERE role = 'notice' AND "
+             "arg = 'original'"), 0,
+      "moderation notices (a copy of the post) are purged after 30 days")
+t.ok(d.sql1("SELECT count(*) FROM messages WHERE role = 'notice'") > 0,
+     "other notices stay")
 t.ok(d.running(), "mlistd still running")
 t.is_(d.stop(), 0, "SIGTERM: exit 0")
 t.done()

@@ -155,6 +155,9 @@ notice_queue_with(struct store *s, const struct conf *conf, int64_t club,
 		in.subject = subject;
 		in.problems = "[]";
 		in.is_auto = true;
+		/* a copy of someone's mail goes when the post would
+		   (store_purge) */
+		in.arg = orig_len ? "original" : NULL;
 		in.date_ms = (int64_t)now * 1000;
 		in.received = now;
 		if (store_msg_insert(s, &in, &id, &dup) < 0 ||

@@ -94,11 +94,13 @@ retain(struct periodic *p, const struct conf *conf, time_t now)
 		free(err);
 	}
 	done.expired = expired;
-	if (done.expired || done.control || done.decided || done.kept)
+	if (done.expired || done.control || done.decided || done.kept ||
+	    done.copies)
 		log_info("retention: held_expired=%lld purged control=%lld "
-			 "held=%lld kept=%lld",
+			 "held=%lld kept=%lld notices=%lld",
 			 (long long)done.expired, (long long)done.control,
-			 (long long)done.decided, (long long)done.kept);
+			 (long long)done.decided, (long long)done.kept,
+			 (long long)done.copies);
 }
 
 /* probe - due bounce probes and removals, in one transaction */

@@ -6,9 +6,10 @@
  * tokens...) is acted on when it arrives and its raw text kept 7 days,
  * for diagnosis.  A held post expires 14 days after it arrived
  * (moderate_expire, run just before); one rejected or expired goes 30
- * days after that decision, and so does a
- * post kept unseen (a loop, a duplicate) 30 days after it arrived.
- * Relayed (approved) posts and our own notices are never purged here.
+ * days after that decision, and so does a post kept unseen (a loop, a
+ * duplicate) 30 days after it arrived, and a moderation notice (it
+ * carries a copy of the held post) 30 days after it was written.
+ * Relayed (approved) posts and our other notices are never purged here.
  *
  * periodic_run() calls retention_run() once a minute; it deletes in small
  * batches, each its own transaction behind the write gate (wgate.h), so
@@ -32,6 +33,7 @@ struct retention_done {
 	int64_t control; /* rows deleted, by kind */
 	int64_t decided;
 	int64_t kept;
+	int64_t copies; /* notices with someone's mail attached */
 };
 
 /* retention_run - purge what is due at now, each

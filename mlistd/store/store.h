@@ -285,12 +285,13 @@ enum store_purge {
 	STORE_PURGE_CONTROL, /* mail to control addresses, by arrival */
 	STORE_PURGE_DECIDED, /* held posts rejected or expired, by decision */
 	STORE_PURGE_KEPT,    /* posts kept unseen (loops, duplicates) */
+	STORE_PURGE_COPIES,  /* notices with someone's mail attached */
 };
 
 /* store_purge - delete at most max rows of that kind dated before
    `before`; inside a transaction.  *n_r: how many */
-int store_purge(struct store *s, enum store_purge what, time_t before, int max,
-		int64_t *n_r);
+int store_purge(struct store *s, enum store_purge what, time_t before,
+		int max, int64_t *n_r);
 
 /* delivery queue --------------------------------------------------- */
 
