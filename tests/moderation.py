@@ -18,8 +18,6 @@ clear reply.  mlistctl held reject tells the author too.  Moderation
 notices, which carry a copy of the post, are purged 30 days later.
 """
 
-import email
-import email.policy
 import os
 import re
 import sys
@@ -66,23 +64,22 @@ def post(frm, subject, club="acme", extra=b"", body=b"Hello everyone\r\n"):
 
 def new_mail():
     """Outbox messages since the last call: [(rcpt, parsed message)]."""
-    d.wait_queue_empty(20)
-    pairs = d.outbox_pairs()
-    out = [(env["rcpt_to"][0],
-            email.message_from_bytes(raw, policy=email.policy.default))
-           for env, raw in pairs[seen[0]:]]
-    seen[0] = len(pairs)
+    out, seen[0] = L.outbox_since(d, seen[0])
     return out
 
 
-def text_of(m):
-    part = m.get_body(preferencelist=("plain",))
-    return part.get_content() if part else ""
+text_of = L.mail_body
+
+
+def answer(to, desc):
+    """The text of the one new mail, which must go to `to`"""
+    mail = new_mail()
+    t.is_([r_ for r_, _ in mail], [to], desc)
+    return text_of(mail[0][1]) if mail else ""
 
 
 def html_of(m):
-    part = m.get_body(preferencelist=("html",))
-    return part.get_content() if part else ""
+    return L.mail_body(m, "html")
 
 
 def reply(notice, frm, body, extra=b"", quote=True, rcpt=None):
@@ -165,9 +162,7 @@ new_mail()
 # -- a second decision, and a replayed token
 r = reply(notices["alex@example.com"], "alex@example.com", "no spam")
 t.like(r.text, r"mod: already decided", "a second animator is too late")
-mail = new_mail()
-t.is_([r_ for r_, _ in mail], ["alex@example.com"], "and is told so")
-t.like(text_of(mail[0][1]) if mail else "",
+t.like(answer("alex@example.com", "and is told so"),
        r"Already decided: .First post. was approved by\s+anna@example\.com",
        "\"already decided by X (approved at T)\"")
 r = reply(nt, "anna@example.com", "reject")
@@ -202,15 +197,13 @@ notices = dict(new_mail())
 nt = notices["anna@example.com"]
 r = reply(nt, "anna@example.com", "")
 t.like(r.text, r"mod: no decision", "an empty reply is no decision")
-mail = new_mail()
-t.is_([r_ for r_, _ in mail], ["anna@example.com"], "it is answered")
-t.like(text_of(mail[0][1]) if mail else "",
+t.like(answer("anna@example.com", "it is answered"),
        r"(?s)no text of its own.*ok.*approve.*no.*reject",
        "with the words understood")
 r = reply(nt, "anna@example.com", "maybe later")
 t.like(r.text, r"mod: no decision", "an unknown word is no decision")
-mail = new_mail()
-t.like(text_of(mail[0][1]) if mail else "", r".maybe. is not a word we",
+t.like(answer("anna@example.com", "the unknown word is answered"),
+       r".maybe. is not a word we",
        "the answer names the word")
 t.is_(status(mid)[0][0], "held", "the post is still held")
 
@@ -234,8 +227,8 @@ d.ctl("member", "set", "acme", "alex@example.com", "role", "member",
 r = reply(notices["alex@example.com"], "alex@example.com", "ok")
 t.like(r.text, r"refused, not an animator",
        "a member no longer animator is refused")
-mail = new_mail()
-t.like(text_of(mail[0][1]) if mail else "", r"no longer an animator",
+t.like(answer("alex@example.com", "the former animator is answered"),
+       r"no longer an animator",
        "and told so")
 t.is_(status(mid)[0][0], "held", "nothing changed")
 held_nora = mid
@@ -311,8 +304,7 @@ t.like(mail[0][1]["Subject"] if mail else "",
 r = reply(notices["anna@example.com"], "anna@example.com", "ok")
 t.like(r.text, r"mod: token expired", "an expired token is accepted")
 t.is_(status(held_nora)[0][0], "expired", "and changes nothing")
-mail = new_mail()
-t.like(text_of(mail[0][1]) if mail else "",
+t.like(answer("anna@example.com", "the late animator is answered"),
        r"(?s)has expired.*has expired.*mlistctl held approve \d+",
        "the answer says so, what became of the post, and what to do")
 # -- 30 days on, the notices carrying a copy of a held post are purged

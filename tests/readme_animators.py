@@ -12,8 +12,6 @@ the newcomer's next post through, with a one-line "Approved" answer;
 decided.
 """
 
-import email
-import email.policy
 import os
 import re
 import sys
@@ -52,20 +50,11 @@ n = [0]
 
 
 def new_mail():
-    d.wait_queue_empty(20)
-    pairs = d.outbox_pairs()
-    out = [(env["rcpt_to"][0],
-            email.message_from_bytes(raw, policy=email.policy.default))
-           for env, raw in pairs[seen[0]:]]
-    for (env, raw), (_, msg) in zip(pairs[seen[0]:], out):
-        msg.raw = raw
-    seen[0] = len(pairs)
+    out, seen[0] = L.outbox_since(d, seen[0])
     return out
 
 
-def text_of(msg):
-    part = msg.get_body(preferencelist=("plain",))
-    return part.get_content() if part else ""
+text_of = L.mail_body
 
 
 def words(s):

@@ -3,14 +3,16 @@
  * the words in English and French, quotes and attributions skipped,
  * signatures and Outlook-style originals ending the reply, the reason,
  * the Subject only when the body has no line, and bounded work on
- * hostile input.
+ * hostile input.  Also the mod token's payload (post and animator ids).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "moderate.h"
 #include "modreply.h"
 #include "tap.h"
+#include "token.h"
 
 static const char *const vname[] = {"none", "approve", "reject"};
 
@@ -95,6 +97,23 @@ main(void)
 	ok(r.verdict == MODREPLY_NONE && strlen(r.word) < MODREPLY_WORD,
 	   "a huge word: no decision, word cut (%zu)", strlen(r.word));
 	free(big);
+	/* the mod token's payload: "MSG.MEMBER" in base 36 */
+	{
+		static const char *const bad[] = {
+		    "",	    ".",    "1.",   ".1",   "0.1", "1.0", "1.2.3",
+		    "-1.2", " 1.2", "1.+2", "1.2 ", "A.b", NULL};
+		char arg[32];
+		int64_t g = 0, m = 0;
+
+		token_pair(123456789, 42, arg);
+		is_str(arg, "21i3v9.16", "token_pair writes base 36");
+		ok(moderate_parse_arg(arg, &g, &m) == 0 && g == 123456789 &&
+		       m == 42,
+		   "moderate_parse_arg reads it back");
+		for (int i = 0; bad[i]; i++)
+			is_int(moderate_parse_arg(bad[i], &g, &m), -1,
+			       "payload '%s' refused", bad[i]);
+	}
 	/* control characters never reach the reason */
 	check("no a\x01"
 	      "b\x1b[31m\n",

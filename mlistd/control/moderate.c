@@ -15,27 +15,12 @@
 #include "tmpl.h"
 #include "xalloc.h"
 
-void
-moderate_token_arg(int64_t msg, int64_t member, char out[32])
-{
-	char a[14], b[14];
-
-	token_b36((unsigned long long)msg, a);
-	token_b36((unsigned long long)member, b);
-	snprintf(out, 32, "%s.%s", a, b);
-}
-
 int
 moderate_parse_arg(const char *arg, int64_t *msg_r, int64_t *member_r)
 {
-	char *end;
 	unsigned long long g, m;
 
-	g = strtoull(arg, &end, 36);
-	if (end == arg || *end != '.' || g == 0)
-		return -1;
-	m = strtoull(end + 1, &end, 36);
-	if (*end != '\0' || m == 0)
+	if (token_parse_pair(arg, &g, &m) < 0 || g == 0 || m == 0)
 		return -1;
 	*msg_r = (int64_t)g;
 	*member_r = (int64_t)m;
@@ -114,7 +99,8 @@ moderate_notify(struct store *s, const struct conf *conf,
 		struct notice_to to = {an[i].member, an[i].address, NULL};
 		char arg[32], reply[400], *tok;
 
-		moderate_token_arg(p->msg, an[i].member, arg);
+		token_pair((unsigned long long)p->msg,
+			   (unsigned long long)an[i].member, arg);
 		tok = token_make(key, p->club_name, "mod", arg,
 				 now + MODERATE_LIFE);
 		snprintf(reply, sizeof(reply), "%s%cmod-%s@%s", p->club_name,

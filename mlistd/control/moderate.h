@@ -29,9 +29,8 @@ struct modreply;
 
 #define MODERATE_LIFE (14 * 86400) /* tokens and held posts */
 
-/* moderate_token_arg - "MSG.MEMBER" in base 36 */
-void moderate_token_arg(int64_t msg, int64_t member, char out[32]);
-/* moderate_parse_arg - the inverse; -1 when malformed */
+/* moderate_parse_arg - the mod token's payload "MSG.MEMBER" (token_pair);
+   -1 when malformed */
 int moderate_parse_arg(const char *arg, int64_t *msg_r, int64_t *member_r);
 
 /* the held post intake just stored */
