@@ -278,6 +278,12 @@ moderate_by_mail(struct store *s, const struct conf *conf, int64_t club,
 	rc = store_held_get(s, msg, &o.post);
 	if (rc < 0)
 		goto dberr;
+	/* the token's MAC binds its post to the club; checked anyway, as
+	   a post of another club is none of this animator's business */
+	if (rc == 0 && o.post.club_id != club) {
+		moderate_outcome_clear(&o);
+		rc = STORE_NOTFOUND;
+	}
 	if (rc == 0)
 		post_vars(v, o.post.from, o.post.subject, o.post.received,
 			  o.post.id);
@@ -293,6 +299,9 @@ moderate_by_mail(struct store *s, const struct conf *conf, int64_t club,
 		*what_r = "mod: no decision";
 		tmpl_vars_set(v, "unknown", "yes");
 		tmpl_vars_set(v, "word", r->word);
+	} else if (rc == STORE_NOTFOUND) {
+		*what_r = "mod: no such held post";
+		tmpl_vars_set(v, "gone", "yes");
 	} else {
 		bool approve = r->verdict == MODREPLY_APPROVE;
 
@@ -300,14 +309,8 @@ moderate_by_mail(struct store *s, const struct conf *conf, int64_t club,
 		if (moderate_decide(s, conf, msg, approve, r->reason, m.address,
 				    now, &o, error_r) < 0)
 			goto fail;
-		if (o.result == MODERATE_GONE) {
-			*what_r = "mod: no such held post";
-			tmpl_vars_set(v, "gone", "yes");
-		} else {
-			post_vars(v, o.post.from, o.post.subject,
-				  o.post.received, o.post.id);
-			status_vars(v, &o.post);
-		}
+		/* not GONE: read above, in this transaction */
+		status_vars(v, &o.post);
 		if (o.result == MODERATE_ALREADY) {
 			*what_r = "mod: already decided";
 			tmpl_vars_set(v, "already", "yes");
