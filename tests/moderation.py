@@ -263,6 +263,19 @@ t.ok(nt is not None and nt["Bcc"] is None and
      "a newline in the subject does not break the notice's header")
 t.ok(nt is not None and "&lt;script&gt;" in html_of(nt) and
      "<script>" not in html_of(nt), "<script> is escaped in the HTML part")
+# 8-bit text, a would-be boundary and a bare LF in the held post
+mid, r = post("x@example.net", "Caf\u00e9", body="Caf\u00e9 cr\u00e8me\n"
+              "--=_mlistd_alt_1\r\n--=_mlistd_0123456789abcdef01234567--\r\n"
+              "end\r\n".encode("utf-8"))
+mail = new_mail()
+nt = mail[0][1] if mail else None
+parts = list(nt.iter_parts()) if nt else []
+att = parts[1] if len(parts) == 2 else None
+t.ok(att is not None and att.get_content_type() == "message/rfc822" and
+     att["Content-Transfer-Encoding"] == "8bit" and
+     b"Caf\xc3\xa9 cr\xc3\xa8me\r\n--=_mlistd_alt_1\r\n" in nt.raw and
+     re.search(rb"\r\nend\r\n--=_mlistd_[0-9a-f]{24}--\r\n$", nt.raw),
+     "an 8-bit post with boundary-like lines is attached whole, 8bit, CRLF")
 
 # -- mlistctl held reject tells the author too
 d.ctl("member", "add", "acme", "nell@example.com", check=True)
