@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "mlistctl.h"
+#include "moderate.h"
 #include "store.h"
 #include "xalloc.h"
 
@@ -79,13 +80,15 @@ held_list(struct mlistctl *c)
 	return 0;
 }
 
-/* held_decide - approve or reject held post argv[0] */
+/* held_decide - approve or reject held post argv[0], as the animators'
+   replies do (moderate.c): the author of a rejected post is told why */
 static int
 held_decide(struct mlistctl *c, bool approve)
 {
 	const char *reason = NULL;
-	struct store_held h;
-	int64_t id, n = 0;
+	struct moderate_outcome o;
+	char *err = NULL;
+	int64_t id;
 	int rc;
 
 	if (mlistctl_opt(c, "reason", &reason) < 0)
@@ -100,57 +103,39 @@ held_decide(struct mlistctl *c, bool approve)
 		return mlistctl_usage("--reason: one line expected");
 	if (store_begin(c->store) < 0)
 		return mlistctl_db_error(c, "held");
-	rc = store_held_get(c->store, id, &h);
-	if (rc == 0 && strcmp(h.status, "held") != 0) {
-		/* the first decision wins */
-		rc = mlistctl_fail(CTL_NOTFOUND, "%lld: no longer held (%s)",
-				   (long long)id, h.status);
-		store_held_clear(&h);
+	if (moderate_decide(c->store, c->conf, id, approve, reason, "admin",
+			    clock_now(), &o, &err) < 0) {
+		free(err);
 		store_rollback(c->store);
+		return mlistctl_db_error(c, "held");
+	}
+	if (o.result != MODERATE_DONE) {
+		store_rollback(c->store);
+		if (o.result == MODERATE_GONE)
+			return mlistctl_fail(CTL_NOTFOUND,
+					     "%lld: no such held post",
+					     (long long)id);
+		/* the first decision wins */
+		rc = mlistctl_fail(
+		    CTL_NOTFOUND, "%lld: no longer held (%s), decided by %s",
+		    (long long)id, o.post.status,
+		    o.post.decided_by ? o.post.decided_by : "nobody");
+		moderate_outcome_clear(&o);
 		return rc;
 	}
-	if (rc == STORE_NOTFOUND) {
+	if (store_commit(c->store) < 0) {
+		moderate_outcome_clear(&o);
 		store_rollback(c->store);
-		return mlistctl_fail(CTL_NOTFOUND, "%lld: no such held post",
-				     (long long)id);
+		return mlistctl_db_error(c, "held");
 	}
-	if (rc < 0)
-		goto dberr;
-	if (approve)
-		rc = store_held_approve(c->store, id, clock_now(), &n);
-	else {
-		char *json = NULL;
-
-		if (reason) {
-			/* the reasons array keeps the animator's word */
-			struct buf b = BUF_INIT;
-			char *r = xasprintf("rejected: %s", reason);
-			size_t len = strlen(h.reasons);
-
-			buf_append(&b, h.reasons, len - 1); /* no "]" */
-			if (len > 2)
-				buf_putc(&b, ',');
-			buf_json_str(&b, r);
-			buf_putc(&b, ']');
-			free(r);
-			json = buf_steal(&b);
-		}
-		rc = store_held_reject(c->store, id, json, clock_now());
-		free(json);
-	}
-	store_held_clear(&h);
-	if (rc != 0 || store_commit(c->store) < 0)
-		goto dberr;
 	if (approve)
 		printf("%lld approved: %lld %s queued\n", (long long)id,
-		       (long long)n, n == 1 ? "copy" : "copies");
+		       (long long)o.copies, o.copies == 1 ? "copy" : "copies");
 	else
 		printf("%lld rejected%s%s\n", (long long)id, reason ? ": " : "",
 		       reason ? reason : "");
+	moderate_outcome_clear(&o);
 	return 0;
-dberr:
-	store_rollback(c->store);
-	return mlistctl_db_error(c, "held");
 }
 
 int

@@ -762,3 +762,25 @@ def unescape(s):
         out.append(c)
         i += 1
     return bytes(out)
+
+
+def outbox_since(d, start):
+    """What the capture relay wrote after its first START messages, once
+    the queue is empty: ([(recipient, message)], new start); each message
+    is an email.message.EmailMessage with its bytes in .raw"""
+    import email
+    import email.policy
+    d.wait_queue_empty(20)
+    pairs = d.outbox_pairs()
+    out = []
+    for env, raw in pairs[start:]:
+        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        msg.raw = raw
+        out.append((env["rcpt_to"][0], msg))
+    return out, len(pairs)
+
+
+def mail_body(msg, kind="plain"):
+    """The text/KIND body of a parsed message, or ''"""
+    part = msg.get_body(preferencelist=(kind,))
+    return part.get_content() if part else ""

@@ -19,24 +19,15 @@
 void
 member_bounce_token_arg(int64_t member, int64_t msg, char out[32])
 {
-	char a[14], b[14];
-
-	token_b36((unsigned long long)member, a);
-	token_b36((unsigned long long)msg, b);
-	snprintf(out, 32, "%s.%s", a, b);
+	token_pair((unsigned long long)member, (unsigned long long)msg, out);
 }
 
 int
 member_bounce_parse_arg(const char *arg, int64_t *member_r, int64_t *msg_r)
 {
-	char *end;
 	unsigned long long m, g;
 
-	m = strtoull(arg, &end, 36);
-	if (end == arg || *end != '.')
-		return -1;
-	g = strtoull(end + 1, &end, 36);
-	if (*end != '\0' || m == 0)
+	if (token_parse_pair(arg, &m, &g) < 0 || m == 0)
 		return -1;
 	*member_r = (int64_t)m;
 	*msg_r = (int64_t)g;

@@ -37,11 +37,28 @@ text_part(struct buf *m, const char *boundary, const char *type,
 	buf_free(&crlf);
 }
 
-/* build - one notice message to `to` */
+/* alternative - the text and HTML parts as multipart/alternative, from
+   its Content-Type field on */
+static void
+alternative(struct buf *m, const char *boundary, const char *text,
+	    const char *html)
+{
+	buf_printf(m,
+		   "Content-Type: multipart/alternative; "
+		   "boundary=\"%s\"\r\n\r\n",
+		   boundary);
+	text_part(m, boundary, "text/plain", text);
+	text_part(m, boundary, "text/html", html);
+	buf_printf(m, "--%s--\r\n", boundary);
+}
+
+/* build - one notice message to `to`, with the message `orig` attached
+   when orig_len is not 0 */
 static void
 build(struct buf *m, const struct conf *conf, const char *club_name,
       const char *title, const struct notice_to *to, const char *subject,
-      const char *text, const char *html, time_t now, char **mid_r)
+      const char *text, const char *html, const char *orig, size_t orig_len,
+      time_t now, char **mid_r)
 {
 	static unsigned long long seq;
 	char date[64], boundary[64], *owner;
@@ -53,7 +70,6 @@ build(struct buf *m, const struct conf *conf, const char *club_name,
 
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
-	snprintf(boundary, sizeof(boundary), "=_mlistd_%llx", r);
 	owner =
 	    xasprintf("%s%cowner@%s", club_name, conf->delimiter, conf->domain);
 	buf_puts(m, "From: ");
@@ -68,20 +84,36 @@ build(struct buf *m, const struct conf *conf, const char *club_name,
 		buf_printf(m, "Reply-To: <%s>\r\n", to->reply_to);
 	buf_puts(m, "Auto-Submitted: auto-generated\r\n");
 	buf_printf(m, "List-Id: <%s.%s>\r\n", club_name, conf->domain);
-	buf_printf(m,
-		   "MIME-Version: 1.0\r\n"
-		   "Content-Type: multipart/alternative; "
-		   "boundary=\"%s\"\r\n\r\n",
-		   boundary);
-	text_part(m, boundary, "text/plain", text);
-	text_part(m, boundary, "text/html", html);
-	buf_printf(m, "--%s--\r\n", boundary);
+	buf_puts(m, "MIME-Version: 1.0\r\n");
+	if (orig_len == 0) {
+		snprintf(boundary, sizeof(boundary), "=_mlistd_%llx", r);
+		alternative(m, boundary, text, html);
+	} else {
+		/* "alt_": never a prefix of, nor inside, the hex boundary
+		   msg_write_with_original picks */
+		struct buf alt = BUF_INIT;
+
+		snprintf(boundary, sizeof(boundary), "=_mlistd_alt_%llx", r);
+		alternative(&alt, boundary, text, html);
+		msg_write_with_original(m, alt.data, alt.len, orig, orig_len);
+		buf_free(&alt);
+	}
 }
 
 int
 notice_queue(struct store *s, const struct conf *conf, int64_t club,
 	     const char *club_name, const char *name, struct tmpl_vars *v,
 	     const struct notice_to *to, size_t nto, time_t now, char **error_r)
+{
+	return notice_queue_with(s, conf, club, club_name, name, v, to, nto,
+				 NULL, 0, now, error_r);
+}
+
+int
+notice_queue_with(struct store *s, const struct conf *conf, int64_t club,
+		  const char *club_name, const char *name, struct tmpl_vars *v,
+		  const struct notice_to *to, size_t nto, const char *orig,
+		  size_t orig_len, time_t now, char **error_r)
 {
 	struct tmpl_dirs dirs = {conf->templates_local, conf->templates};
 	char *lang = club_get(s, conf, club, club_name, "lang");
@@ -110,7 +142,7 @@ notice_queue(struct store *s, const struct conf *conf, int64_t club,
 		int64_t id;
 
 		build(&m, conf, club_name, title, &to[i], subject, text, html,
-		      now, &mid);
+		      orig, orig_len, now, &mid);
 		msg_body_sha256(m.data, m.len, hash);
 		memset(&in, 0, sizeof(in));
 		in.club = club;
@@ -123,6 +155,9 @@ notice_queue(struct store *s, const struct conf *conf, int64_t club,
 		in.subject = subject;
 		in.problems = "[]";
 		in.is_auto = true;
+		/* a copy of someone's mail goes when the post would
+		   (store_purge) */
+		in.arg = orig_len ? "original" : NULL;
 		in.date_ms = (int64_t)now * 1000;
 		in.received = now;
 		if (store_msg_insert(s, &in, &id, &dup) < 0 ||

@@ -7,7 +7,9 @@
  * List-Id, so that it is never answered automatically nor relayed back
  * into a club if it returns (post_policy.c).  Each recipient's copy is
  * stored as a message of role "notice" and queued in the caller's open
- * transaction; the relay sends it as it is.
+ * transaction; the relay sends it as it is.  notice_queue_with attaches
+ * a message (a held post, for the animators) after the alternative, as
+ * message/rfc822 in a multipart/mixed.
  */
 #ifndef MLISTD_NOTICE_H
 #define MLISTD_NOTICE_H
@@ -36,5 +38,12 @@ int notice_queue(struct store *s, const struct conf *conf, int64_t club,
 		 const char *club_name, const char *name, struct tmpl_vars *v,
 		 const struct notice_to *to, size_t nto, time_t now,
 		 char **error_r);
+/* notice_queue_with - notice_queue with the orig_len bytes of orig
+   attached as message/rfc822 (none when orig_len is 0) */
+int notice_queue_with(struct store *s, const struct conf *conf, int64_t club,
+		      const char *club_name, const char *name,
+		      struct tmpl_vars *v, const struct notice_to *to,
+		      size_t nto, const char *orig, size_t orig_len, time_t now,
+		      char **error_r);
 
 #endif

@@ -28,6 +28,32 @@ token_b36(unsigned long long v, char *out)
 	out[n] = '\0';
 }
 
+void
+token_pair(unsigned long long a, unsigned long long b, char out[32])
+{
+	char x[14], y[14];
+
+	token_b36(a, x);
+	token_b36(b, y);
+	snprintf(out, 32, "%s.%s", x, y);
+}
+
+int
+token_parse_pair(const char *arg, unsigned long long *a_r,
+		 unsigned long long *b_r)
+{
+	char *end;
+
+	/* strtoull would take signs and spaces too */
+	if (strspn(arg, "0123456789abcdefghijklmnopqrstuvwxyz.") != strlen(arg))
+		return -1;
+	*a_r = strtoull(arg, &end, 36);
+	if (end == arg || *end != '.' || end[1] == '\0')
+		return -1;
+	*b_r = strtoull(end + 1, &end, 36);
+	return *end == '\0' ? 0 : -1;
+}
+
 /* token_mac - base-32 MAC over the NUL-separated fields */
 static void
 token_mac(const unsigned char key[TOKEN_KEY_LEN], const char *club,

@@ -30,5 +30,10 @@ enum token_status token_check(const unsigned char key[TOKEN_KEY_LEN],
 
 /* token_b36 - v in base 36 into out (at least 14 bytes) */
 void token_b36(unsigned long long v, char *out);
+/* token_pair - the payload "A.B", a and b in base 36 (two row ids) */
+void token_pair(unsigned long long a, unsigned long long b, char out[32]);
+/* token_parse_pair - the inverse; -1 unless arg is exactly that form */
+int token_parse_pair(const char *arg, unsigned long long *a_r,
+		     unsigned long long *b_r);
 
 #endif

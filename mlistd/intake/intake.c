@@ -20,6 +20,8 @@
 #include "intake.h"
 #include "log.h"
 #include "member_bounce.h"
+#include "moderate.h"
+#include "modreply.h"
 #include "msg.h"
 #include "msg_hash.h"
 #include "post_policy.h"
@@ -45,6 +47,8 @@ struct intake_job {
 	bool owned; /* raw is malloc'ed */
 	struct msg *msg; /* parsed by the committer */
 	struct bounce *bounce; /* judged too, for a +bounce recipient */
+	struct modreply mod;   /* read too, for a +mod recipient */
+	bool mod_ignored;      /* ... from a robot: never acted on */
 	char hash[65];
 	struct intake_rcpt *rcpts; /* the submitter's */
 	size_t n;
@@ -296,6 +300,35 @@ post_facts(struct intake *d, struct store *s, const struct msg *m,
 	return 0;
 }
 
+/* hold_notify - the animators' notices for post id, held as dec says */
+static int
+hold_notify(struct intake *d, struct intake_job *job, struct intake_rcpt *r,
+	    const struct post_decision *dec, int64_t id)
+{
+	struct moderate_post p;
+	char *err = NULL;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	p.club = r->club;
+	p.club_name = r->form.club;
+	p.msg = id;
+	p.from = job->msg->from_addr;
+	p.from_name = job->msg->from_name;
+	p.subject = job->msg->subject;
+	p.reasons = dec->reasons;
+	p.nreasons = dec->nreasons;
+	p.raw = job->raw;
+	p.len = job->len;
+	rc = moderate_notify(d->writer, d->conf, d->key, &p, clock_now(), &err);
+	if (err) {
+		/* a broken template must not lose the post */
+		log_warn("M%lld: mod-notice: %s", (long long)id, err);
+		free(err);
+	}
+	return rc < 0 ? -1 : 0;
+}
+
 /* store_post - a post to the club (acme@ or acme+r-KEY@): decide, store,
    and queue its copies; 0, or -1 on a database error */
 static int
@@ -362,6 +395,10 @@ store_post(struct intake *d, struct intake_job *job, struct intake_rcpt *r,
 		goto out;
 	}
 	rc = 0;
+	if (dec.verdict == POST_HOLD && hold_notify(d, job, r, &dec, id) < 0)
+		goto out;
+	if (dec.verdict == POST_HOLD)
+		*queued_r = true; /* the animators' notices */
 	if (dec.verdict == POST_RELAY) {
 		/* one row whatever the club's size: the relay expands it */
 		rc = store_fanout_add(s, r->club, id, in.received);
@@ -448,6 +485,37 @@ confirm_in(struct intake *d, struct intake_rcpt *r)
 	return rc < 0 ? -1 : 0;
 }
 
+/* mod_in - acme+mod-TOKEN@: an animator's reply to a moderation notice,
+   read by prepare_job; acted on and answered unless a robot sent it */
+static int
+mod_in(struct intake *d, struct intake_job *job, struct intake_rcpt *r)
+{
+	enum token_status ts;
+	const char *what = "mod: ignored";
+	char arg[65], *err = NULL;
+	int64_t msg, member;
+	int rc;
+
+	if (job->mod_ignored) {
+		snprintf(r->text, sizeof(r->text), "mod: auto-reply ignored");
+		return 0;
+	}
+	/* checked at RCPT already; an expired token is answered */
+	ts = token_check(d->key, r->form.club, "mod", r->form.arg, clock_now(),
+			 arg, sizeof(arg));
+	if (ts == TOKEN_FORGED || moderate_parse_arg(arg, &msg, &member) < 0)
+		return 0;
+	rc = moderate_by_mail(d->writer, d->conf, r->club, r->form.club, msg,
+			      member, ts == TOKEN_EXPIRED, &job->mod,
+			      clock_now(), &what, &err);
+	if (err) {
+		log_warn("mod: %s", err);
+		free(err);
+	}
+	snprintf(r->text, sizeof(r->text), "%s", what);
+	return rc;
+}
+
 /* commit_job - write one job's rows inside the open batch transaction */
 static void
 commit_job(struct intake *d, struct intake_job *job, bool *queued_r)
@@ -487,6 +555,8 @@ commit_job(struct intake *d, struct intake_job *job, bool *queued_r)
 			rc = bounce_in(d, job, r, id);
 		else if (r->form.role == ADDR_CONFIRM)
 			rc = confirm_in(d, r);
+		else if (r->form.role == ADDR_MOD)
+			rc = mod_in(d, job, r);
 		*queued_r = true; /* notices may have been queued */
 		if (rc < 0)
 			goto fail;
@@ -525,7 +595,7 @@ prepare_bounce(struct intake_job *job)
    bytes, and work on unauthenticated input never runs while the write
    lock is held (a slow message must not delay the others' commit) */
 static void
-prepare_job(struct intake_job *job)
+prepare_job(struct intake *d, struct intake_job *job)
 {
 	if (job->fd >= 0 && (job->raw = spool_map(job->fd, job->len)) == NULL) {
 		log_warn("spool: cannot map a message of %zu bytes: %s",
@@ -543,9 +613,19 @@ prepare_job(struct intake_job *job)
 		if (job->rcpts[i].code == 250 &&
 		    job->rcpts[i].form.role == ADDR_BOUNCE) {
 			prepare_bounce(job);
-			return;
+			break;
 		}
-	job->msg = msg_parse(job->raw, job->len);
+	if (job->msg == NULL)
+		job->msg = msg_parse(job->raw, job->len);
+	for (size_t i = 0; i < job->n; i++)
+		if (job->rcpts[i].code == 250 &&
+		    job->rcpts[i].form.role == ADDR_MOD) {
+			modreply_parse(job->msg->text, job->msg->subject,
+				       &job->mod);
+			job->mod_ignored =
+			    modreply_ignored(job->msg, d->conf->domain);
+			break;
+		}
 }
 
 /* finish_job - log the intake outcome, one line per recipient in one
@@ -618,7 +698,7 @@ committer(void *arg)
 		pthread_mutex_unlock(&d->lock);
 
 		for (j = batch; j; j = j->next, njobs++)
-			prepare_job(j);
+			prepare_job(d, j);
 		wgate_lock_intake(d->gate);
 		if (store_begin(d->writer) < 0) {
 			log_warn("store: begin: %s", store_error(d->writer));

@@ -1098,29 +1098,6 @@ rewrite_top(const char *w, size_t wlen, struct hdr_state *h, struct buf *out,
 		buf_append(out, w + hend + 2, wlen - hend - 2);
 }
 
-/* wrap_boundary - a boundary that does not occur in w */
-static char *
-wrap_boundary(const char *w, size_t wlen)
-{
-	struct sha256_ctx ctx;
-	uint8_t d[SHA256_DIGEST_SIZE];
-	char hex[2 * SHA256_DIGEST_SIZE + 1];
-
-	sha256_init(&ctx);
-	sha256_update(&ctx, wlen, (const uint8_t *)w);
-	for (unsigned n = 0;; n++) {
-		char *b;
-
-		sha256_digest(&ctx, sizeof(d), d); /* also resets ctx */
-		sha256_update(&ctx, sizeof(n), (const uint8_t *)&n);
-		str_hex(d, 12, hex);
-		b = xasprintf("=_mlistd_%s", hex);
-		if (memmem(w, wlen, b, strlen(b)) == NULL)
-			return b;
-		free(b);
-	}
-}
-
 /* wrap_top - the copy for wrap: a new message around the post */
 static void
 wrap_top(const char *w, size_t wlen, struct hdr_state *h, struct buf *out,
@@ -1130,7 +1107,7 @@ wrap_top(const char *w, size_t wlen, struct hdr_state *h, struct buf *out,
 	    "To",	   "Cc",	 "Date", "Message-ID",
 	    "In-Reply-To", "References", NULL};
 	size_t hend = hdr_end(w, wlen, 0);
-	char *bnd = wrap_boundary(w, wlen);
+	char *bnd = msg_write_boundary(w, wlen);
 	struct hdr_field f;
 	bool list = h->o->reply_to == MSG_REWRITE_REPLY_LIST;
 
@@ -1177,15 +1154,7 @@ wrap_top(const char *w, size_t wlen, struct hdr_state *h, struct buf *out,
 		buf_append(out, lines.data, lines.len);
 		buf_free(&lines);
 	}
-	buf_printf(out,
-		   "--%s\r\nContent-Type: message/rfc822\r\n"
-		   "Content-Disposition: inline\r\n%s\r\n",
-		   bnd,
-		   is_ascii(w, wlen) ? ""
-				     : "Content-Transfer-Encoding: 8bit\r\n");
-	buf_append(out, w, wlen);
-	if (wlen && w[wlen - 1] != '\n')
-		buf_puts(out, "\r\n");
+	msg_write_rfc822(out, bnd, w, wlen);
 	buf_printf(out, "--%s--\r\n", bnd);
 	free(bnd);
 }

@@ -3,10 +3,16 @@
  * msg_write.h).
  */
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <nettle/sha2.h>
+
+#include "msg_private.h"
 #include "msg_write.h"
 #include "strutil.h"
+#include "xalloc.h"
 
 /* longest ASCII display name written as a quoted string */
 #define QUOTED_MAX 200
@@ -152,4 +158,64 @@ msg_write_base64(struct buf *b, const char *s, size_t n)
 	}
 	if (col)
 		buf_puts(b, "\r\n");
+}
+
+char *
+msg_write_boundary(const char *w, size_t wlen)
+{
+	struct sha256_ctx ctx;
+	uint8_t d[SHA256_DIGEST_SIZE];
+	char hex[2 * SHA256_DIGEST_SIZE + 1];
+
+	sha256_init(&ctx);
+	sha256_update(&ctx, wlen, (const uint8_t *)w);
+	for (unsigned n = 0;; n++) {
+		char *b;
+
+		sha256_digest(&ctx, sizeof(d), d); /* also resets ctx */
+		sha256_update(&ctx, sizeof(n), (const uint8_t *)&n);
+		str_hex(d, 12, hex);
+		b = xasprintf("=_mlistd_%s", hex);
+		if (memmem(w, wlen, b, strlen(b)) == NULL)
+			return b;
+		free(b);
+	}
+}
+
+void
+msg_write_rfc822(struct buf *b, const char *boundary, const char *w,
+		 size_t wlen)
+{
+	bool ascii = true;
+
+	for (size_t i = 0; i < wlen && ascii; i++)
+		ascii = !((unsigned char)w[i] & 0x80);
+	buf_printf(b,
+		   "--%s\r\nContent-Type: message/rfc822\r\n"
+		   "Content-Disposition: inline\r\n%s\r\n",
+		   boundary,
+		   ascii ? "" : "Content-Transfer-Encoding: 8bit\r\n");
+	buf_append(b, w, wlen);
+	if (wlen && w[wlen - 1] != '\n')
+		buf_puts(b, "\r\n");
+}
+
+void
+msg_write_with_original(struct buf *b, const char *first, size_t flen,
+			const char *raw, size_t len)
+{
+	size_t wlen;
+	char *w = msg_normalise(raw, len, &wlen);
+	/* base64 parts and our "=_mlistd_alt_" boundaries cannot hold it */
+	char *bnd = msg_write_boundary(w, wlen);
+
+	buf_printf(b,
+		   "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n"
+		   "--%s\r\n",
+		   bnd, bnd);
+	buf_append(b, first, flen);
+	msg_write_rfc822(b, bnd, w, wlen);
+	buf_printf(b, "--%s--\r\n", bnd);
+	free(bnd);
+	free(w);
 }

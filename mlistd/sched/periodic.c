@@ -7,6 +7,7 @@
 #include "conf.h"
 #include "log.h"
 #include "member_bounce.h"
+#include "moderate.h"
 #include "retention.h"
 #include "periodic.h"
 #include "store.h"
@@ -39,23 +40,67 @@ periodic_free(struct periodic **pp)
 	*pp = NULL;
 }
 
+#define EXPIRE_BATCH 32	  /* held posts a transaction expires */
+#define EXPIRE_BATCHES 64 /* per pass: a backlog drains over passes */
+
+/* expire - held posts past their moderation window, each batch with
+   its authors' notices in one transaction (wgate_begin) */
+static int
+expire(struct periodic *p, const struct conf *conf, time_t now, int64_t *n_r,
+       char **error_r)
+{
+	*n_r = 0;
+	for (int i = 0; i < EXPIRE_BATCHES; i++) {
+		int64_t n = 0;
+
+		if (wgate_begin(p->gate, p->store) < 0) {
+			*error_r = xstrdup(store_error(p->store));
+			return -1;
+		}
+		if (moderate_expire(p->store, conf, now, EXPIRE_BATCH, &n,
+				    error_r) < 0 ||
+		    store_commit(p->store) < 0) {
+			if (*error_r == NULL)
+				*error_r = xstrdup(store_error(p->store));
+			store_rollback(p->store);
+			wgate_unlock(p->gate);
+			return -1;
+		}
+		wgate_unlock(p->gate);
+		*n_r += n;
+		if (n < EXPIRE_BATCH)
+			break;
+	}
+	return 0;
+}
+
 /* retain - held posts' expiry and the purge of what is kept only for a
-   while, in transactions of its own */
+   while, in transactions of their own; expiry first: what it decides
+   is purged 30 days later */
 static void
-retain(struct periodic *p, time_t now)
+retain(struct periodic *p, const struct conf *conf, time_t now)
 {
 	struct retention_done done;
+	int64_t expired = 0;
 	char *err = NULL;
 
+	if (expire(p, conf, now, &expired, &err) < 0) {
+		log_warn("periodic: held expiry: %s", err);
+		free(err);
+		err = NULL;
+	}
 	if (retention_run(p->store, p->gate, now, &done, &err) < 0) {
 		log_warn("periodic: retention: %s", err);
 		free(err);
 	}
-	if (done.expired || done.control || done.decided || done.kept)
+	done.expired = expired;
+	if (done.expired || done.control || done.decided || done.kept ||
+	    done.copies)
 		log_info("retention: held_expired=%lld purged control=%lld "
-			 "held=%lld kept=%lld",
+			 "held=%lld kept=%lld notices=%lld",
 			 (long long)done.expired, (long long)done.control,
-			 (long long)done.decided, (long long)done.kept);
+			 (long long)done.decided, (long long)done.kept,
+			 (long long)done.copies);
 }
 
 /* probe - due bounce probes and removals, in one transaction */
@@ -100,6 +145,6 @@ periodic_run(struct periodic *p, const struct conf *conf, time_t now)
 		return;
 	p->last = now;
 	/* retention before the probes, as the relay ran them */
-	retain(p, now);
+	retain(p, conf, now);
 	probe(p, conf, now);
 }

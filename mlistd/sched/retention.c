@@ -13,22 +13,6 @@
 #define RETENTION_BATCH 32
 #define RETENTION_BATCHES 64 /* per kind and pass: 2,048 rows */
 
-/* expire - held posts past their moderation window */
-static int
-expire(struct store *s, struct wgate *g, time_t now, int64_t *n_r)
-{
-	if (wgate_begin(g, s) < 0)
-		return -1;
-	if (store_held_expire(s, now, RETENTION_HELD_EXPIRY, n_r) < 0 ||
-	    store_commit(s) < 0) {
-		store_rollback(s);
-		wgate_unlock(g);
-		return -1;
-	}
-	wgate_unlock(g);
-	return 0;
-}
-
 /* purge - one kind, batch by batch, until none is left or the pass's
    share is done */
 static int
@@ -60,12 +44,12 @@ retention_run(struct store *s, struct wgate *g, time_t now,
 	      struct retention_done *done_r, char **error_r)
 {
 	memset(done_r, 0, sizeof(*done_r));
-	/* expiry first: what it decides is purged 30 days later */
-	if (expire(s, g, now, &done_r->expired) < 0 ||
-	    purge(s, g, STORE_PURGE_DECIDED, now - RETENTION_DECIDED,
+	if (purge(s, g, STORE_PURGE_DECIDED, now - RETENTION_DECIDED,
 		  &done_r->decided) < 0 ||
 	    purge(s, g, STORE_PURGE_KEPT, now - RETENTION_DECIDED,
 		  &done_r->kept) < 0 ||
+	    purge(s, g, STORE_PURGE_COPIES, now - RETENTION_DECIDED,
+		  &done_r->copies) < 0 ||
 	    purge(s, g, STORE_PURGE_CONTROL, now - RETENTION_CONTROL,
 		  &done_r->control) < 0) {
 		*error_r = xstrdup(store_error(s));

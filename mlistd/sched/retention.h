@@ -4,10 +4,12 @@
  *
  * Mail to a control address (acme+subscribe@, +help, +request, +owner,
  * tokens...) is acted on when it arrives and its raw text kept 7 days,
- * for diagnosis.  A held post expires 14 days after it arrived; one
- * rejected or expired goes 30 days after that decision, and so does a
- * post kept unseen (a loop, a duplicate) 30 days after it arrived.
- * Relayed (approved) posts and our own notices are never purged here.
+ * for diagnosis.  A held post expires 14 days after it arrived
+ * (moderate_expire, run just before); one rejected or expired goes 30
+ * days after that decision, and so does a post kept unseen (a loop, a
+ * duplicate) 30 days after it arrived, and a moderation notice (it
+ * carries a copy of the held post) 30 days after it was written.
+ * Relayed (approved) posts and our other notices are never purged here.
  *
  * periodic_run() calls retention_run() once a minute; it deletes in small
  * batches, each its own transaction behind the write gate (wgate.h), so
@@ -23,18 +25,18 @@
 struct store;
 struct wgate;
 
-#define RETENTION_HELD_EXPIRY (14 * 86400) /* = moderation token life */
 #define RETENTION_CONTROL (7 * 86400)
 #define RETENTION_DECIDED (30 * 86400)
 
 struct retention_done {
-	int64_t expired; /* held posts that expired */
+	int64_t expired; /* held posts that expired (periodic.c) */
 	int64_t control; /* rows deleted, by kind */
 	int64_t decided;
 	int64_t kept;
+	int64_t copies; /* notices with someone's mail attached */
 };
 
-/* retention_run - expire held posts and purge what is due at now, each
+/* retention_run - purge what is due at now, each
    transaction taking gate (wgate_begin); *done_r says what was done even
    on error (-1, *error_r owned) */
 int retention_run(struct store *s, struct wgate *gate, time_t now,

@@ -130,6 +130,9 @@ int store_member_set(struct store *s, int64_t club, const char *address,
 int store_member_unmoderate_posters(struct store *s, int64_t club);
 int store_member_get(struct store *s, int64_t club, const char *address,
 		     struct store_member *m_r);
+/* store_member_get_id - member id of club (ids are never reused) */
+int store_member_get_id(struct store *s, int64_t club, int64_t id,
+			struct store_member *m_r);
 int store_member_list(struct store *s, int64_t club,
 		      struct store_member **members_r, size_t *n_r);
 void store_member_clear(struct store_member *m);
@@ -248,6 +251,8 @@ struct store_held {
 	char *reasons; /* JSON array */
 	char *status;  /* held, or what became of it */
 	time_t received;
+	time_t decided;	  /* when it stopped being held, 0 while held */
+	char *decided_by; /* "admin", an animator's address, or NULL */
 };
 
 /* store_held_list - the held posts of club (0: every club), oldest
@@ -260,17 +265,22 @@ int store_held_get(struct store *s, int64_t id, struct store_held *h_r);
 void store_held_clear(struct store_held *h);
 void store_held_list_free(struct store_held *h, size_t n);
 /* store_held_approve - thread the held post, queue its copies and
-   unmoderate its author; inside a transaction.  *n_r: copies queued */
-int store_held_approve(struct store *s, int64_t id, time_t now, int64_t *n_r);
-/* store_held_reject - a held post is 'rejected', decided at now;
+   unmoderate its author, recording who decided at now; inside a
+   transaction.  *n_r: copies queued */
+int store_held_approve(struct store *s, int64_t id, const char *who, time_t now,
+		       int64_t *n_r);
+/* store_held_reject - a held post is 'rejected' by who, decided at now;
    reasons (a JSON array) replace its own unless NULL.  STORE_NOTFOUND
    when it is no longer held */
 int store_held_reject(struct store *s, int64_t id, const char *reasons,
-		      time_t now);
-/* store_held_expire - held posts received more than life ago become
-   'expired', decided at received + life; *n_r: how many */
-int store_held_expire(struct store *s, time_t now, time_t life,
-		      int64_t *n_r);
+		      const char *who, time_t now);
+/* store_held_expiring - up to max posts still held that arrived before
+   `before`, oldest first (free with store_held_list_free) */
+int store_held_expiring(struct store *s, time_t before, size_t max,
+			struct store_held **h_r, size_t *n_r);
+/* store_held_expire - held post id is 'expired', decided at when;
+   STORE_NOTFOUND when it is no longer held */
+int store_held_expire(struct store *s, int64_t id, time_t when);
 
 /* retention -------------------------------------------------------- */
 
@@ -281,6 +291,7 @@ enum store_purge {
 	STORE_PURGE_CONTROL, /* mail to control addresses, by arrival */
 	STORE_PURGE_DECIDED, /* held posts rejected or expired, by decision */
 	STORE_PURGE_KEPT,    /* posts kept unseen (loops, duplicates) */
+	STORE_PURGE_COPIES,  /* notices with someone's mail attached */
 };
 
 /* store_purge - delete at most max rows of that kind dated before

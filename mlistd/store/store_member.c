@@ -143,24 +143,46 @@ member_row(sqlite3_stmt *st, void *elem)
 	m->bounce_score = sqlite3_column_double(st, 14);
 }
 
+/* member_one - step st, bound to name one member, into *m_r */
+static int
+member_one(struct store *s, sqlite3_stmt *st, struct store_member *m_r,
+	   const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW) {
+		member_row(st, m_r);
+		return 0;
+	}
+	return rc == SQLITE_DONE ? STORE_NOTFOUND : store_fail(s, what);
+}
+
 int
 store_member_get(struct store *s, int64_t club, const char *address,
 		 struct store_member *m_r)
 {
 	sqlite3_stmt *st = store_stmt(s, "SELECT " MEMBER_COLS " FROM members "
 					 "WHERE club_id = ? AND address = ?");
-	int rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, club);
 	sqlite3_bind_text(st, 2, address, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		member_row(st, m_r);
-		return 0;
-	}
-	return rc == SQLITE_DONE ? STORE_NOTFOUND : store_fail(s, "member get");
+	return member_one(s, st, m_r, "member get");
+}
+
+int
+store_member_get_id(struct store *s, int64_t club, int64_t id,
+		    struct store_member *m_r)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT " MEMBER_COLS " FROM members "
+					 "WHERE club_id = ? AND id = ?");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, club);
+	sqlite3_bind_int64(st, 2, id);
+	return member_one(s, st, m_r, "member get id");
 }
 
 int

@@ -38,6 +38,10 @@ static const char *const purge_sql[] = {
 	"WHERE status = 'kept' AND m.received < ?1 "
 	"AND m.role IN ('post', 'reply')" PURGE_GUARDS
 	" ORDER BY m.received LIMIT ?2)",
+    [STORE_PURGE_COPIES] =
+	"DELETE FROM messages WHERE id IN (SELECT m.id FROM messages m "
+	"WHERE role = 'notice' AND arg = 'original' AND m.received < "
+	"?1" PURGE_GUARDS " ORDER BY m.received LIMIT ?2)",
 };
 
 int

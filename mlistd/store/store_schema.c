@@ -222,6 +222,16 @@ static const char *const store_migrations[] = {
     "  cause TEXT,"
     "  since INTEGER NOT NULL,"
     "  checked INTEGER NOT NULL);",
+
+    /* 8 (moderation by reply): who decided a held post's fate, "admin"
+       for mlistctl or the animator's address, so a later decision is
+       told "already decided by X"; decided now also dates approvals.
+       Notices carrying a copy of someone's mail (a held post attached
+       to a moderation notice: arg 'original') are purged like the post
+       itself, 30 days on, by this index */
+    "ALTER TABLE messages ADD COLUMN decided_by TEXT;"
+    "CREATE INDEX messages_copies ON messages(received)"
+    "  WHERE role = 'notice' AND arg = 'original';",
 };
 #define STORE_NMIGRATIONS                                                      \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
