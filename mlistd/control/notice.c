@@ -41,7 +41,8 @@ text_part(struct buf *m, const char *boundary, const char *type,
 static void
 build(struct buf *m, const struct conf *conf, const char *club_name,
       const char *title, const struct notice_to *to, const char *subject,
-      const char *text, const char *html, time_t now, char **mid_r)
+      const char *text, const char *html, const struct notice_opts *o,
+      time_t now, char **mid_r)
 {
 	static unsigned long long seq;
 	char date[64], boundary[64], *owner;
@@ -68,20 +69,53 @@ build(struct buf *m, const struct conf *conf, const char *club_name,
 		buf_printf(m, "Reply-To: <%s>\r\n", to->reply_to);
 	buf_puts(m, "Auto-Submitted: auto-generated\r\n");
 	buf_printf(m, "List-Id: <%s.%s>\r\n", club_name, conf->domain);
+	buf_puts(m, "MIME-Version: 1.0\r\n");
+	if (o && o->attach) {
+		/* the original goes along as message/rfc822, CRLF lines */
+		buf_printf(m,
+			   "Content-Type: multipart/mixed; "
+			   "boundary=\"%s.m\"\r\n\r\n--%s.m\r\n",
+			   boundary, boundary);
+	}
 	buf_printf(m,
-		   "MIME-Version: 1.0\r\n"
 		   "Content-Type: multipart/alternative; "
 		   "boundary=\"%s\"\r\n\r\n",
 		   boundary);
 	text_part(m, boundary, "text/plain", text);
 	text_part(m, boundary, "text/html", html);
 	buf_printf(m, "--%s--\r\n", boundary);
+	if (o && o->attach) {
+		buf_printf(m,
+			   "--%s.m\r\nContent-Type: message/rfc822\r\n"
+			   "Content-Disposition: inline\r\n\r\n",
+			   boundary);
+		for (size_t i = 0; i < o->attach_len; i++) {
+			char c = o->attach[i];
+
+			if (c == '\n' && (i == 0 || o->attach[i - 1] != '\r'))
+				buf_putc(m, '\r');
+			buf_putc(m, c);
+		}
+		if (o->attach_len && o->attach[o->attach_len - 1] != '\n')
+			buf_puts(m, "\r\n");
+		buf_printf(m, "--%s.m--\r\n", boundary);
+	}
 }
 
 int
 notice_queue(struct store *s, const struct conf *conf, int64_t club,
 	     const char *club_name, const char *name, struct tmpl_vars *v,
 	     const struct notice_to *to, size_t nto, time_t now, char **error_r)
+{
+	return notice_queue_opts(s, conf, club, club_name, name, v, to, nto,
+				 NULL, now, error_r);
+}
+
+int
+notice_queue_opts(struct store *s, const struct conf *conf, int64_t club,
+		  const char *club_name, const char *name, struct tmpl_vars *v,
+		  const struct notice_to *to, size_t nto,
+		  const struct notice_opts *o, time_t now, char **error_r)
 {
 	struct tmpl_dirs dirs = {conf->templates_local, conf->templates};
 	char *lang = club_get(s, conf, club, club_name, "lang");
@@ -110,12 +144,12 @@ notice_queue(struct store *s, const struct conf *conf, int64_t club,
 		int64_t id;
 
 		build(&m, conf, club_name, title, &to[i], subject, text, html,
-		      now, &mid);
+		      o, now, &mid);
 		msg_body_sha256(m.data, m.len, hash);
 		memset(&in, 0, sizeof(in));
 		in.club = club;
 		in.rcpt = to[i].address;
-		in.role = "notice";
+		in.role = o && o->role ? o->role : "notice";
 		in.raw = m.data;
 		in.raw_len = m.len;
 		in.body_sha256 = hash;

@@ -37,4 +37,19 @@ int notice_queue(struct store *s, const struct conf *conf, int64_t club,
 		 const struct notice_to *to, size_t nto, time_t now,
 		 char **error_r);
 
+/* what some notices need besides the template */
+struct notice_opts {
+	const char *role;   /* stored role; NULL: "notice".  "answer": an
+			       answer to control mail, purged with it */
+	const char *attach; /* a message attached as message/rfc822 */
+	size_t attach_len;
+};
+
+/* notice_queue_opts - notice_queue with o (NULL: none) */
+int notice_queue_opts(struct store *s, const struct conf *conf, int64_t club,
+		      const char *club_name, const char *name,
+		      struct tmpl_vars *v, const struct notice_to *to,
+		      size_t nto, const struct notice_opts *o, time_t now,
+		      char **error_r);
+
 #endif

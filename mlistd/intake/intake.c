@@ -16,7 +16,9 @@
 #include "buf.h"
 #include "clock.h"
 #include "club.h"
+#include "command.h"
 #include "conf.h"
+#include "control.h"
 #include "intake.h"
 #include "log.h"
 #include "member_bounce.h"
@@ -45,6 +47,9 @@ struct intake_job {
 	bool owned; /* raw is malloc'ed */
 	struct msg *msg; /* parsed by the committer */
 	struct bounce *bounce; /* judged too, for a +bounce recipient */
+	struct command *cmds;  /* parsed too, for a +request recipient */
+	size_t ncmds;
+	bool capped;
 	char hash[65];
 	struct intake_rcpt *rcpts; /* the submitter's */
 	size_t n;
@@ -153,7 +158,15 @@ intake_check_rcpt(struct intake *d, const char *addr, struct intake_rcpt *r)
 		reply(r, 451, "4.3.0", "database error, try again");
 		goto out;
 	}
-	if (addr_role_has_token(r->form.role)) {
+	if (r->form.role == ADDR_CONFIRM &&
+	    control_is_pending_token(r->form.arg)) {
+		/* its MAC covers the address of the request it names */
+		if (control_check_token(s, d->key, r->form.club, r->form.arg,
+					clock_now()) == TOKEN_FORGED) {
+			reply(r, 550, "5.1.1", "invalid token");
+			goto out;
+		}
+	} else if (addr_role_has_token(r->form.role)) {
 		char arg[65];
 
 		if (token_check(d->key, r->form.club,
@@ -448,6 +461,35 @@ confirm_in(struct intake *d, struct intake_rcpt *r)
 	return rc < 0 ? -1 : 0;
 }
 
+/* control_in - mail to a control address: answered by control.c (no
+   command mail is ever relayed: it is stored, never threaded) */
+static int
+control_in(struct intake *d, struct intake_job *job, struct intake_rcpt *r)
+{
+	struct control_in in;
+	char status[96];
+
+	memset(&in, 0, sizeof(in));
+	in.club = r->club;
+	in.club_name = r->form.club;
+	in.role = r->form.role;
+	in.arg = r->form.arg;
+	in.msg = job->msg;
+	in.raw = job->raw;
+	in.len = job->len;
+	in.null_sender = r->null_sender;
+	in.cmds = job->cmds;
+	in.ncmds = job->ncmds;
+	in.capped = job->capped;
+	status[0] = '\0';
+	if (control_handle(d->writer, d->conf, d->key, &in, clock_now(),
+			   status, sizeof(status)) < 0)
+		return -1;
+	if (status[0])
+		snprintf(r->text, sizeof(r->text), "%s", status);
+	return 0;
+}
+
 /* commit_job - write one job's rows inside the open batch transaction */
 static void
 commit_job(struct intake *d, struct intake_job *job, bool *queued_r)
@@ -485,8 +527,11 @@ commit_job(struct intake *d, struct intake_job *job, bool *queued_r)
 			continue;
 		if (r->form.role == ADDR_BOUNCE)
 			rc = bounce_in(d, job, r, id);
-		else if (r->form.role == ADDR_CONFIRM)
+		else if (r->form.role == ADDR_CONFIRM &&
+			 !control_is_pending_token(r->form.arg))
 			rc = confirm_in(d, r);
+		else if (r->form.role != ADDR_MOD)
+			rc = control_in(d, job, r);
 		*queued_r = true; /* notices may have been queued */
 		if (rc < 0)
 			goto fail;
@@ -546,6 +591,15 @@ prepare_job(struct intake_job *job)
 			return;
 		}
 	job->msg = msg_parse(job->raw, job->len);
+	for (size_t i = 0; i < job->n; i++)
+		if (job->rcpts[i].code == 250 &&
+		    job->rcpts[i].form.role == ADDR_REQUEST) {
+			job->cmds = xcalloc(COMMAND_MAX, sizeof(*job->cmds));
+			job->ncmds =
+			    command_parse(job->msg->subject, job->msg->text,
+					  job->cmds, COMMAND_MAX, &job->capped);
+			break;
+		}
 }
 
 /* finish_job - log the intake outcome, one line per recipient in one
@@ -567,6 +621,8 @@ finish_job(struct intake_job *job, unsigned long long commit)
 	}
 	msg_free(&job->msg);
 	bounce_free(&job->bounce);
+	free(job->cmds);
+	job->cmds = NULL;
 	if (job->fd >= 0) {
 		spool_unmap(job->raw, job->len);
 		close(job->fd);

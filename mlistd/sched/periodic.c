@@ -51,11 +51,13 @@ retain(struct periodic *p, time_t now)
 		log_warn("periodic: retention: %s", err);
 		free(err);
 	}
-	if (done.expired || done.control || done.decided || done.kept)
+	if (done.expired || done.control || done.decided || done.kept ||
+	    done.pending)
 		log_info("retention: held_expired=%lld purged control=%lld "
-			 "held=%lld kept=%lld",
+			 "held=%lld kept=%lld pending=%lld",
 			 (long long)done.expired, (long long)done.control,
-			 (long long)done.decided, (long long)done.kept);
+			 (long long)done.decided, (long long)done.kept,
+			 (long long)done.pending);
 }
 
 /* probe - due bounce probes and removals, in one transaction */

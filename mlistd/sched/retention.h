@@ -7,7 +7,10 @@
  * for diagnosis.  A held post expires 14 days after it arrived; one
  * rejected or expired goes 30 days after that decision, and so does a
  * post kept unseen (a loop, a duplicate) 30 days after it arrived.
- * Relayed (approved) posts and our own notices are never purged here.
+ * Relayed (approved) posts and our own notices are never purged here;
+ * answers to control mail (role "answer") go with control mail.  Pending
+ * confirmations go 30 days after they expired, and the daily counts of
+ * automatic replies the day after theirs.
  *
  * periodic_run() calls retention_run() once a minute; it deletes in small
  * batches, each its own transaction behind the write gate (wgate.h), so
@@ -26,12 +29,14 @@ struct wgate;
 #define RETENTION_HELD_EXPIRY (14 * 86400) /* = moderation token life */
 #define RETENTION_CONTROL (7 * 86400)
 #define RETENTION_DECIDED (30 * 86400)
+#define RETENTION_PENDING (30 * 86400) /* after the confirmation expired */
 
 struct retention_done {
 	int64_t expired; /* held posts that expired */
 	int64_t control; /* rows deleted, by kind */
 	int64_t decided;
 	int64_t kept;
+	int64_t pending; /* confirmations and reply counts */
 };
 
 /* retention_run - expire held posts and purge what is due at now, each
