@@ -112,6 +112,23 @@ is_key(const char *s)
 	return true;
 }
 
+/* is_profile - the folded first word w (and the text p after it) start
+   "profile:" or "profil:", white space before the colon allowed (French
+   typography; a no-break space folds to a space inside w) */
+static bool
+is_profile(const char *w, const char *p)
+{
+	size_t n = strncmp(w, "profile", 7) == 0   ? 7
+		   : strncmp(w, "profil", 6) == 0 ? 6
+						   : 0;
+
+	if (n == 0)
+		return false;
+	while (w[n] == ' ')
+		n++;
+	return w[n] == ':' || (w[n] == '\0' && *p == ':');
+}
+
 /* parse_line - one trimmed line into c: 1 a command (maybe CMD_BAD), 0
    not a command */
 static int
@@ -122,15 +139,17 @@ parse_line(const char *line, struct command *c)
 	size_t i;
 	int rc = 1;
 
-	/* "profile:TEXT" without a space */
-	if (strncmp(w, "profile:", 8) == 0 || strncmp(w, "profil:", 7) == 0) {
+	/* "profile: TEXT", "profile:TEXT", and the French "profil : TEXTE" */
+	if (is_profile(w, p)) {
 		const char *colon = strchr(line, ':');
+		char *t;
 
 		free(w);
 		memset(c, 0, sizeof(*c));
 		c->kind = CMD_PROFILE;
 		snprintf(c->arg, sizeof(c->arg), "%s", colon + 1);
-		str_trim(c->arg);
+		t = str_trim(c->arg);
+		memmove(c->arg, t, strlen(t) + 1);
 		if (c->arg[0] == '\0')
 			c->kind = CMD_BAD;
 		goto done;
