@@ -2,17 +2,45 @@
  * guard - when mlistd may answer a mail automatically (see guard.h).
  */
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include "guard.h"
 #include "msg.h"
 #include "store.h"
 
+/* precedence_auto - Precedence: bulk, junk, list or auto_reply (the
+   parser leaves list out of is_auto: a list's post is no robot, but it
+   is never to be answered either) */
+static bool
+precedence_auto(const char *raw, size_t len)
+{
+	static const char *const words[] = {"bulk", "junk", "list",
+					    "auto_reply"};
+	char *v = msg_header_value(raw, len, "Precedence"), *p;
+	bool yes = false;
+	size_t n;
+
+	if (v == NULL)
+		return false;
+	for (p = v; *p == ' ' || *p == '\t'; p++)
+		;
+	n = strcspn(p, " \t;(\r\n");
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strlen(words[i]) == n && strncasecmp(p, words[i], n) == 0)
+			yes = true;
+	free(v);
+	return yes;
+}
+
 const char *
-guard_why_not(const struct msg *m, bool null_sender)
+guard_why_not(const struct msg *m, const char *raw, size_t len,
+	      bool null_sender)
 {
 	if (null_sender || m->is_bounce)
 		return "bounce";
-	if (m->is_auto)
+	if (m->is_auto || precedence_auto(raw, len))
 		return "auto";
 	/* any list's mail: ours coming back (a copy, a notice), or a
 	   list a member forwards to us */
@@ -30,12 +58,12 @@ guard_count(struct store *s, const char *addr, time_t now)
 }
 
 int
-guard_may_answer(struct store *s, const struct msg *m, bool null_sender,
-		 time_t now, const char **why_r)
+guard_may_answer(struct store *s, const struct msg *m, const char *raw,
+		 size_t len, bool null_sender, time_t now, const char **why_r)
 {
 	int rc;
 
-	if ((*why_r = guard_why_not(m, null_sender)) != NULL)
+	if ((*why_r = guard_why_not(m, raw, len, null_sender)) != NULL)
 		return 0;
 	rc = guard_count(s, m->from_addr, now);
 	if (rc == 0)

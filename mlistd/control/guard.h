@@ -12,6 +12,7 @@
 #define MLISTD_GUARD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <time.h>
 
 #define GUARD_MAX_DAY 10
@@ -19,16 +20,18 @@
 struct msg;
 struct store;
 
-/* guard_why_not - why m must never be answered ("auto", "bounce",
-   "list", "no-from"), or NULL when it may be; null_sender: the envelope
-   sender was <> */
-const char *guard_why_not(const struct msg *m, bool null_sender);
+/* guard_why_not - why m (parsed from the len bytes of raw) must never
+   be answered ("auto", "bounce", "list", "no-from"), or NULL when it may
+   be; null_sender: the envelope sender was <> */
+const char *guard_why_not(const struct msg *m, const char *raw, size_t len,
+			  bool null_sender);
 
 /* guard_may_answer - guard_why_not, then count one reply to m's From
    address today: 1 when a reply may go (counted), 0 when not (*why_r
    says why), -1 on a database error; inside the write transaction */
-int guard_may_answer(struct store *s, const struct msg *m, bool null_sender,
-		     time_t now, const char **why_r);
+int guard_may_answer(struct store *s, const struct msg *m, const char *raw,
+		     size_t len, bool null_sender, time_t now,
+		     const char **why_r);
 
 /* guard_count - count one automatic reply to addr today (a notice that
    answers mail but goes elsewhere, e.g. a confirmation to an invitee):
