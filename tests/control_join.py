@@ -165,6 +165,17 @@ t.ok(got and got[0].attached is not None and
 t.ok(got and got[0].reply_to == "visitor@example.net",
      "owner: replying answers the sender")
 
+# a header-breaking newline in a value stays inside the subject
+C.send(d, "visitor@example.net", "acme+owner",
+       "=?utf-8?q?Hi=0D=0ABcc=3A_evil@example.com?=", "Hello")
+got = box.new()
+head = got[0].raw.split(b"\r\n\r\n", 1)[0] if got else b""
+t.ok(got and not any(ln.lower().startswith(b"bcc:")
+                     for ln in head.split(b"\r\n")),
+     "owner: a newline in the subject cannot add a header")
+t.ok(got and got[0].env["rcpt_to"] == ["anim@example.com"],
+     "owner: the forward goes to the animators only")
+
 # nothing sent to a control address ever reached the club
 t.is_(d.sql1("SELECT count(*) FROM messages WHERE role NOT IN "
              "('post', 'reply', 'notice', 'answer') AND thread_id IS NOT "

@@ -57,11 +57,15 @@ static const struct {
 /* frequency and switch words after "digest"/"résumé"/"emergency" */
 static const struct {
 	const char *word, *value;
-} freqs[] = {{"daily", "daily"},   {"quotidien", "daily"},
-	     {"weekly", "weekly"}, {"hebdo", "weekly"},
-	     {"hebdomadaire", "weekly"}, {"off", "off"},
-	     {"non", "off"},	   {"no", "off"}},
-  switches[] = {{"on", "on"},   {"oui", "on"}, {"off", "off"},
+} freqs[] = {{"daily", "daily"},
+	     {"quotidien", "daily"},
+	     {"weekly", "weekly"},
+	     {"hebdo", "weekly"},
+	     {"hebdomadaire", "weekly"},
+	     {"off", "off"},
+	     {"non", "off"},
+	     {"no", "off"}},
+  switches[] = {{"on", "on"},	{"oui", "on"}, {"off", "off"},
 		{"non", "off"}, {"yes", "on"}, {"no", "off"}};
 
 /* next_word - the folded word at *p (up to white space), *p moved past
@@ -107,7 +111,8 @@ is_key(const char *s)
 	if (n != 8)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'f')))
 			return false;
 	return true;
 }
@@ -118,9 +123,9 @@ is_key(const char *s)
 static bool
 is_profile(const char *w, const char *p)
 {
-	size_t n = strncmp(w, "profile", 7) == 0   ? 7
+	size_t n = strncmp(w, "profile", 7) == 0  ? 7
 		   : strncmp(w, "profil", 6) == 0 ? 6
-						   : 0;
+						  : 0;
 
 	if (n == 0)
 		return false;

@@ -45,8 +45,8 @@ struct command {
 /* command_parse - the commands of subject and body (either may be
    NULL); returns how many were stored in out (at most max), *capped_r
    set when more were found */
-size_t command_parse(const char *subject, const char *body,
-		     struct command *out, size_t max, bool *capped_r);
+size_t command_parse(const char *subject, const char *body, struct command *out,
+		     size_t max, bool *capped_r);
 
 /* command_line - the canonical English line of c (what a confirmation
    stores and parses again); caller frees */

@@ -70,9 +70,8 @@ vars(const struct ctx *c)
 /* send - template name to `to`, counted against to's daily limit when
    counted; 1 sent, 0 not (limit, broken template), -1 error */
 static int
-send(const struct ctx *c, const char *name, struct tmpl_vars *v,
-     const char *to, const char *reply_to, const char *attach,
-     size_t attach_len, bool counted)
+send(const struct ctx *c, const char *name, struct tmpl_vars *v, const char *to,
+     const char *reply_to, const char *attach, size_t attach_len, bool counted)
 {
 	struct notice_to nt = {0, to, reply_to};
 	struct notice_opts o = {"answer", attach, attach_len};
@@ -81,16 +80,17 @@ send(const struct ctx *c, const char *name, struct tmpl_vars *v,
 
 	if (counted && (rc = guard_count(c->s, to, c->now)) <= 0) {
 		if (rc == 0)
-			log_info("control: club=%s to=<%s>: no %s, %d automatic "
-				 "replies already today",
-				 c->club_name, to, name, GUARD_MAX_DAY);
+			log_info(
+			    "control: club=%s to=<%s>: no %s, %d automatic "
+			    "replies already today",
+			    c->club_name, to, name, GUARD_MAX_DAY);
 		return rc;
 	}
 	rc = notice_queue_opts(c->s, c->conf, c->club, c->club_name, name, v,
 			       &nt, 1, &o, c->now, &err);
 	if (rc == 1)
-		log_warn("control: club=%s template %s: %s", c->club_name,
-			 name, err);
+		log_warn("control: club=%s template %s: %s", c->club_name, name,
+			 err);
 	free(err);
 	return rc < 0 ? -1 : rc == 0;
 }
@@ -112,7 +112,7 @@ pending_id(const char *arg)
 		return 0;
 	id = strtoull(arg + 2, &end, 36);
 	return end != arg + 2 && (*end == '\0' || *end == '.') ? (int64_t)id
-								 : 0;
+							       : 0;
 }
 
 enum token_status
@@ -216,8 +216,8 @@ start_join(const struct ctx *c, const char *addr, const char *invited_by,
 	struct tmpl_vars *v = NULL;
 	int rc = -1, recent;
 
-	if (club_read(c->s, c->conf, c->club, c->club_name, "policy",
-		      &policy) < 0 ||
+	if (club_read(c->s, c->conf, c->club, c->club_name, "policy", &policy) <
+		0 ||
 	    member_role(c, addr, &role) < 0)
 		goto out;
 	rc = 0;
@@ -279,8 +279,8 @@ join(const struct ctx *c, const char *addr, const char *invited_by,
 	struct tmpl_vars *v = NULL;
 	int rc = -1;
 
-	if (club_read(c->s, c->conf, c->club, c->club_name, "policy",
-		      &policy) < 0)
+	if (club_read(c->s, c->conf, c->club, c->club_name, "policy", &policy) <
+	    0)
 		goto out;
 	if (!approved && strcmp(policy, "closed") == 0) {
 		*outcome_r = "refused_closed";
@@ -322,14 +322,14 @@ join(const struct ctx *c, const char *addr, const char *invited_by,
 		rc = 0;
 		goto out;
 	}
-	if (rc < 0 || (invited_by && store_member_set(c->s, c->club, addr,
-						      "invited_by",
-						      invited_by) < 0)) {
+	if (rc < 0 ||
+	    (invited_by && store_member_set(c->s, c->club, addr, "invited_by",
+					    invited_by) < 0)) {
 		rc = -1;
 		goto out;
 	}
-	log_info("control: club=%s member=<%s> joined%s%s", c->club_name,
-		 addr, invited_by ? " invited by " : "",
+	log_info("control: club=%s member=<%s> joined%s%s", c->club_name, addr,
+		 invited_by ? " invited by " : "",
 		 invited_by ? invited_by : "");
 	*outcome_r = "joined";
 	if (welcome) {
@@ -443,12 +443,11 @@ apply(const struct ctx *c, const char *addr, const char *role,
 			*outcome_r = "not_member";
 			return 0;
 		}
-		rc = store_member_set(
-		    c->s, c->club, addr,
-		    cmd->kind == CMD_HIGHLIGHTS ? "highlights"
-		    : cmd->kind == CMD_DELIVERY ? "delivery"
-						: "profile",
-		    cmd->arg);
+		rc = store_member_set(c->s, c->club, addr,
+				      cmd->kind == CMD_HIGHLIGHTS ? "highlights"
+				      : cmd->kind == CMD_DELIVERY ? "delivery"
+								  : "profile",
+				      cmd->arg);
 		return rc < 0 ? -1 : 0;
 	case CMD_MODERATE:
 	case CMD_UNMODERATE:
@@ -467,16 +466,16 @@ apply(const struct ctx *c, const char *addr, const char *role,
 			return 0;
 		}
 		/* off goes back to the default, newcomers (README) */
-		return store_club_put(c->s, c->club, "moderation",
-				      strcmp(cmd->arg, "on") == 0 ? "emergency"
-								  : "newcomers");
+		return store_club_put(
+		    c->s, c->club, "moderation",
+		    strcmp(cmd->arg, "on") == 0 ? "emergency" : "newcomers");
 	case CMD_THREAD:
 		if (!animator) {
 			*outcome_r = "not_animator";
 			return 0;
 		}
-		rc = control_thread_action(c->s, c->club, cmd->arg,
-					   cmd->action, c->now);
+		rc = control_thread_action(c->s, c->club, cmd->arg, cmd->action,
+					   c->now);
 		if (rc == 1)
 			*outcome_r = "not_available";
 		return rc < 0 ? -1 : 0;
@@ -639,7 +638,8 @@ confirm(const struct ctx *c, const struct control_in *in, char *status,
 		store_pending_clear(&p);
 		return rc < 0 ? -1 : 0;
 	}
-	if (strcmp(p.kind, "subscribe") == 0 || strcmp(p.kind, "approve") == 0) {
+	if (strcmp(p.kind, "subscribe") == 0 ||
+	    strcmp(p.kind, "approve") == 0) {
 		rc = join(c, p.address, p.invited_by,
 			  strcmp(p.kind, "approve") == 0, true, &outcome);
 		if (rc == 0 && strcmp(outcome, "joined") != 0) {
@@ -709,8 +709,9 @@ refused(const struct ctx *c, const char *to, const char *outcome)
 	else if (strcmp(outcome, "refused_invite") == 0)
 		tmpl_vars_set(v, "invite", "1");
 	tmpl_vars_set(v, "address", to);
-	rc = send(c, strncmp(outcome, "refused", 7) == 0 ? "subscribe-refused"
-							: "reply",
+	rc = send(c,
+		  strncmp(outcome, "refused", 7) == 0 ? "subscribe-refused"
+						      : "reply",
 		  v, to, NULL, NULL, 0, true);
 	tmpl_vars_free(&v);
 	return rc < 0 ? -1 : 0;
@@ -718,8 +719,7 @@ refused(const struct ctx *c, const char *to, const char *outcome)
 
 /* subscribe - acme+subscribe@ */
 static int
-subscribe(const struct ctx *c, const char *from, char *status,
-	  size_t statussz)
+subscribe(const struct ctx *c, const char *from, char *status, size_t statussz)
 {
 	const char *outcome = "";
 
@@ -844,14 +844,15 @@ control_handle(struct store *s, const struct conf *conf,
 		struct tmpl_vars *v = vars(&c);
 
 		snprintf(status, statussz, "help sent");
-		rc = send(&c, "help", v, from, NULL, NULL, 0, true) < 0 ? -1
-									: 0;
+		rc =
+		    send(&c, "help", v, from, NULL, NULL, 0, true) < 0 ? -1 : 0;
 		tmpl_vars_free(&v);
 	} else if (in->role == ADDR_REQUEST) {
 		snprintf(status, statussz, "%zu commands answered", in->ncmds);
 		rc = request(&c, in, from);
 	}
 	if (rc < 0)
-		snprintf(status, statussz, "database error: %s", store_error(s));
+		snprintf(status, statussz, "database error: %s",
+			 store_error(s));
 	return rc;
 }

@@ -14,8 +14,7 @@
 #include "store_private.h"
 
 int
-store_pending_add(struct store *s, const struct store_pending *p,
-		  int64_t *id_r)
+store_pending_add(struct store *s, const struct store_pending *p, int64_t *id_r)
 {
 	sqlite3_stmt *st = store_stmt(
 	    s, "INSERT INTO pending (club_id, address, kind, commands, "
