@@ -263,7 +263,8 @@ int store_held_reject(struct store *s, int64_t id, const char *reasons,
 		      time_t now);
 /* store_held_expire - held posts received more than life ago become
    'expired', decided at received + life; *n_r: how many */
-int store_held_expire(struct store *s, time_t now, time_t life, int64_t *n_r);
+int store_held_expire(struct store *s, time_t now, time_t life,
+		      int64_t *n_r);
 
 /* retention -------------------------------------------------------- */
 
@@ -280,8 +281,8 @@ enum store_purge {
 
 /* store_purge - delete at most max rows of that kind dated before
    `before`; inside a transaction.  *n_r: how many */
-int store_purge(struct store *s, enum store_purge what, time_t before, int max,
-		int64_t *n_r);
+int store_purge(struct store *s, enum store_purge what, time_t before,
+		int max, int64_t *n_r);
 
 /* delivery queue --------------------------------------------------- */
 
@@ -474,9 +475,9 @@ void store_recipients_free(struct store_recipient *r, size_t n);
 struct store_pending {
 	int64_t id;
 	int64_t club;
-	const char *address;  /* who asked (or is invited) */
-	const char *kind;     /* subscribe | unsubscribe | commands | approve */
-	const char *commands; /* kind commands: one command a line */
+	const char *address;	/* who asked (or is invited) */
+	const char *kind;	/* subscribe | unsubscribe | commands | approve */
+	const char *commands;	/* kind commands: one command a line */
 	const char *invited_by; /* subscribe through a member's invite */
 	time_t created;
 	time_t expires;
