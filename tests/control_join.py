@@ -165,6 +165,13 @@ t.ok(got and got[0].attached is not None and
 t.ok(got and got[0].reply_to == "visitor@example.net",
      "owner: replying answers the sender")
 
+big = "A long letter.\n" + ("x" * 70 + "\n") * 16000
+C.send(d, "writer@example.net", "acme+owner", "Big", big)
+got = box.new()
+t.ok(len(got) == 1 and got[0].attached is None and
+     "too large" in C.words(got[0].text) and len(got[0].raw) < 100000,
+     "owner: over 1 MiB, forwarded without the original")
+
 # a header-breaking newline in a value stays inside the subject
 C.send(d, "visitor@example.net", "acme+owner",
        "=?utf-8?q?Hi=0D=0ABcc=3A_evil@example.com?=", "Hello")

@@ -593,15 +593,22 @@ out:
 	return rc;
 }
 
-/* stale - an expired or used token: say so and how to start again */
+/* answer - template name to `to` (counted) with the club's addresses,
+   address = to, and flag set: alone, or with line as the one result of
+   a command reply */
 static int
-stale(const struct ctx *c, const char *to, const char *flag)
+answer(const struct ctx *c, const char *name, const char *to, const char *flag,
+       const char *line)
 {
 	struct tmpl_vars *v = vars(c);
 	int rc;
 
-	tmpl_vars_set(v, flag, "1");
-	rc = send(c, "token-expired", v, to, NULL, NULL, 0, true);
+	tmpl_vars_set(v, "address", to);
+	if (line)
+		result(v, line, flag);
+	else if (flag)
+		tmpl_vars_set(v, flag, "1");
+	rc = send(c, name, v, to, NULL, NULL, 0, true);
 	tmpl_vars_free(&v);
 	return rc < 0 ? -1 : 0;
 }
@@ -629,8 +636,8 @@ confirm(const struct ctx *c, const struct control_in *in, char *status,
 	if (st == TOKEN_EXPIRED || p.used) {
 		snprintf(status, statussz, "confirmation %s",
 			 st == TOKEN_EXPIRED ? "expired" : "already used");
-		rc = stale(c, in->msg->from_addr,
-			   st == TOKEN_EXPIRED ? "expired" : "used");
+		rc = answer(c, "token-expired", in->msg->from_addr,
+			    st == TOKEN_EXPIRED ? "expired" : "used", NULL);
 		store_pending_clear(&p);
 		return rc;
 	}
@@ -642,18 +649,10 @@ confirm(const struct ctx *c, const struct control_in *in, char *status,
 	    strcmp(p.kind, "approve") == 0) {
 		rc = join(c, p.address, p.invited_by,
 			  strcmp(p.kind, "approve") == 0, true, &outcome);
-		if (rc == 0 && strcmp(outcome, "joined") != 0) {
-			struct tmpl_vars *v = vars(c);
-
-			/* refused or waiting: the asker hears it */
-			result(v, "subscribe", outcome);
-			tmpl_vars_set(v, "address", p.address);
-			rc = send(c, "reply", v, p.address, NULL, NULL, 0,
-				  true) < 0
-				 ? -1
-				 : 0;
-			tmpl_vars_free(&v);
-		}
+		/* refused or waiting: the asker hears it */
+		if (rc == 0 && strcmp(outcome, "joined") != 0)
+			rc =
+			    answer(c, "reply", p.address, outcome, "subscribe");
 	} else if (strcmp(p.kind, "unsubscribe") == 0) {
 		rc = leave(c, p.address, true, &outcome);
 	} else {
@@ -668,7 +667,7 @@ confirm(const struct ctx *c, const struct control_in *in, char *status,
 /* unsub - acme+unsub-TOKEN@: one click, no confirmation (the token
    reached only the member's mailbox); answered only when allowed */
 static int
-unsub(const struct ctx *c, const struct control_in *in, bool answer,
+unsub(const struct ctx *c, const struct control_in *in, bool reply,
       char *status, size_t statussz)
 {
 	char arg[65], *addr = NULL, *end;
@@ -683,7 +682,9 @@ unsub(const struct ctx *c, const struct control_in *in, bool answer,
 		return 0;
 	if (st == TOKEN_EXPIRED) {
 		snprintf(status, statussz, "unsubscribe token expired");
-		return answer ? stale(c, in->msg->from_addr, "expired") : 0;
+		return reply ? answer(c, "token-expired", in->msg->from_addr,
+				      "expired", NULL)
+			     : 0;
 	}
 	id = (int64_t)strtoull(arg, &end, 36);
 	rc = store_member_get_id(c->s, c->club, id, &addr);
@@ -691,30 +692,10 @@ unsub(const struct ctx *c, const struct control_in *in, bool answer,
 		snprintf(status, statussz, "no such member");
 		return rc < 0 ? -1 : 0;
 	}
-	rc = leave(c, addr, answer, &outcome);
+	rc = leave(c, addr, reply, &outcome);
 	snprintf(status, statussz, "unsubscribed: %s", outcome);
 	free(addr);
 	return rc;
-}
-
-/* refused - +subscribe@ refused by policy: a polite answer */
-static int
-refused(const struct ctx *c, const char *to, const char *outcome)
-{
-	struct tmpl_vars *v = vars(c);
-	int rc;
-
-	if (strcmp(outcome, "refused_closed") == 0)
-		tmpl_vars_set(v, "closed", "1");
-	else if (strcmp(outcome, "refused_invite") == 0)
-		tmpl_vars_set(v, "invite", "1");
-	tmpl_vars_set(v, "address", to);
-	rc = send(c,
-		  strncmp(outcome, "refused", 7) == 0 ? "subscribe-refused"
-						      : "reply",
-		  v, to, NULL, NULL, 0, true);
-	tmpl_vars_free(&v);
-	return rc < 0 ? -1 : 0;
 }
 
 /* subscribe - acme+subscribe@ */
@@ -726,19 +707,13 @@ subscribe(const struct ctx *c, const char *from, char *status, size_t statussz)
 	if (start_join(c, from, NULL, &outcome) < 0)
 		return -1;
 	snprintf(status, statussz, "subscribe: %s", outcome);
-	if (strcmp(outcome, "refused_closed") == 0 ||
-	    strcmp(outcome, "refused_invite") == 0)
-		return refused(c, from, outcome);
-	if (strcmp(outcome, "already_member") == 0) {
-		struct tmpl_vars *v = vars(c);
-		int rc;
-
-		result(v, "subscribe", outcome);
-		tmpl_vars_set(v, "address", from);
-		rc = send(c, "reply", v, from, NULL, NULL, 0, true);
-		tmpl_vars_free(&v);
-		return rc < 0 ? -1 : 0;
-	}
+	/* a polite refusal */
+	if (strcmp(outcome, "refused_closed") == 0)
+		return answer(c, "subscribe-refused", from, "closed", NULL);
+	if (strcmp(outcome, "refused_invite") == 0)
+		return answer(c, "subscribe-refused", from, "invite", NULL);
+	if (strcmp(outcome, "already_member") == 0)
+		return answer(c, "reply", from, outcome, "subscribe");
 	return 0; /* the confirmation is the answer; or none today */
 }
 
@@ -756,8 +731,7 @@ unsubscribe(const struct ctx *c, const char *from, char *status,
 	tmpl_vars_set(v, "address", from);
 	if (role == NULL) {
 		snprintf(status, statussz, "unsubscribe: not a member");
-		result(v, "unsubscribe", "not_subscribed");
-		rc = send(c, "reply", v, from, NULL, NULL, 0, true);
+		rc = answer(c, "reply", from, "not_subscribed", "unsubscribe");
 		goto out;
 	}
 	recent = store_pending_recent(c->s, c->club, from, "unsubscribe",
@@ -804,9 +778,12 @@ owner(const struct ctx *c, const struct control_in *in, const char *from,
 	tmpl_vars_set(v, "from_address", from);
 	tmpl_vars_set(v, "from_name", in->msg->from_name);
 	tmpl_vars_set(v, "subject", in->msg->subject);
+	if (in->len > CONTROL_FORWARD_MAX)
+		tmpl_vars_setf(v, "too_large", "%zu", in->len / 1024);
 	rc = 0;
 	for (size_t i = 0; i < n && rc >= 0; i++)
-		rc = send(c, "owner-forward", v, an[i].address, from, in->raw,
+		rc = send(c, "owner-forward", v, an[i].address, from,
+			  in->len > CONTROL_FORWARD_MAX ? NULL : in->raw,
 			  in->len, false);
 	snprintf(status, statussz, "forwarded to %zu animators", n);
 	store_recipients_free(an, n);
@@ -841,12 +818,8 @@ control_handle(struct store *s, const struct conf *conf,
 	else if (in->role == ADDR_OWNER)
 		rc = owner(&c, in, from, status, statussz);
 	else if (in->role == ADDR_HELP) {
-		struct tmpl_vars *v = vars(&c);
-
 		snprintf(status, statussz, "help sent");
-		rc =
-		    send(&c, "help", v, from, NULL, NULL, 0, true) < 0 ? -1 : 0;
-		tmpl_vars_free(&v);
+		rc = answer(&c, "help", from, NULL, NULL);
 	} else if (in->role == ADDR_REQUEST) {
 		snprintf(status, statussz, "%zu commands answered", in->ncmds);
 		rc = request(&c, in, from);

@@ -26,6 +26,9 @@
 #include "token.h"
 
 #define CONTROL_CONFIRM_LIFE (7 * 86400)
+/* +owner@ mail larger than this is forwarded without the original: a
+   forged sender must not make the store copy 10 MB per animator */
+#define CONTROL_FORWARD_MAX (1024 * 1024)
 
 struct command;
 struct conf;
