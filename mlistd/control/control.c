@@ -798,8 +798,7 @@ control_handle(struct store *s, const struct conf *conf,
 	       size_t statussz)
 {
 	struct ctx c = {s, conf, key, in->club, in->club_name, now};
-	const char *why =
-	    guard_why_not(in->msg, in->raw, in->len, in->null_sender);
+	const char *why = in->guard;
 	const char *from = in->msg->from_addr;
 	int rc = 0;
 

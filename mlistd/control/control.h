@@ -44,6 +44,8 @@ struct control_in {
 	const char *raw; /* for the owner forward */
 	size_t len;
 	bool null_sender;
+	const char *guard; /* guard_why_not(msg, raw, len, null_sender),
+			      judged before the write transaction */
 	const struct command *cmds; /* +request@: parsed commands */
 	size_t ncmds;
 	bool capped; /* more than COMMAND_MAX commands were sent */

@@ -19,6 +19,7 @@
 #include "command.h"
 #include "conf.h"
 #include "control.h"
+#include "guard.h"
 #include "intake.h"
 #include "log.h"
 #include "member_bounce.h"
@@ -47,6 +48,7 @@ struct intake_job {
 	bool owned; /* raw is malloc'ed */
 	struct msg *msg; /* parsed by the committer */
 	struct bounce *bounce; /* judged too, for a +bounce recipient */
+	const char *guard;     /* may control mail be answered (guard.h) */
 	struct command *cmds;  /* parsed too, for a +request recipient */
 	size_t ncmds;
 	bool capped;
@@ -478,6 +480,7 @@ control_in(struct intake *d, struct intake_job *job, struct intake_rcpt *r)
 	in.raw = job->raw;
 	in.len = job->len;
 	in.null_sender = r->null_sender;
+	in.guard = job->guard;
 	in.cmds = job->cmds;
 	in.ncmds = job->ncmds;
 	in.capped = job->capped;
@@ -565,6 +568,32 @@ prepare_bounce(struct intake_job *job)
 	msg_parts_free(&parts, n);
 }
 
+/* job_has_role - a recipient of job still due a 250 has that role */
+static bool
+job_has_role(const struct intake_job *job, enum addr_role role)
+{
+	for (size_t i = 0; i < job->n; i++)
+		if (job->rcpts[i].code == 250 && job->rcpts[i].form.role == role)
+			return true;
+	return false;
+}
+
+/* prepare_control - what control.c needs of the message: may it be
+   answered (the envelope sender is the transaction's: one verdict a
+   job), and the commands of a +request recipient */
+static void
+prepare_control(struct intake_job *job)
+{
+	if (job->n > 0)
+		job->guard = guard_why_not(job->msg, job->raw, job->len,
+					   job->rcpts[0].null_sender);
+	if (job_has_role(job, ADDR_REQUEST)) {
+		job->cmds = xcalloc(COMMAND_MAX, sizeof(*job->cmds));
+		job->ncmds = command_parse(job->msg->subject, job->msg->text,
+					   job->cmds, COMMAND_MAX, &job->capped);
+	}
+}
+
 /* prepare_job - parse, hash and judge a report off the event loop's
    thread and before the batch's transaction opens: the loop only moves
    bytes, and work on unauthenticated input never runs while the write
@@ -584,22 +613,11 @@ prepare_job(struct intake_job *job)
 		return;
 	}
 	msg_body_sha256(job->raw, job->len, job->hash);
-	for (size_t i = 0; i < job->n; i++)
-		if (job->rcpts[i].code == 250 &&
-		    job->rcpts[i].form.role == ADDR_BOUNCE) {
-			prepare_bounce(job);
-			return;
-		}
-	job->msg = msg_parse(job->raw, job->len);
-	for (size_t i = 0; i < job->n; i++)
-		if (job->rcpts[i].code == 250 &&
-		    job->rcpts[i].form.role == ADDR_REQUEST) {
-			job->cmds = xcalloc(COMMAND_MAX, sizeof(*job->cmds));
-			job->ncmds =
-			    command_parse(job->msg->subject, job->msg->text,
-					  job->cmds, COMMAND_MAX, &job->capped);
-			break;
-		}
+	if (job_has_role(job, ADDR_BOUNCE))
+		prepare_bounce(job);
+	else
+		job->msg = msg_parse(job->raw, job->len);
+	prepare_control(job);
 }
 
 /* finish_job - log the intake outcome, one line per recipient in one
