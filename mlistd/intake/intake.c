@@ -485,8 +485,8 @@ control_in(struct intake *d, struct intake_job *job, struct intake_rcpt *r)
 	in.ncmds = job->ncmds;
 	in.capped = job->capped;
 	status[0] = '\0';
-	if (control_handle(d->writer, d->conf, d->key, &in, clock_now(),
-			   status, sizeof(status)) < 0)
+	if (control_handle(d->writer, d->conf, d->key, &in, clock_now(), status,
+			   sizeof(status)) < 0)
 		return -1;
 	if (status[0])
 		snprintf(r->text, sizeof(r->text), "%s", status);
@@ -573,7 +573,8 @@ static bool
 job_has_role(const struct intake_job *job, enum addr_role role)
 {
 	for (size_t i = 0; i < job->n; i++)
-		if (job->rcpts[i].code == 250 && job->rcpts[i].form.role == role)
+		if (job->rcpts[i].code == 250 &&
+		    job->rcpts[i].form.role == role)
 			return true;
 	return false;
 }
@@ -589,8 +590,9 @@ prepare_control(struct intake_job *job)
 					   job->rcpts[0].null_sender);
 	if (job_has_role(job, ADDR_REQUEST)) {
 		job->cmds = xcalloc(COMMAND_MAX, sizeof(*job->cmds));
-		job->ncmds = command_parse(job->msg->subject, job->msg->text,
-					   job->cmds, COMMAND_MAX, &job->capped);
+		job->ncmds =
+		    command_parse(job->msg->subject, job->msg->text, job->cmds,
+				  COMMAND_MAX, &job->capped);
 	}
 }
 
