@@ -115,20 +115,24 @@ pending_id(const char *arg)
 							       : 0;
 }
 
-enum token_status
+int
 control_check_token(struct store *s, const unsigned char key[TOKEN_KEY_LEN],
-		    const char *club, const char *arg, time_t now)
+		    const char *club, const char *arg, time_t now,
+		    enum token_status *st_r)
 {
 	struct store_pending p;
 	char got[65];
-	enum token_status st;
+	int rc;
 
-	if (pending_id(arg) == 0 || store_pending_get(s, pending_id(arg), &p))
-		return TOKEN_FORGED;
-	st = token_check_bound(key, club, "confirm", arg, p.address, now, got,
-			       sizeof(got));
+	*st_r = TOKEN_FORGED;
+	if (pending_id(arg) == 0)
+		return 0;
+	if ((rc = store_pending_get(s, pending_id(arg), &p)) != 0)
+		return rc < 0 ? -1 : 0;
+	*st_r = token_check_bound(key, club, "confirm", arg, p.address, now,
+				  got, sizeof(got));
 	store_pending_clear(&p);
-	return st;
+	return 0;
 }
 
 /* new_pending - a request of kind for addr, and the confirmation

@@ -65,11 +65,10 @@ bool control_is_pending_token(const char *arg);
 /* control_check_token - the RCPT check of a confirmation token naming a
    pending request: its MAC covers the request's address, so the row is
    read (s: a reader); a token naming no row is forged (or older than
-   the rows are kept) */
-enum token_status control_check_token(struct store *s,
-				      const unsigned char key[TOKEN_KEY_LEN],
-				      const char *club, const char *arg,
-				      time_t now);
+   the rows are kept).  0 with *st_r, -1 on a database error */
+int control_check_token(struct store *s, const unsigned char key[TOKEN_KEY_LEN],
+			const char *club, const char *arg, time_t now,
+			enum token_status *st_r);
 
 /* control_thread_action - an animator's pin/close/reopen/mute/
    mark-answered on thread key: 0 done, 1 not available, -1 error */

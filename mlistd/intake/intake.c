@@ -162,9 +162,15 @@ intake_check_rcpt(struct intake *d, const char *addr, struct intake_rcpt *r)
 	}
 	if (r->form.role == ADDR_CONFIRM &&
 	    control_is_pending_token(r->form.arg)) {
+		enum token_status st;
+
 		/* its MAC covers the address of the request it names */
 		if (control_check_token(s, d->key, r->form.club, r->form.arg,
-					clock_now()) == TOKEN_FORGED) {
+					clock_now(), &st) < 0) {
+			reply(r, 451, "4.3.0", "database error, try again");
+			goto out;
+		}
+		if (st == TOKEN_FORGED) {
 			reply(r, 550, "5.1.1", "invalid token");
 			goto out;
 		}
