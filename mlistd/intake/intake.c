@@ -494,8 +494,9 @@ control_in(struct intake *d, struct intake_job *job, struct intake_rcpt *r)
 	if (control_handle(d->writer, d->conf, d->key, &in, clock_now(), status,
 			   sizeof(status)) < 0)
 		return -1;
+	/* the reply still starts "stored": what was done follows */
 	if (status[0])
-		snprintf(r->text, sizeof(r->text), "%s", status);
+		snprintf(r->text, sizeof(r->text), "stored, %s", status);
 	return 0;
 }
 
