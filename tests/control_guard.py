@@ -3,7 +3,8 @@
 of the shared corpus, sent to every answering control address, get no
 answer and change nothing; nor do mail with Auto-Submitted (but "no"),
 Precedence bulk/junk/list/auto_reply, X-Autoreply, a vacation subject, a
-List-Id (ours or another list's), a null envelope sender or a DSN.  A
+List-Id (ours or another list's), a null envelope sender, a DSN, a
+robot's address (MAILER-DAEMON, owner-*, *-request) or one of ours.  A
 vacation responder answering a confirmation does not confirm it.  An
 address gets at most 10 automatic replies a UTC day."""
 
@@ -68,6 +69,17 @@ for a in ADDRS:
     d.deliver(a + "@" + D, raw, "mailer-daemon@example.net")
 t.is_([x.to for x in box.new()], [], "a DSN: not answered")
 t.is_(d.sql1("SELECT count(*) FROM pending"), 0, "nothing pending")
+
+for a in ADDRS:
+    C.send(d, "acme@" + D, a, "help", "help\n")
+    C.send(d, "acme+owner@" + D, a, "help", "help\n")
+t.is_([x.to for x in box.new()], [], "our own addresses: not answered")
+d.ctl("member", "add", "acme", "member@example.net", check=True)
+C.send(d, "member@example.net", "acme+request", "invite acme@" + D, "")
+got = box.new()
+t.ok(len(got) == 1 and not got[0].reply_to and
+     "not understood" in C.words(got[0].text),
+     "inviting one of our own addresses is not understood")
 
 # Auto-Submitted: no is a person
 C.send(d, "person@example.net", "acme+help", "help", "",

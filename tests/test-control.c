@@ -209,6 +209,10 @@ guard(void)
 	    "From: a@b.c\nSubject: Out of Office\n\nx\n",
 	    "From: a@b.c\nList-Id: <acme.lists.example.org>\n\nx\n",
 	    "Subject: no sender\n\nx\n",
+	    "From: MAILER-DAEMON@b.c\nSubject: hello\n\nx\n",
+	    "From: owner-list@b.c\n\nx\n",
+	    "From: list-request@b.c\n\nx\n",
+	    "From: club-bounces@b.c\n\nx\n",
 	};
 	const char *person = "From: a@b.c\nAuto-Submitted: no\n\nhelp\n";
 	struct msg *m;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "club.h"
@@ -36,6 +37,15 @@ address(const struct ctx *c, const char *sub)
 		return xasprintf("%s@%s", c->club_name, c->conf->domain);
 	return xasprintf("%s%c%s@%s", c->club_name, c->conf->delimiter, sub,
 			 c->conf->domain);
+}
+
+/* ours - addr is in the clubs' domain */
+static bool
+ours(const struct conf *conf, const char *addr)
+{
+	const char *at = addr ? strrchr(addr, '@') : NULL;
+
+	return at && strcasecmp(at + 1, conf->domain) == 0;
 }
 
 /* set_addr - var = the club's address for sub, var_url its link */
@@ -436,6 +446,10 @@ apply(const struct ctx *c, const char *addr, const char *role,
 			*outcome_r = "not_member";
 			return 0;
 		}
+		if (ours(c->conf, cmd->arg)) {
+			*outcome_r = "bad";
+			return 0;
+		}
 		if ((rc = start_join(c, cmd->arg, addr, outcome_r)) == 0 &&
 		    strcmp(*outcome_r, "confirm_sent") == 0)
 			*outcome_r = "invited";
@@ -528,7 +542,9 @@ request(const struct ctx *c, const struct control_in *in, const char *from)
 	for (size_t i = 0; i < in->ncmds; i++) {
 		const struct command *cmd = &in->cmds[i];
 
-		if (cmd->kind == CMD_BAD) {
+		/* an invite to one of our own addresses would loop */
+		if (cmd->kind == CMD_BAD ||
+		    (cmd->kind == CMD_INVITE && ours(c->conf, cmd->arg))) {
 			result(v, cmd->line, "bad");
 		} else if (!command_changes(cmd)) {
 			if (reads(c, from, role, cmd, v) < 0)
@@ -805,6 +821,10 @@ control_handle(struct store *s, const struct conf *conf,
 	const char *why = in->guard;
 	const char *from = in->msg->from_addr;
 	int rc = 0;
+
+	/* our own addresses are never answered: a loop */
+	if (why == NULL && ours(conf, from))
+		why = "ours";
 
 	/* one click from a mail client's unsubscribe button is a person's
 	   act even when the client marks it automatic; a bounce is not */

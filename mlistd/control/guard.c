@@ -34,6 +34,26 @@ precedence_auto(const char *raw, size_t len)
 	return yes;
 }
 
+/* robot_address - a local part that RFC 3834 (section 2) says never
+   to answer: MAILER-DAEMON, LISTSERV, majordomo, owner-*, *-request,
+   and list software's *-bounces */
+static bool
+robot_address(const char *addr)
+{
+	static const char *const names[] = {"mailer-daemon", "listserv",
+					    "majordomo"};
+	const char *at = strrchr(addr, '@');
+	size_t n = at ? (size_t)(at - addr) : strlen(addr);
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (n == strlen(names[i]) &&
+		    strncasecmp(addr, names[i], n) == 0)
+			return true;
+	return strncasecmp(addr, "owner-", 6) == 0 ||
+	       (n > 8 && strncasecmp(addr + n - 8, "-request", 8) == 0) ||
+	       (n > 8 && strncasecmp(addr + n - 8, "-bounces", 8) == 0);
+}
+
 const char *
 guard_why_not(const struct msg *m, const char *raw, size_t len,
 	      bool null_sender)
@@ -48,6 +68,8 @@ guard_why_not(const struct msg *m, const char *raw, size_t len,
 		return "list";
 	if (m->from_addr == NULL || *m->from_addr == '\0')
 		return "no-from";
+	if (robot_address(m->from_addr))
+		return "robot";
 	return NULL;
 }
 

@@ -4,7 +4,8 @@
  * Never to an auto-generated message (Auto-Submitted other than no,
  * Precedence bulk/junk/list/auto_reply, X-Autoreply, vacation subjects:
  * msg_parse sets is_auto), a bounce (null envelope sender or a DSN), a
- * list's mail (any List-Id, ours included), nor to an address that got
+ * list's mail (any List-Id, ours included), a robot's address
+ * (MAILER-DAEMON, owner-*, *-request...), nor to an address that got
  * GUARD_MAX_DAY automatic replies this UTC day.  Answers go to the From
  * address only.
  */
@@ -21,8 +22,8 @@ struct msg;
 struct store;
 
 /* guard_why_not - why m (parsed from the len bytes of raw) must never
-   be answered ("auto", "bounce", "list", "no-from"), or NULL when it may
-   be; null_sender: the envelope sender was <> */
+   be answered ("auto", "bounce", "list", "no-from", "robot"), or NULL when it
+   may be; null_sender: the envelope sender was <> */
 const char *guard_why_not(const struct msg *m, const char *raw, size_t len,
 			  bool null_sender);
 
