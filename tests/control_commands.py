@@ -20,12 +20,8 @@ import lmtplib as L  # noqa: E402
 t = L.Tap()
 D = C.D
 d = C.daemon()
-d.ctl("club", "create", "acme", "--title", "Acme Club", check=True)
-d.ctl("club", "create", "cercle", "--title", "Cercle", "--lang", "fr",
-      check=True)
+C.two_clubs(d)
 for club in ("acme", "cercle"):
-    d.ctl("member", "add", club, "anim@example.com", "--role", "animator",
-          "--name", "Anna Anim", check=True)
     d.ctl("member", "add", club, "alice@example.org", "--name",
           "Alice Martin", check=True)
     d.ctl("member", "set", club, "alice@example.org", "company", "Martin SARL",

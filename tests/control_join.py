@@ -22,12 +22,8 @@ import lmtplib as L  # noqa: E402
 t = L.Tap()
 D = C.D
 d = C.daemon()
-d.ctl("club", "create", "acme", "--title", "Acme Club", check=True)
-d.ctl("club", "create", "cercle", "--title", "Cercle Rennes", "--lang", "fr",
-      check=True)
+C.two_clubs(d)
 for club in ("acme", "cercle"):
-    d.ctl("member", "add", club, "anim@example.com", "--role", "animator",
-          check=True)
     d.ctl("member", "add", club, "old@example.com", check=True)
     d.ctl("member", "set", club, "old@example.com", "moderated", "no",
           check=True)

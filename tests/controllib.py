@@ -23,6 +23,17 @@ def daemon():
     return d
 
 
+def two_clubs(d):
+    """Clubs acme (English, "Acme Club") and cercle (French, "Cercle"),
+    each with the animator anim@example.com."""
+    d.ctl("club", "create", "acme", "--title", "Acme Club", check=True)
+    d.ctl("club", "create", "cercle", "--title", "Cercle", "--lang", "fr",
+          check=True)
+    for club in ("acme", "cercle"):
+        d.ctl("member", "add", club, "anim@example.com", "--role",
+              "animator", "--name", "Anna Anim", check=True)
+
+
 def mail(frm, to, subject="", body="", extra="", name=None):
     """A plain UTF-8 mail as bytes."""
     _n[0] += 1

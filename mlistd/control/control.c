@@ -218,6 +218,18 @@ member_role(const struct ctx *c, const char *addr, char **role_r)
 	return 0;
 }
 
+/* refusal - the outcome when the club's policy refuses a newcomer
+   (invited_by: through a member's invite), NULL when it does not */
+static const char *
+refusal(const char *policy, const char *invited_by)
+{
+	if (strcmp(policy, "closed") == 0)
+		return "refused_closed";
+	if (strcmp(policy, "invite") == 0 && invited_by == NULL)
+		return "refused_invite";
+	return NULL;
+}
+
 /* start_join - addr asks to join (invited_by: through a member's
    invite): policy checked, then a confirmation mailed to addr, at most
    one per address and day.  *outcome_r names what happened (a result
@@ -239,14 +251,8 @@ start_join(const struct ctx *c, const char *addr, const char *invited_by,
 		*outcome_r = "already_member";
 		goto out;
 	}
-	if (strcmp(policy, "closed") == 0) {
-		*outcome_r = "refused_closed";
+	if ((*outcome_r = refusal(policy, invited_by)) != NULL)
 		goto out;
-	}
-	if (strcmp(policy, "invite") == 0 && invited_by == NULL) {
-		*outcome_r = "refused_invite";
-		goto out;
-	}
 	/* a flood of forged requests sends each address one mail a day */
 	recent = store_pending_recent(c->s, c->club, addr, "subscribe",
 				      c->now - 86400);
@@ -296,13 +302,7 @@ join(const struct ctx *c, const char *addr, const char *invited_by,
 	if (club_read(c->s, c->conf, c->club, c->club_name, "policy", &policy) <
 	    0)
 		goto out;
-	if (!approved && strcmp(policy, "closed") == 0) {
-		*outcome_r = "refused_closed";
-		rc = 0;
-		goto out;
-	}
-	if (!approved && strcmp(policy, "invite") == 0 && invited_by == NULL) {
-		*outcome_r = "refused_invite";
+	if (!approved && (*outcome_r = refusal(policy, invited_by)) != NULL) {
 		rc = 0;
 		goto out;
 	}
