@@ -75,7 +75,8 @@ diag_file() { [ -f "$1" ] && sed 's/^/# /' "$1" | tail -"${2:-40}"; }
 SMTP_PORT=$(free_port)
 SINK_PORT=$(free_port)
 # relay_tls left at its default
-RELAY="smtp://127.0.0.1:$SMTP_PORT" write_conf
+TEMPLATES="$(cd "${MLISTD_TESTS:-$(dirname "$0")}/../templates" && pwd)"
+RELAY="smtp://127.0.0.1:$SMTP_PORT" write_conf "templates = $TEMPLATES"
 start_daemon || pf_fail "mlistd did not start"
 ctl club create acme >/dev/null
 ok $? "club acme created"
@@ -397,6 +398,38 @@ done
 is "$(ls "$SINK_DIR" | wc -l)" 4 \
 	"relay_tls = require with relay_ca_file naming the certificate: delivered"
 is "$(ctl queue | wc -l)" 0 "and the queue is empty"
+
+# --- the subscription round trip, all through Postfix ----------------------
+
+# sink_wait N: until N messages are in the sink
+sink_wait() {
+	i=0
+	while [ "$(ls "$SINK_DIR" | wc -l)" -lt "$1" ] && [ $i -lt 300 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+}
+OUT=$(swaks --server "127.0.0.1:$SMTP_PORT" --helo client.test.invalid \
+	--from carol@example.com --to acme+subscribe@lists.example.org \
+	--header "Subject: join" --body "Hello" 2>&1)
+is "$?" 0 "swaks: acme+subscribe@ accepted by Postfix"
+sink_wait 5
+f=$(grep -l "^X-Rcpt-Args: <carol@example.com>" "$SINK_DIR"/m.* 2>/dev/null | head -1)
+ok $([ -n "$f" ]; echo $?) "the confirmation came back out through Postfix"
+CONFIRM=$(sed -n 's/^Reply-To: <\(acme+confirm-[^>]*\)>.*/\1/p' "$f" 2>/dev/null | tr -d '\r' | head -1)
+like "$CONFIRM" "^acme\+confirm-q\.[0-9a-z.]+@lists\.example\.org$" \
+	"its Reply-To is the confirmation address"
+OUT=$(swaks --server "127.0.0.1:$SMTP_PORT" --helo client.test.invalid \
+	--from carol@example.com --to "$CONFIRM" \
+	--header "Subject: Re: confirm" --body "Yes" 2>&1)
+is "$?" 0 "swaks: the reply to the confirmation accepted by Postfix"
+i=0
+while ! ctl member list acme | grep -q carol@example.com && [ $i -lt 300 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+like "$(ctl member list acme)" "carol@example\.com" "the reply subscribed carol"
+sink_wait 6
+is "$(grep -l "^X-Rcpt-Args: <carol@example.com>" "$SINK_DIR"/m.* | wc -l)" 2 \
+	"and her welcome went out through Postfix"
 
 if [ "$T_FAIL" -ne 0 ]; then
 	echo "# Postfix log:"; diag_file "$PFLOG" 60

@@ -97,6 +97,7 @@ moderate_notify(struct store *s, const struct conf *conf,
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct tmpl_vars *v = tmpl_vars_new();
 		struct notice_to to = {an[i].member, an[i].address, NULL};
+		struct notice_opts o = {NULL, NULL, 0};
 		char arg[32], reply[400], *tok;
 
 		token_pair((unsigned long long)p->msg,
@@ -120,9 +121,11 @@ moderate_notify(struct store *s, const struct conf *conf,
 		tmpl_vars_set(v, "expiry_date", when);
 		tmpl_vars_set(v, "reply_address", reply);
 		tmpl_vars_setf(v, "reply_url", "mailto:%s", reply);
-		rc = notice_queue_with(s, conf, p->club, p->club_name,
-				       "mod-notice", v, &to, 1, p->raw, p->len,
-				       now, error_r);
+		o.attach = p->raw;
+		o.attach_len = p->len;
+		rc = notice_queue_opts(s, conf, p->club, p->club_name,
+				       "mod-notice", v, &to, 1, &o, now,
+				       error_r);
 		tmpl_vars_free(&v);
 	}
 	store_recipients_free(an, n);

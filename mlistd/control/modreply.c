@@ -8,7 +8,6 @@
 
 #include "modreply.h"
 #include "msg.h"
-#include "post_policy.h"
 
 static const char *const approve_words[] = {
     "approve", "approved", "accept",   "accepted", "ok", "okay",
@@ -254,12 +253,4 @@ modreply_parse(const char *text, const char *subject, struct modreply *r)
 		else if (r->verdict == MODREPLY_NONE)
 			r->word[0] = '\0'; /* a subject is no attempt */
 	}
-}
-
-bool
-modreply_ignored(const struct msg *m, const char *domain)
-{
-	/* XXX guard at merge */
-	return m->is_auto || m->is_bounce ||
-	       post_policy_is_ours(m->list_id, domain);
 }

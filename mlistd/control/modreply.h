@@ -47,10 +47,5 @@ struct modreply {
    NULL) or, failing a line there, in subject (may be NULL) */
 void modreply_parse(const char *text, const char *subject, struct modreply *r);
 
-/* modreply_ignored - mail that must never be answered nor acted on: an
-   auto-reply, a bounce, or one of our own notices coming back (List-Id
-   of our domain).  XXX guard at merge: the shared guard module replaces
-   this check. */
-bool modreply_ignored(const struct msg *m, const char *domain);
 
 #endif

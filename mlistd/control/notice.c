@@ -52,12 +52,12 @@ alternative(struct buf *m, const char *boundary, const char *text,
 	buf_printf(m, "--%s--\r\n", boundary);
 }
 
-/* build - one notice message to `to`, with the message `orig` attached
-   when orig_len is not 0 */
+/* build - one notice message to `to`, with o's message attached when
+   it has one */
 static void
 build(struct buf *m, const struct conf *conf, const char *club_name,
       const char *title, const struct notice_to *to, const char *subject,
-      const char *text, const char *html, const char *orig, size_t orig_len,
+      const char *text, const char *html, const struct notice_opts *o,
       time_t now, char **mid_r)
 {
 	static unsigned long long seq;
@@ -85,7 +85,7 @@ build(struct buf *m, const struct conf *conf, const char *club_name,
 	buf_puts(m, "Auto-Submitted: auto-generated\r\n");
 	buf_printf(m, "List-Id: <%s.%s>\r\n", club_name, conf->domain);
 	buf_puts(m, "MIME-Version: 1.0\r\n");
-	if (orig_len == 0) {
+	if (o == NULL || o->attach == NULL || o->attach_len == 0) {
 		snprintf(boundary, sizeof(boundary), "=_mlistd_%llx", r);
 		alternative(m, boundary, text, html);
 	} else {
@@ -95,7 +95,8 @@ build(struct buf *m, const struct conf *conf, const char *club_name,
 
 		snprintf(boundary, sizeof(boundary), "=_mlistd_alt_%llx", r);
 		alternative(&alt, boundary, text, html);
-		msg_write_with_original(m, alt.data, alt.len, orig, orig_len);
+		msg_write_with_original(m, alt.data, alt.len, o->attach,
+					o->attach_len);
 		buf_free(&alt);
 	}
 }
@@ -105,15 +106,15 @@ notice_queue(struct store *s, const struct conf *conf, int64_t club,
 	     const char *club_name, const char *name, struct tmpl_vars *v,
 	     const struct notice_to *to, size_t nto, time_t now, char **error_r)
 {
-	return notice_queue_with(s, conf, club, club_name, name, v, to, nto,
-				 NULL, 0, now, error_r);
+	return notice_queue_opts(s, conf, club, club_name, name, v, to, nto,
+				 NULL, now, error_r);
 }
 
 int
-notice_queue_with(struct store *s, const struct conf *conf, int64_t club,
+notice_queue_opts(struct store *s, const struct conf *conf, int64_t club,
 		  const char *club_name, const char *name, struct tmpl_vars *v,
-		  const struct notice_to *to, size_t nto, const char *orig,
-		  size_t orig_len, time_t now, char **error_r)
+		  const struct notice_to *to, size_t nto,
+		  const struct notice_opts *o, time_t now, char **error_r)
 {
 	struct tmpl_dirs dirs = {conf->templates_local, conf->templates};
 	char *lang = club_get(s, conf, club, club_name, "lang");
@@ -142,12 +143,12 @@ notice_queue_with(struct store *s, const struct conf *conf, int64_t club,
 		int64_t id;
 
 		build(&m, conf, club_name, title, &to[i], subject, text, html,
-		      orig, orig_len, now, &mid);
+		      o, now, &mid);
 		msg_body_sha256(m.data, m.len, hash);
 		memset(&in, 0, sizeof(in));
 		in.club = club;
 		in.rcpt = to[i].address;
-		in.role = "notice";
+		in.role = o && o->role ? o->role : "notice";
 		in.raw = m.data;
 		in.raw_len = m.len;
 		in.body_sha256 = hash;
@@ -157,7 +158,7 @@ notice_queue_with(struct store *s, const struct conf *conf, int64_t club,
 		in.is_auto = true;
 		/* a copy of someone's mail goes when the post would
 		   (store_purge) */
-		in.arg = orig_len ? "original" : NULL;
+		in.arg = o && o->attach && o->attach_len ? "original" : NULL;
 		in.date_ms = (int64_t)now * 1000;
 		in.received = now;
 		if (store_msg_insert(s, &in, &id, &dup) < 0 ||

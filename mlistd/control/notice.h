@@ -38,12 +38,20 @@ int notice_queue(struct store *s, const struct conf *conf, int64_t club,
 		 const char *club_name, const char *name, struct tmpl_vars *v,
 		 const struct notice_to *to, size_t nto, time_t now,
 		 char **error_r);
-/* notice_queue_with - notice_queue with the orig_len bytes of orig
-   attached as message/rfc822 (none when orig_len is 0) */
-int notice_queue_with(struct store *s, const struct conf *conf, int64_t club,
+/* what some notices need besides the template */
+struct notice_opts {
+	const char *role;   /* stored role; NULL: "notice".  "answer": an
+			       answer to control mail, purged with it */
+	const char *attach; /* a message attached as message/rfc822 (its
+			       copy is then purged as the post would be) */
+	size_t attach_len;
+};
+
+/* notice_queue_opts - notice_queue with o (NULL: none) */
+int notice_queue_opts(struct store *s, const struct conf *conf, int64_t club,
 		      const char *club_name, const char *name,
 		      struct tmpl_vars *v, const struct notice_to *to,
-		      size_t nto, const char *orig, size_t orig_len, time_t now,
+		      size_t nto, const struct notice_opts *o, time_t now,
 		      char **error_r);
 
 #endif

@@ -54,19 +54,21 @@ token_parse_pair(const char *arg, unsigned long long *a_r,
 	return *end == '\0' ? 0 : -1;
 }
 
-/* token_mac - base-32 MAC over the NUL-separated fields */
+/* token_mac - base-32 MAC over the NUL-separated fields; bound (the
+   address a token acts for, when not carried in it) is a fifth field,
+   absent from unbound tokens so those made before stay valid */
 static void
 token_mac(const unsigned char key[TOKEN_KEY_LEN], const char *club,
 	  const char *action, const char *arg, const char *exp,
-	  char out[TOKEN_MAC_CHARS + 1])
+	  const char *bound, char out[TOKEN_MAC_CHARS + 1])
 {
 	struct hmac_sha256_ctx ctx;
 	unsigned char d[SHA256_DIGEST_SIZE];
-	const char *fields[] = {club, action, arg, exp};
+	const char *fields[] = {club, action, arg, exp, bound};
 	unsigned long long bits = 0;
 
 	hmac_sha256_set_key(&ctx, TOKEN_KEY_LEN, key);
-	for (size_t i = 0; i < 4; i++)
+	for (size_t i = 0; i < (bound ? 5u : 4u); i++)
 		hmac_sha256_update(&ctx, strlen(fields[i]) + 1,
 				   (const uint8_t *)fields[i]);
 	hmac_sha256_digest(&ctx, sizeof(d), d);
@@ -80,20 +82,37 @@ token_mac(const unsigned char key[TOKEN_KEY_LEN], const char *club,
 }
 
 char *
-token_make(const unsigned char key[TOKEN_KEY_LEN], const char *club,
-	   const char *action, const char *arg, time_t expires)
+token_make_bound(const unsigned char key[TOKEN_KEY_LEN], const char *club,
+		 const char *action, const char *arg, const char *bound,
+		 time_t expires)
 {
 	char exp[16], mac[TOKEN_MAC_CHARS + 1];
 
 	token_b36((unsigned long long)(expires / TOKEN_DAY), exp);
-	token_mac(key, club, action, arg, exp, mac);
+	token_mac(key, club, action, arg, exp, bound, mac);
 	return xasprintf("%s.%s.%s", arg, exp, mac);
+}
+
+char *
+token_make(const unsigned char key[TOKEN_KEY_LEN], const char *club,
+	   const char *action, const char *arg, time_t expires)
+{
+	return token_make_bound(key, club, action, arg, NULL, expires);
 }
 
 enum token_status
 token_check(const unsigned char key[TOKEN_KEY_LEN], const char *club,
 	    const char *action, const char *token, time_t now, char *arg_r,
 	    size_t argsz)
+{
+	return token_check_bound(key, club, action, token, NULL, now, arg_r,
+				 argsz);
+}
+
+enum token_status
+token_check_bound(const unsigned char key[TOKEN_KEY_LEN], const char *club,
+		  const char *action, const char *token, const char *bound,
+		  time_t now, char *arg_r, size_t argsz)
 {
 	char copy[80], want[TOKEN_MAC_CHARS + 1], *mac, *exp;
 	unsigned long long day = 0;
@@ -110,7 +129,7 @@ token_check(const unsigned char key[TOKEN_KEY_LEN], const char *club,
 	*exp++ = '\0';
 	if (strlen(mac) != TOKEN_MAC_CHARS || *exp == '\0' || strlen(exp) > 6)
 		return TOKEN_FORGED;
-	token_mac(key, club, action, copy, exp, want);
+	token_mac(key, club, action, copy, exp, bound, want);
 	if (!str_const_eq(want, mac, TOKEN_MAC_CHARS))
 		return TOKEN_FORGED;
 	for (const char *p = exp; *p; p++)

@@ -28,6 +28,17 @@ enum token_status token_check(const unsigned char key[TOKEN_KEY_LEN],
 			      const char *token, time_t now, char *arg_r,
 			      size_t argsz);
 
+/* token_make_bound, token_check_bound - the same with the MAC also over
+   bound, an address the token acts for without carrying it (a
+   confirmation names its request by id; SPEC 4) */
+char *token_make_bound(const unsigned char key[TOKEN_KEY_LEN],
+		       const char *club, const char *action, const char *arg,
+		       const char *bound, time_t expires);
+enum token_status token_check_bound(const unsigned char key[TOKEN_KEY_LEN],
+				    const char *club, const char *action,
+				    const char *token, const char *bound,
+				    time_t now, char *arg_r, size_t argsz);
+
 /* token_b36 - v in base 36 into out (at least 14 bytes) */
 void token_b36(unsigned long long v, char *out);
 /* token_pair - the payload "A.B", a and b in base 36 (two row ids) */

@@ -16,7 +16,10 @@
 #include "buf.h"
 #include "clock.h"
 #include "club.h"
+#include "command.h"
 #include "conf.h"
+#include "control.h"
+#include "guard.h"
 #include "intake.h"
 #include "log.h"
 #include "member_bounce.h"
@@ -49,6 +52,10 @@ struct intake_job {
 	struct bounce *bounce; /* judged too, for a +bounce recipient */
 	struct modreply mod;   /* read too, for a +mod recipient */
 	bool mod_ignored;      /* ... from a robot: never acted on */
+	const char *guard;     /* may control mail be answered (guard.h) */
+	struct command *cmds;  /* parsed too, for a +request recipient */
+	size_t ncmds;
+	bool capped;
 	char hash[65];
 	struct intake_rcpt *rcpts; /* the submitter's */
 	size_t n;
@@ -157,7 +164,21 @@ intake_check_rcpt(struct intake *d, const char *addr, struct intake_rcpt *r)
 		reply(r, 451, "4.3.0", "database error, try again");
 		goto out;
 	}
-	if (addr_role_has_token(r->form.role)) {
+	if (r->form.role == ADDR_CONFIRM &&
+	    control_is_pending_token(r->form.arg)) {
+		enum token_status st;
+
+		/* its MAC covers the address of the request it names */
+		if (control_check_token(s, d->key, r->form.club, r->form.arg,
+					clock_now(), &st) < 0) {
+			reply(r, 451, "4.3.0", "database error, try again");
+			goto out;
+		}
+		if (st == TOKEN_FORGED) {
+			reply(r, 550, "5.1.1", "invalid token");
+			goto out;
+		}
+	} else if (addr_role_has_token(r->form.role)) {
 		char arg[65];
 
 		if (token_check(d->key, r->form.club,
@@ -516,6 +537,37 @@ mod_in(struct intake *d, struct intake_job *job, struct intake_rcpt *r)
 	return rc;
 }
 
+/* control_in - mail to a control address: answered by control.c (no
+   command mail is ever relayed: it is stored, never threaded) */
+static int
+control_in(struct intake *d, struct intake_job *job, struct intake_rcpt *r)
+{
+	struct control_in in;
+	char status[96];
+
+	memset(&in, 0, sizeof(in));
+	in.club = r->club;
+	in.club_name = r->form.club;
+	in.role = r->form.role;
+	in.arg = r->form.arg;
+	in.msg = job->msg;
+	in.raw = job->raw;
+	in.len = job->len;
+	in.null_sender = r->null_sender;
+	in.guard = job->guard;
+	in.cmds = job->cmds;
+	in.ncmds = job->ncmds;
+	in.capped = job->capped;
+	status[0] = '\0';
+	if (control_handle(d->writer, d->conf, d->key, &in, clock_now(), status,
+			   sizeof(status)) < 0)
+		return -1;
+	/* the reply still starts "stored": what was done follows */
+	if (status[0])
+		snprintf(r->text, sizeof(r->text), "stored, %s", status);
+	return 0;
+}
+
 /* commit_job - write one job's rows inside the open batch transaction */
 static void
 commit_job(struct intake *d, struct intake_job *job, bool *queued_r)
@@ -553,10 +605,13 @@ commit_job(struct intake *d, struct intake_job *job, bool *queued_r)
 			continue;
 		if (r->form.role == ADDR_BOUNCE)
 			rc = bounce_in(d, job, r, id);
-		else if (r->form.role == ADDR_CONFIRM)
+		else if (r->form.role == ADDR_CONFIRM &&
+			 !control_is_pending_token(r->form.arg))
 			rc = confirm_in(d, r);
 		else if (r->form.role == ADDR_MOD)
 			rc = mod_in(d, job, r);
+		else if (r->form.role != ADDR_MOD)
+			rc = control_in(d, job, r);
 		*queued_r = true; /* notices may have been queued */
 		if (rc < 0)
 			goto fail;
@@ -590,12 +645,40 @@ prepare_bounce(struct intake_job *job)
 	msg_parts_free(&parts, n);
 }
 
+/* job_has_role - a recipient of job still due a 250 has that role */
+static bool
+job_has_role(const struct intake_job *job, enum addr_role role)
+{
+	for (size_t i = 0; i < job->n; i++)
+		if (job->rcpts[i].code == 250 &&
+		    job->rcpts[i].form.role == role)
+			return true;
+	return false;
+}
+
+/* prepare_control - what control.c needs of the message: may it be
+   answered (the envelope sender is the transaction's: one verdict a
+   job), and the commands of a +request recipient */
+static void
+prepare_control(struct intake_job *job)
+{
+	if (job->n > 0)
+		job->guard = guard_why_not(job->msg, job->raw, job->len,
+					   job->rcpts[0].null_sender);
+	if (job_has_role(job, ADDR_REQUEST)) {
+		job->cmds = xcalloc(COMMAND_MAX, sizeof(*job->cmds));
+		job->ncmds =
+		    command_parse(job->msg->subject, job->msg->text, job->cmds,
+				  COMMAND_MAX, &job->capped);
+	}
+}
+
 /* prepare_job - parse, hash and judge a report off the event loop's
    thread and before the batch's transaction opens: the loop only moves
    bytes, and work on unauthenticated input never runs while the write
    lock is held (a slow message must not delay the others' commit) */
 static void
-prepare_job(struct intake *d, struct intake_job *job)
+prepare_job(struct intake_job *job)
 {
 	if (job->fd >= 0 && (job->raw = spool_map(job->fd, job->len)) == NULL) {
 		log_warn("spool: cannot map a message of %zu bytes: %s",
@@ -609,23 +692,16 @@ prepare_job(struct intake *d, struct intake_job *job)
 		return;
 	}
 	msg_body_sha256(job->raw, job->len, job->hash);
-	for (size_t i = 0; i < job->n; i++)
-		if (job->rcpts[i].code == 250 &&
-		    job->rcpts[i].form.role == ADDR_BOUNCE) {
-			prepare_bounce(job);
-			break;
-		}
-	if (job->msg == NULL)
+	if (job_has_role(job, ADDR_BOUNCE))
+		prepare_bounce(job);
+	else
 		job->msg = msg_parse(job->raw, job->len);
-	for (size_t i = 0; i < job->n; i++)
-		if (job->rcpts[i].code == 250 &&
-		    job->rcpts[i].form.role == ADDR_MOD) {
-			modreply_parse(job->msg->text, job->msg->subject,
-				       &job->mod);
-			job->mod_ignored =
-			    modreply_ignored(job->msg, d->conf->domain);
-			break;
-		}
+	prepare_control(job);
+	if (job_has_role(job, ADDR_MOD)) {
+		modreply_parse(job->msg->text, job->msg->subject, &job->mod);
+		/* a robot's mail is never acted on nor answered */
+		job->mod_ignored = job->guard != NULL;
+	}
 }
 
 /* finish_job - log the intake outcome, one line per recipient in one
@@ -647,6 +723,8 @@ finish_job(struct intake_job *job, unsigned long long commit)
 	}
 	msg_free(&job->msg);
 	bounce_free(&job->bounce);
+	free(job->cmds);
+	job->cmds = NULL;
 	if (job->fd >= 0) {
 		spool_unmap(job->raw, job->len);
 		close(job->fd);
@@ -698,7 +776,7 @@ committer(void *arg)
 		pthread_mutex_unlock(&d->lock);
 
 		for (j = batch; j; j = j->next, njobs++)
-			prepare_job(d, j);
+			prepare_job(j);
 		wgate_lock_intake(d->gate);
 		if (store_begin(d->writer) < 0) {
 			log_warn("store: begin: %s", store_error(d->writer));

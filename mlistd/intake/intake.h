@@ -14,6 +14,7 @@
 #ifndef MLISTD_DELIVER_H
 #define MLISTD_DELIVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,7 @@ struct intake_rcpt {
 	int code;	 /* reply: 250, 550, 451, ... */
 	char enh[8];	 /* "2.0.0" */
 	char text[96];
+	bool null_sender; /* the transaction's MAIL FROM was <> */
 };
 
 struct intake;

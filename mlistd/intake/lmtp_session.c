@@ -43,6 +43,7 @@ struct lmtp_session {
 	/* the transaction */
 	bool lhlo;
 	bool mail;
+	bool null_sender; /* MAIL FROM:<> (a bounce: never answered) */
 	size_t size_hint;
 	struct intake_rcpt *rcpts;
 	size_t nrcpts;
@@ -163,6 +164,7 @@ cmd_mail(struct lmtp_session *s, char *arg)
 		}
 	}
 	s->mail = true;
+	s->null_sender = *path == '\0';
 	say(s, "250 2.1.0 ok");
 }
 
@@ -191,6 +193,7 @@ cmd_rcpt(struct lmtp_session *s, char *arg)
 		intake_rcpt_clear(&r);
 		return;
 	}
+	r.null_sender = s->null_sender;
 	s->rcpts = xrealloc(s->rcpts, (s->nrcpts + 1) * sizeof(*s->rcpts));
 	s->rcpts[s->nrcpts++] = r;
 	s->naccepted++;

@@ -89,7 +89,7 @@ copy_build(struct relay *r, const struct store_queue_item *q)
 		free(c);
 		return NULL;
 	}
-	if (strcmp(q->role, "notice") == 0) {
+	if (strcmp(q->role, "notice") == 0 || strcmp(q->role, "answer") == 0) {
 		/* our own notices go as they were written */
 		buf_append(&c->data, raw, len);
 		free(raw);

@@ -95,12 +95,12 @@ retain(struct periodic *p, const struct conf *conf, time_t now)
 	}
 	done.expired = expired;
 	if (done.expired || done.control || done.decided || done.kept ||
-	    done.copies)
+	    done.copies || done.pending)
 		log_info("retention: held_expired=%lld purged control=%lld "
-			 "held=%lld kept=%lld notices=%lld",
+			 "held=%lld kept=%lld notices=%lld pending=%lld",
 			 (long long)done.expired, (long long)done.control,
 			 (long long)done.decided, (long long)done.kept,
-			 (long long)done.copies);
+			 (long long)done.copies, (long long)done.pending);
 }
 
 /* probe - due bounce probes and removals, in one transaction */

@@ -51,7 +51,11 @@ retention_run(struct store *s, struct wgate *g, time_t now,
 	    purge(s, g, STORE_PURGE_COPIES, now - RETENTION_DECIDED,
 		  &done_r->copies) < 0 ||
 	    purge(s, g, STORE_PURGE_CONTROL, now - RETENTION_CONTROL,
-		  &done_r->control) < 0) {
+		  &done_r->control) < 0 ||
+	    purge(s, g, STORE_PURGE_PENDING, now - RETENTION_PENDING,
+		  &done_r->pending) < 0 ||
+	    purge(s, g, STORE_PURGE_REPLIES, now - now % 86400 - 86400,
+		  &done_r->pending) < 0) {
 		*error_r = xstrdup(store_error(s));
 		return -1;
 	}

@@ -9,7 +9,10 @@
  * days after that decision, and so does a post kept unseen (a loop, a
  * duplicate) 30 days after it arrived, and a moderation notice (it
  * carries a copy of the held post) 30 days after it was written.
- * Relayed (approved) posts and our other notices are never purged here.
+ * Relayed (approved) posts and our other notices are never purged here;
+ * answers to control mail (role "answer") go with control mail.  Pending
+ * confirmations go 30 days after they expired, and the daily counts of
+ * automatic replies the day after theirs.
  *
  * periodic_run() calls retention_run() once a minute; it deletes in small
  * batches, each its own transaction behind the write gate (wgate.h), so
@@ -27,6 +30,7 @@ struct wgate;
 
 #define RETENTION_CONTROL (7 * 86400)
 #define RETENTION_DECIDED (30 * 86400)
+#define RETENTION_PENDING (30 * 86400) /* after the confirmation expired */
 
 struct retention_done {
 	int64_t expired; /* held posts that expired (periodic.c) */
@@ -34,6 +38,7 @@ struct retention_done {
 	int64_t decided;
 	int64_t kept;
 	int64_t copies; /* notices with someone's mail attached */
+	int64_t pending; /* confirmations and reply counts */
 };
 
 /* retention_run - purge what is due at now, each

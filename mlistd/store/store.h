@@ -292,6 +292,8 @@ enum store_purge {
 	STORE_PURGE_DECIDED, /* held posts rejected or expired, by decision */
 	STORE_PURGE_KEPT,    /* posts kept unseen (loops, duplicates) */
 	STORE_PURGE_COPIES,  /* notices with someone's mail attached */
+	STORE_PURGE_PENDING, /* pending confirmations, by expiry */
+	STORE_PURGE_REPLIES, /* daily automatic-reply counts, by day */
 };
 
 /* store_purge - delete at most max rows of that kind dated before
@@ -483,5 +485,38 @@ struct store_recipient {
 int store_animators(struct store *s, int64_t club, struct store_recipient **r_r,
 		    size_t *n_r);
 void store_recipients_free(struct store_recipient *r, size_t n);
+
+/* control by mail (store_control.c) ------------------------------- */
+
+/* a request waiting for its confirmation round-trip */
+struct store_pending {
+	int64_t id;
+	int64_t club;
+	const char *address;	/* who asked (or is invited) */
+	const char *kind;	/* subscribe | unsubscribe | commands | approve */
+	const char *commands;	/* kind commands: one command a line */
+	const char *invited_by; /* subscribe through a member's invite */
+	time_t created;
+	time_t expires;
+	time_t used; /* 0: not yet */
+};
+
+/* store_pending_add - a new row; *id_r its id (never reused) */
+int store_pending_add(struct store *s, const struct store_pending *p,
+		      int64_t *id_r);
+/* store_pending_get - the row (strings owned: store_pending_clear) */
+int store_pending_get(struct store *s, int64_t id, struct store_pending *p_r);
+void store_pending_clear(struct store_pending *p);
+/* store_pending_use - mark it used at now; STORE_EXISTS when it already
+   was (a replay) */
+int store_pending_use(struct store *s, int64_t id, time_t now);
+/* store_pending_recent - 1 when address already has a row of kind in
+   club created at or after since, else 0 */
+int store_pending_recent(struct store *s, int64_t club, const char *address,
+			 const char *kind, time_t since);
+/* store_reply_count - count one automatic reply to address on day (its
+   first second): 1 when it may go (counted), 0 when max were sent */
+int store_reply_count(struct store *s, const char *address, time_t day,
+		      int max);
 
 #endif

@@ -86,7 +86,7 @@ static const struct {
     SETTER(name),      SETTER(role),	 SETTER(delivery), SETTER(highlights),
     SETTER(joined),    SETTER(tags),	 SETTER(company),  SETTER(featured),
     SETTER(paused),    SETTER(own_copy), SETTER(profile),  SETTER(status),
-    SETTER(moderated),
+    SETTER(moderated), SETTER(invited_by),
 #undef SETTER
 };
 

@@ -232,6 +232,30 @@ static const char *const store_migrations[] = {
     "ALTER TABLE messages ADD COLUMN decided_by TEXT;"
     "CREATE INDEX messages_copies ON messages(received)"
     "  WHERE role = 'notice' AND arg = 'original';",
+
+    /* 9 (control by mail): requests waiting for their confirmation
+       round-trip (tokens name a row by id, so AUTOINCREMENT; purged 30
+       days after expiry), the per-address count of automatic replies a
+       UTC day (purged the next day), and who invited a member */
+    "CREATE TABLE pending ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  club_id INTEGER NOT NULL REFERENCES clubs(id) ON DELETE CASCADE,"
+    "  address TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  commands TEXT,"
+    "  invited_by TEXT,"
+    "  created INTEGER NOT NULL,"
+    "  expires INTEGER NOT NULL,"
+    "  used INTEGER);"
+    "CREATE INDEX pending_address ON pending(address, created);"
+    "CREATE INDEX pending_expires ON pending(expires);"
+    "CREATE TABLE auto_replies ("
+    "  address TEXT NOT NULL,"
+    "  day INTEGER NOT NULL,"
+    "  n INTEGER NOT NULL,"
+    "  PRIMARY KEY (address, day));"
+    "CREATE INDEX auto_replies_day ON auto_replies(day);"
+    "ALTER TABLE members ADD COLUMN invited_by TEXT;",
 };
 #define STORE_NMIGRATIONS                                                      \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
