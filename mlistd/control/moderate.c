@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "guard.h"
 #include "log.h"
 #include "moderate.h"
 #include "modreply.h"
@@ -249,9 +250,13 @@ answer(struct store *s, const struct conf *conf, int64_t club,
 {
 	struct notice_to to = {m->id, m->address, NULL};
 	char *err = NULL;
-	int rc = notice_queue(s, conf, club, club_name, "mod-reply", v, &to, 1,
-			      now, &err);
+	/* automatic replies to one address stay under the daily cap */
+	int rc = guard_count(s, m->address, now);
 
+	if (rc <= 0)
+		return rc;
+	rc = notice_queue(s, conf, club, club_name, "mod-reply", v, &to, 1,
+			  now, &err);
 	return log_notice(rc, err, "mod-reply");
 }
 
