@@ -33,7 +33,12 @@ static const char usage_text[] =
     "  member remove CLUB ADDR | member list CLUB | "
     "member set CLUB ADDR KEY VALUE\n"
     "  member import CLUB FILE [--delivery each|digest|none]\n"
-    "  threads CLUB [--since DATETIME] [--at DATETIME]\n"
+    "  threads CLUB [--open-debates|--unanswered] [--since DATETIME] "
+    "[--at DATETIME]\n"
+    "  thread CLUB KEY pin [ISSUES] | close | reopen | mute | "
+    "mark-answered | approve-debate\n"
+    "  digest CLUB [--member ADDR] [--at DATETIME] [--since DATETIME] "
+    "--json\n"
     "  held list CLUB | held approve ID | held reject ID [--reason TEXT]\n"
     "  queue [--retry]\n"
     "  import CLUB FILE.mbox | export CLUB [--member ADDR]\n"
@@ -245,9 +250,9 @@ main(int argc, char **argv)
 	    strcmp(cmd, "threads") != 0 && strcmp(cmd, "import") != 0 &&
 	    strcmp(cmd, "export") != 0 && strcmp(cmd, "postfix") != 0 &&
 	    strcmp(cmd, "inspect") != 0 && strcmp(cmd, "held") != 0 &&
-	    strcmp(cmd, "queue") != 0) {
-		static const char *const later[] = {"thread", "digest", "stats",
-						    NULL};
+	    strcmp(cmd, "queue") != 0 && strcmp(cmd, "thread") != 0 &&
+	    strcmp(cmd, "digest") != 0) {
+		static const char *const later[] = {"stats", NULL};
 
 		for (size_t k = 0; later[k]; k++)
 			if (strcmp(cmd, later[k]) == 0)
@@ -287,6 +292,10 @@ main(int argc, char **argv)
 		rc = mlistctl_held_cmd(&c, verb);
 	else if (strcmp(cmd, "queue") == 0)
 		rc = mlistctl_queue_cmd(&c);
+	else if (strcmp(cmd, "thread") == 0)
+		rc = mlistctl_thread_cmd(&c);
+	else if (strcmp(cmd, "digest") == 0)
+		rc = mlistctl_digest_cmd(&c);
 	else
 		rc = mlistctl_export_cmd(&c);
 	store_close(&c.store);

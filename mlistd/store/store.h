@@ -231,6 +231,75 @@ void store_msg_author_clear(struct store_msg_author *a);
 /* store_msg_raw - the raw bytes of a message (NUL-terminated copy) */
 int store_msg_raw(struct store *s, int64_t msg, char **raw_r, size_t *len_r);
 
+/* thread controls and digest reads (DIGEST.md) ------------------------ */
+
+/* store_thread_control - an animator's action on the thread named by key
+   or one of its aliases: "pin" (for issues digests), "close", "reopen",
+   "mute", "mark-answered" or "approve-debate"; STORE_NOTFOUND for an
+   unknown key, -1 for an unknown action */
+int store_thread_control(struct store *s, int64_t club, const char *key,
+			 const char *action, int issues, time_t now);
+
+/* one threaded message as the digest reads it */
+struct store_dmsg {
+	int64_t id;
+	int64_t thread_id;
+	int64_t parent_id; /* 0: no known parent */
+	time_t date;
+	char *from; /* lower-cased address, or NULL */
+	char *subject;
+	char *text;
+	bool is_auto;
+};
+
+struct store_dthread {
+	int64_t id;
+	char key[9];
+	int64_t root_id;
+	bool closed, muted, answered, debate_approved;
+	time_t pinned_at; /* 0: never pinned */
+	int pin_issues;	  /* issues the pin still holds */
+};
+
+/* a member's digest state, beside its store_member */
+struct store_dstate {
+	time_t last_nudge_at; /* 0: never */
+	int ignored_nudges;
+	time_t attempted; /* last evaluation, 0: never */
+	time_t sent;	  /* last issue sent, 0: never */
+};
+
+/* (member, thread, count): a nudge given, or an item's shows */
+struct store_dpair {
+	int64_t member, thread;
+	int count;
+};
+
+struct store_digest {
+	struct store_dmsg *msgs; /* date order */
+	size_t nmsgs;
+	struct store_dthread *threads;
+	size_t nthreads;
+	struct store_member *members; /* address order */
+	struct store_dstate *states;  /* one per member */
+	size_t nmembers;
+	struct store_dpair *nudged, *shown;
+	size_t nnudged, nshown;
+};
+
+/* store_digest_load - what the digest of club reads: its threaded
+   messages dated at or before until, threads, members with their
+   digest state, nudges given and shows; one read snapshot */
+int store_digest_load(struct store *s, int64_t club, time_t until,
+		      struct store_digest *d);
+void store_digest_free(struct store_digest *d);
+/* store_digest_record - an evaluation for member at now: sent, or
+   skipped for skip_reason; with thread ids shown (unanswered items) and
+   the nudged thread (0: none); inside a transaction */
+int store_digest_record(struct store *s, int64_t member, time_t now,
+			const char *skip_reason, const int64_t *shown,
+			size_t nshown, int64_t nudged);
+
 /* held posts ------------------------------------------------------- */
 
 struct store_held {
