@@ -64,8 +64,8 @@ issue_json(struct buf *out, const struct digest_club *dc,
 
 	buf_puts(out, "{\"member\":");
 	buf_json_str(out, members[is->member].address);
-	buf_printf(out, ",\"sent\":%s,\"skip_reason\":",
-		   is->skip ? "false" : "true");
+	buf_printf(
+	    out, ",\"sent\":%s,\"skip_reason\":", is->skip ? "false" : "true");
 	if (is->skip)
 		buf_printf(out, "\"%s\"", is->skip);
 	else
@@ -90,7 +90,8 @@ issue_json(struct buf *out, const struct digest_club *dc,
 			for (size_t j = 0; j < it->nnames; j++) {
 				if (j)
 					buf_putc(out, ',');
-				buf_json_str(out, members[it->names[j]].address);
+				buf_json_str(out,
+					     members[it->names[j]].address);
 			}
 			buf_putc(out, ']');
 		}
@@ -138,7 +139,8 @@ mlistctl_digest_cmd(struct mlistctl *c)
 	if (c->argc != 1)
 		return mlistctl_usage("digest needs CLUB");
 	if (!c->json)
-		return mlistctl_usage("digest prints its selection with --json");
+		return mlistctl_usage(
+		    "digest prints its selection with --json");
 	if ((rc = mlistctl_club(c, c->argv[0], &club)) != 0)
 		return rc;
 	tz = club_get(c->store, c->conf, club, c->argv[0], "timezone");
@@ -154,8 +156,9 @@ mlistctl_digest_cmd(struct mlistctl *c)
 	if (member_s) {
 		addr = str_lower(xstrdup(member_s));
 		if ((only = digest_member_find(&dc, addr)) < 0) {
-			rc = mlistctl_fail(CTL_NOTFOUND, "%s: not a member of %s",
-					   member_s, c->argv[0]);
+			rc = mlistctl_fail(CTL_NOTFOUND,
+					   "%s: not a member of %s", member_s,
+					   c->argv[0]);
 			free(addr);
 			mlistctl_digest_close(&d, &dc);
 			return rc;

@@ -13,9 +13,8 @@
 #include "strutil.h"
 #include "xalloc.h"
 
-static const char *const actions[] = {"pin",	 "close",	  "reopen",
-				      "mute",	 "mark-answered", "approve-debate",
-				      NULL};
+static const char *const actions[] = {
+    "pin", "close", "reopen", "mute", "mark-answered", "approve-debate", NULL};
 
 int
 mlistctl_thread_cmd(struct mlistctl *c)
@@ -52,7 +51,8 @@ mlistctl_thread_cmd(struct mlistctl *c)
 	rc = store_thread_control(c->store, club, key, action, (int)issues,
 				  clock_now());
 	if (rc == STORE_NOTFOUND)
-		rc = mlistctl_fail(CTL_NOTFOUND, "%s: no thread of %s has this key",
+		rc = mlistctl_fail(CTL_NOTFOUND,
+				   "%s: no thread of %s has this key",
 				   c->argv[1], c->argv[0]);
 	else if (rc != 0)
 		rc = mlistctl_db_error(c, "thread");

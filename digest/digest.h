@@ -41,16 +41,16 @@ struct digest_metrics {
 };
 
 struct digest_thread {
-	int root; /* message index, -1 when not read */
+	int root;  /* message index, -1 when not read */
 	int *msgs; /* message indexes in date order */
 	size_t nmsgs;
 	uint64_t tags;
-	bool question;	 /* the root asks (DIGEST 1.3) */
-	bool launched;	 /* an animator's [Débat] root, or approved */
-	bool intro;	 /* the root is its author's first post */
-	bool candidate;	 /* an unanswered candidate (DIGEST 1.5) */
+	bool question;	/* the root asks (DIGEST 1.3) */
+	bool launched;	/* an animator's [Débat] root, or approved */
+	bool intro;	/* the root is its author's first post */
+	bool candidate; /* an unanswered candidate (DIGEST 1.5) */
 	bool answered;
-	bool listed;	 /* unanswered and old enough, not too old */
+	bool listed; /* unanswered and old enough, not too old */
 	struct digest_metrics m;
 };
 

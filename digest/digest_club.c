@@ -13,11 +13,12 @@
 
 /* disagreement markers of DIGEST 1.4, folded */
 static const char *const markers[] = {
-    "pas d'accord",    "desaccord",	  "au contraire",     "je ne pense pas",
-    "je ne crois pas", "pas convaincu",	  "pas convaincue",   "je conteste",
-    "c'est faux",      "a l'inverse",	  "je nuancerais",    "disagree",
-    "i don't think",   "not convinced",	  "on the contrary",  "i beg to differ",
-    "push back",       NULL,
+    "pas d'accord",    "desaccord",	  "au contraire",
+    "je ne pense pas", "je ne crois pas", "pas convaincu",
+    "pas convaincue",  "je conteste",	  "c'est faux",
+    "a l'inverse",     "je nuancerais",	  "disagree",
+    "i don't think",   "not convinced",	  "on the contrary",
+    "i beg to differ", "push back",	  NULL,
 };
 
 int
@@ -144,11 +145,11 @@ thread_root(struct digest_club *c, int t)
 	folded = msg_text_fold(r->subject);
 	debate_subject = strncmp(folded, "[debat]", 7) == 0 ||
 			 strncmp(folded, "[debate]", 8) == 0;
-	by_animator = c->msg[dt->root].author >= 0 &&
-		      is_role(&c->d->members[c->msg[dt->root].author],
-			      "animator");
-	dt->launched = !r->is_auto && ((debate_subject && by_animator) ||
-				       st->debate_approved);
+	by_animator =
+	    c->msg[dt->root].author >= 0 &&
+	    is_role(&c->d->members[c->msg[dt->root].author], "animator");
+	dt->launched = !r->is_auto &&
+		       ((debate_subject && by_animator) || st->debate_approved);
 	dt->intro = c->msg[dt->root].first_post;
 	free(folded);
 	free(stripped);

@@ -59,8 +59,7 @@ int
 digest_affinity(const struct digest_club *c, int u, int t, bool waiting)
 {
 	const struct digest_thread *dt = &c->thr[t];
-	uint64_t tags =
-	    digest_vocab_member(&c->vocab, c->d->members[u].tags);
+	uint64_t tags = digest_vocab_member(&c->vocab, c->d->members[u].tags);
 	int score = 0;
 
 	for (size_t k = 0; k < dt->nmsgs; k++) {

@@ -150,25 +150,49 @@ by_activity(const void *a, const void *b, void *arg)
 	return by_recent(a, b, arg);
 }
 
+static int
+cmp_pair(const void *a, const void *b)
+{
+	const struct store_dpair *x = a, *y = b;
+
+	if (x->member != y->member)
+		return x->member < y->member ? -1 : 1;
+	return x->thread < y->thread ? -1 : x->thread > y->thread;
+}
+
+/* pair_count - the count of (u, t) in pairs sorted by member, thread */
+static int
+pair_count(const struct digest_club *c, const struct store_dpair *v, size_t n,
+	   int u, int t)
+{
+	struct store_dpair k = {c->d->members[u].id, c->d->threads[t].id, 0};
+	const struct store_dpair *hit =
+	    n ? bsearch(&k, v, n, sizeof(k), cmp_pair) : NULL;
+
+	return hit ? hit->count : 0;
+}
+
 /* shows - how often waiting item t was shown to u already */
 static int
 shows(const struct digest_club *c, int u, int t)
 {
-	int64_t mid = c->d->members[u].id, tid = c->d->threads[t].id;
-
-	for (size_t i = 0; i < c->d->nshown; i++)
-		if (c->d->shown[i].member == mid && c->d->shown[i].thread == tid)
-			return c->d->shown[i].count;
-	return 0;
+	return pair_count(c, c->d->shown, c->d->nshown, u, t);
 }
 
 static bool
 nudged_before(const struct digest_club *c, int u, int t)
 {
-	int64_t mid = c->d->members[u].id, tid = c->d->threads[t].id;
+	return pair_count(c, c->d->nudged, c->d->nnudged, u, t) > 0;
+}
 
-	for (size_t i = 0; i < c->d->nnudged; i++)
-		if (c->d->nudged[i].member == mid && c->d->nudged[i].thread == tid)
+/* replied - t has a counted message besides its root */
+static bool
+replied(const struct digest_club *c, int t)
+{
+	const struct digest_thread *dt = &c->thr[t];
+
+	for (size_t k = 0; k < dt->nmsgs; k++)
+		if (dt->msgs[k] != dt->root && c->msg[dt->msgs[k]].counted)
 			return true;
 	return false;
 }
@@ -189,11 +213,12 @@ section2(const struct view *v, struct list *l)
 			continue;
 		/* dropped after launched_max_idle_d without replies */
 		if (dt->launched &&
-		    (dt->nmsgs > 1 ||
+		    (replied(c, (int)t) ||
 		     c->d->msgs[dt->root].date >
 			 c->now - (time_t)c->p->launched_max_idle_d * 86400) &&
-		    (launched < 0 || c->d->msgs[dt->root].date >
-					 c->d->msgs[c->thr[launched].root].date))
+		    (launched < 0 ||
+		     c->d->msgs[dt->root].date >
+			 c->d->msgs[c->thr[launched].root].date))
 			launched = (int)t;
 		if (st->pin_issues > 0 && st->pinned_at &&
 		    (pinned < 0 ||
@@ -208,8 +233,8 @@ section2(const struct view *v, struct list *l)
 
 /* choose_nudge - DIGEST 1.6's choice among sections 2-4 as selected */
 static int
-choose_nudge(const struct view *v, const struct list *s2,
-	     const struct list *s3, const struct list *s4)
+choose_nudge(const struct view *v, const struct list *s2, const struct list *s3,
+	     const struct list *s4)
 {
 	const struct digest_club *c = v->c;
 	const struct list *secs[] = {s2, s3, s4};
@@ -238,10 +263,11 @@ choose_nudge(const struct view *v, const struct list *s2,
 			} else {
 				rt = c->d->msgs[c->thr[t].root].date;
 				rb = c->d->msgs[c->thr[best].root].date;
-				better = rt != rb ? rt < rb
-						  : strcmp(c->d->threads[t].key,
-							   c->d->threads[best]
-							       .key) < 0;
+				better =
+				    rt != rb
+					? rt < rb
+					: strcmp(c->d->threads[t].key,
+						 c->d->threads[best].key) < 0;
 			}
 			if (better) {
 				best = t;
@@ -253,8 +279,7 @@ choose_nudge(const struct view *v, const struct list *s2,
 }
 
 static void
-claim(struct view *v, const struct list *l, size_t cap, int *out,
-      size_t *n_r)
+claim(struct view *v, const struct list *l, size_t cap, int *out, size_t *n_r)
 {
 	size_t n = 0;
 
@@ -319,8 +344,8 @@ static void
 sections(struct view *v, struct digest_issue *is)
 {
 	const struct digest_club *c = v->c;
-	struct list replies = {0}, reassure = {0}, s2 = {0}, s3 = {0},
-		    s4 = {0}, s6 = {0};
+	struct list replies = {0}, reassure = {0}, s2 = {0}, s3 = {0}, s4 = {0},
+		    s6 = {0};
 	size_t nd = c->d->nthreads, n14, cap6;
 	int nudge;
 

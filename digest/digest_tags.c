@@ -47,8 +47,8 @@ add_tag(struct digest_vocab *v, const char *s, const char *e)
 
 		q = q ? q : e;
 		if ((kw = trimmed(p, q)) != NULL) {
-			v->kw[v->ntags] = xrealloc(v->kw[v->ntags],
-						   (n + 2) * sizeof(char *));
+			v->kw[v->ntags] =
+			    xrealloc(v->kw[v->ntags], (n + 2) * sizeof(char *));
 			v->kw[v->ntags][n++] = kw;
 			v->kw[v->ntags][n] = NULL;
 		}

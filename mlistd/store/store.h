@@ -283,7 +283,7 @@ struct store_digest {
 	struct store_member *members; /* address order */
 	struct store_dstate *states;  /* one per member */
 	size_t nmembers;
-	struct store_dpair *nudged, *shown;
+	struct store_dpair *nudged, *shown; /* by member, then thread */
 	size_t nnudged, nshown;
 };
 
@@ -332,8 +332,7 @@ int store_held_reject(struct store *s, int64_t id, const char *reasons,
 		      time_t now);
 /* store_held_expire - held posts received more than life ago become
    'expired', decided at received + life; *n_r: how many */
-int store_held_expire(struct store *s, time_t now, time_t life,
-		      int64_t *n_r);
+int store_held_expire(struct store *s, time_t now, time_t life, int64_t *n_r);
 
 /* retention -------------------------------------------------------- */
 
@@ -348,8 +347,8 @@ enum store_purge {
 
 /* store_purge - delete at most max rows of that kind dated before
    `before`; inside a transaction.  *n_r: how many */
-int store_purge(struct store *s, enum store_purge what, time_t before,
-		int max, int64_t *n_r);
+int store_purge(struct store *s, enum store_purge what, time_t before, int max,
+		int64_t *n_r);
 
 /* delivery queue --------------------------------------------------- */
 

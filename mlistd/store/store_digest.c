@@ -99,10 +99,12 @@ load_all(struct store *s, int64_t club, time_t until, struct store_digest *d)
 	sqlite3_stmt *nudged = store_stmt(
 	    s, "SELECT n.member_id, n.thread_id, count(*) FROM nudge_log n "
 	       "JOIN members m ON m.id = n.member_id WHERE m.club_id = ? "
-	       "GROUP BY n.member_id, n.thread_id");
+	       "GROUP BY n.member_id, n.thread_id "
+	       "ORDER BY n.member_id, n.thread_id");
 	sqlite3_stmt *shown = store_stmt(
 	    s, "SELECT w.member_id, w.thread_id, w.shows FROM digest_shows w "
-	       "JOIN members m ON m.id = w.member_id WHERE m.club_id = ?");
+	       "JOIN members m ON m.id = w.member_id WHERE m.club_id = ? "
+	       "ORDER BY w.member_id, w.thread_id");
 
 	if (msgs == NULL || threads == NULL || nudged == NULL || shown == NULL)
 		return -1;
@@ -175,8 +177,8 @@ store_digest_record(struct store *s, int64_t member, time_t now,
 	sqlite3_stmt *log = store_stmt(
 	    s, "INSERT INTO nudge_log(member_id, thread_id, at) VALUES (?, ?, "
 	       "?)");
-	sqlite3_stmt *mem = store_stmt(
-	    s, "UPDATE members SET last_nudge_at = ? WHERE id = ?");
+	sqlite3_stmt *mem =
+	    store_stmt(s, "UPDATE members SET last_nudge_at = ? WHERE id = ?");
 
 	if (ins == NULL || show == NULL || log == NULL || mem == NULL)
 		return -1;
@@ -199,7 +201,8 @@ store_digest_record(struct store *s, int64_t member, time_t now,
 	sqlite3_bind_int64(log, 3, now);
 	sqlite3_bind_int64(mem, 1, now);
 	sqlite3_bind_int64(mem, 2, member);
-	if (sqlite3_step(log) != SQLITE_DONE || sqlite3_step(mem) != SQLITE_DONE)
+	if (sqlite3_step(log) != SQLITE_DONE ||
+	    sqlite3_step(mem) != SQLITE_DONE)
 		return store_fail(s, "nudge log");
 	return 0;
 }
