@@ -367,6 +367,18 @@ t.is_((v5.get("a_la_une"), v5.get("subject")),
       ([key("s0")], "[star] This week's conversations"),
       "a pinned thread leads, uncounted: the subject without counts")
 
+# -- member set keys the digest reads: featured, paused
+d.ctl("member", "set", CLUB, E, "featured", "no", check=True)
+d.ctl("member", "set", CLUB, F, "paused", "yes", check=True)
+dg = digest()
+t.is_((dg[B]["bienvenue"], dg[B]["subject"], dg[B]["header"]["new_members"]),
+      ([], SUB + "2 membres attendent une réponse", 1),
+      "featured no: Emma is not in Bienvenue, still a join in the header")
+t.is_((dg[F]["sent"], dg[F]["skip_reason"]), (False, "paused"),
+      "paused yes: Farid gets no issue")
+d.ctl("member", "set", CLUB, E, "featured", "yes", check=True)
+d.ctl("member", "set", CLUB, F, "paused", "no", check=True)
+
 # -- V3 (last: it changes the week): Bruno welcomes Emma
 path = os.path.join(d.dir, "v3.mbox")
 mbox(path, [mail("m13", B, fr("Sun, 09 Mar", "10:00"), "Re: " + T3S,
