@@ -39,6 +39,7 @@ static const char usage_text[] =
     "mark-answered | approve-debate\n"
     "  digest CLUB [--member ADDR] [--at DATETIME] [--since DATETIME] "
     "--json\n"
+    "  stats CLUB [--at DATETIME]\n"
     "  held list CLUB | held approve ID | held reject ID [--reason TEXT]\n"
     "  queue [--retry]\n"
     "  import CLUB FILE.mbox | export CLUB [--member ADDR]\n"
@@ -251,18 +252,8 @@ main(int argc, char **argv)
 	    strcmp(cmd, "export") != 0 && strcmp(cmd, "postfix") != 0 &&
 	    strcmp(cmd, "inspect") != 0 && strcmp(cmd, "held") != 0 &&
 	    strcmp(cmd, "queue") != 0 && strcmp(cmd, "thread") != 0 &&
-	    strcmp(cmd, "digest") != 0) {
-		static const char *const later[] = {"stats", NULL};
-
-		for (size_t k = 0; later[k]; k++)
-			if (strcmp(cmd, later[k]) == 0)
-				return mlistctl_fail(
-				    EX_UNAVAILABLE,
-				    "%s: not available in this "
-				    "version yet",
-				    cmd);
+	    strcmp(cmd, "digest") != 0 && strcmp(cmd, "stats") != 0)
 		return mlistctl_usage("unknown command %s", cmd);
-	}
 	/* inspect reads a file and nothing else: no configuration needed */
 	if (strcmp(cmd, "inspect") == 0)
 		return mlistctl_inspect_cmd(&c, verb);
@@ -296,6 +287,8 @@ main(int argc, char **argv)
 		rc = mlistctl_thread_cmd(&c);
 	else if (strcmp(cmd, "digest") == 0)
 		rc = mlistctl_digest_cmd(&c);
+	else if (strcmp(cmd, "stats") == 0)
+		rc = mlistctl_stats_cmd(&c);
 	else
 		rc = mlistctl_export_cmd(&c);
 	store_close(&c.store);

@@ -61,6 +61,7 @@ int mlistctl_held_cmd(struct mlistctl *c, const char *verb);
 int mlistctl_queue_cmd(struct mlistctl *c);
 int mlistctl_thread_cmd(struct mlistctl *c);
 int mlistctl_digest_cmd(struct mlistctl *c);
+int mlistctl_stats_cmd(struct mlistctl *c);
 
 struct digest_club;
 struct store_digest;

@@ -134,11 +134,35 @@ void digest_select(const struct digest_club *c, int member, time_t since,
 /* digest_affinity - DIGEST 1.6 affinity of member u for thread t;
    waiting: t is in u's section 4 */
 int digest_affinity(const struct digest_club *c, int u, int t, bool waiting);
-/* digest_passive - u may be nudged at all (passive, allowed) */
+/* digest_lurker - u is a passive member (DIGEST 1.6's definition) */
+bool digest_lurker(const struct digest_club *c, int u);
+/* digest_passive - u is passive and may be nudged now */
 bool digest_passive(const struct digest_club *c, int u);
 /* digest_nudge_names - up to two participants of t to name for u */
 size_t digest_nudge_names(const struct digest_club *c, int u, int t,
 			  int names[2]);
+
+/* digest_report.c: the figures of the animators' report (DIGEST 2.5) */
+struct digest_newcomer {
+	int member;
+	int first;     /* thread of the first post, -1: none yet */
+	bool answered; /* that thread got a reply */
+};
+
+struct digest_report {
+	time_t since, until;
+	int new_threads, messages, posters, new_members;
+	struct digest_newcomer *newcomers; /* joined in the last 28 days */
+	size_t nnewcomers;
+	int passive; /* a count, never names */
+};
+
+void digest_report(const struct digest_club *c, time_t since,
+		   struct digest_report *r);
+void digest_report_free(struct digest_report *r);
+/* digest_header - the header counts of the period (since, until] */
+void digest_header(const struct digest_club *c, time_t since, int *threads_r,
+		   int *messages_r, int *members_r);
 
 /* digest_subject.c: "[club] 1 débat · ..." in lang (en or fr); caller
    frees */

@@ -14,11 +14,10 @@ is_role(const struct store_member *m, const char *role)
 }
 
 bool
-digest_passive(const struct digest_club *c, int u)
+digest_lurker(const struct digest_club *c, int u)
 {
 	const struct digest_params *p = c->p;
 	const struct store_member *m = &c->d->members[u];
-	const struct store_dstate *st = &c->d->states[u];
 	time_t from = c->now - (time_t)p->lurker_window_d * 86400;
 
 	if (is_role(m, "animator") || is_role(m, "system") || m->paused ||
@@ -27,16 +26,25 @@ digest_passive(const struct digest_club *c, int u)
 	    (m->highlights && strcmp(m->highlights, "off") == 0) ||
 	    m->joined > c->now - (time_t)p->newcomer_grace_d * 86400)
 		return false;
-	/* a nudge at most every nudge_gap_d, none after too many ignored */
-	if ((st->last_nudge_at &&
-	     st->last_nudge_at > c->now - (time_t)p->nudge_gap_d * 86400) ||
-	    st->ignored_nudges >= p->nudge_max_ignored)
-		return false;
 	for (size_t i = 0; i < c->d->nmsgs; i++)
 		if (c->msg[i].author == u && c->msg[i].substantive &&
 		    c->d->msgs[i].date > from && c->d->msgs[i].date <= c->until)
 			return false;
 	return true;
+}
+
+bool
+digest_passive(const struct digest_club *c, int u)
+{
+	const struct digest_params *p = c->p;
+	const struct store_dstate *st = &c->d->states[u];
+
+	/* a nudge at most every nudge_gap_d, none after too many ignored */
+	if ((st->last_nudge_at &&
+	     st->last_nudge_at > c->now - (time_t)p->nudge_gap_d * 86400) ||
+	    st->ignored_nudges >= p->nudge_max_ignored)
+		return false;
+	return digest_lurker(c, u);
 }
 
 /* participant - a member, not the animator, with a counted message in t */

@@ -290,24 +290,25 @@ claim(struct view *v, const struct list *l, size_t cap, int *out, size_t *n_r)
 	*n_r = n;
 }
 
-static void
-header(const struct view *v, struct digest_issue *is)
+void
+digest_header(const struct digest_club *c, time_t since, int *threads_r,
+	      int *messages_r, int *members_r)
 {
-	const struct digest_club *c = v->c;
-
+	*threads_r = *messages_r = *members_r = 0;
 	for (size_t i = 0; i < c->d->nmsgs; i++) {
 		const struct digest_msg *m = &c->msg[i];
+		time_t d = c->d->msgs[i].date;
 
-		if (!m->counted || !in_period(v, i))
+		if (!m->counted || d <= since || d > c->until)
 			continue;
-		is->messages++;
+		(*messages_r)++;
 		if (m->thread >= 0 && c->thr[m->thread].root == (int)i)
-			is->new_threads++;
+			(*threads_r)++;
 	}
 	for (size_t j = 0; j < c->d->nmembers; j++)
-		if (c->d->members[j].joined > v->since &&
+		if (c->d->members[j].joined > since &&
 		    c->d->members[j].joined <= c->now)
-			is->new_members++;
+			(*members_r)++;
 }
 
 /* section5 - members who joined in the period, by join date */
@@ -474,7 +475,8 @@ digest_select(const struct digest_club *c, int u, time_t since,
 		since = st->attempted > floor ? st->attempted : floor;
 	is->since = since;
 	view_init(&v, c, u, since);
-	header(&v, is);
+	digest_header(c, since, &is->new_threads, &is->messages,
+		      &is->new_members);
 	if ((is->skip = skip_before(c, u)) == NULL) {
 		if (v.each && substantive_posts(&v) >= c->p->active_skip_posts)
 			is->skip = "active";

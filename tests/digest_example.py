@@ -278,6 +278,30 @@ t.is_(d.sql1("SELECT count(*) FROM digests") +
       d.sql1("SELECT count(*) FROM nudge_log"), 0,
       "--json records nothing: no attempt, no nudge")
 
+# -- the animators' report figures
+r = d.ctl("--json", "stats", CLUB, "--at", AT)
+st = json.loads(r.stdout) if r.returncode == 0 else {}
+t.is_(st.get("period"), {"since": "2025-03-03T07:00:00Z",
+                         "until": "2025-03-10T07:00:00Z"},
+      "stats: the week before --at")
+t.is_(st.get("figures"), {"new_threads": 4, "messages": 12, "posters": 5,
+                          "new_members": 1, "left": None, "suspended": 0},
+      "stats: figures of the week")
+t.is_([(x["key"], x["author"], x["age_days"], x["newcomer"])
+       for x in st.get("unanswered", [])],
+      [(T3, "Emma", 6, True), (T4, "Chloé", 1, False)],
+      "stats: every unanswered item, newcomer first")
+t.is_([(x["name"], x["introduced"], x["answered"])
+       for x in st.get("newcomers", [])], [("Emma", True, False)],
+      "stats: Emma introduced herself, no reply yet")
+t.is_([x["key"] for x in st.get("open_debates", [])], [T1],
+      "stats: the open debates")
+t.is_((st.get("passive_count"), st.get("nudges_sent"), st.get("held")),
+      (1, 0, {"items": [], "count": 0, "oldest_days": 0}),
+      "stats: one passive member (a count), no nudge, nothing held")
+t.ok(D not in r.stdout and "David" not in r.stdout,
+     "stats never names the passive member")
+
 # -- V1: close T1
 r = d.ctl("thread", CLUB, T1.upper(), "close")
 t.is_(r.returncode, 0, "thread KEY close exits 0")

@@ -293,6 +293,14 @@ struct store_digest {
 int store_digest_load(struct store *s, int64_t club, time_t until,
 		      struct store_digest *d);
 void store_digest_free(struct store_digest *d);
+/* what the animators' report counts in (since, until] besides messages */
+struct store_digest_stats {
+	int64_t suspended;   /* members suspended for bounces */
+	int64_t nudges_sent; /* nudge_log rows */
+};
+
+int store_digest_stats(struct store *s, int64_t club, time_t since,
+		       time_t until, struct store_digest_stats *st);
 /* store_digest_record - an evaluation for member at now: sent, or
    skipped for skip_reason; with thread ids shown (unanswered items) and
    the nudged thread (0: none); inside a transaction */

@@ -206,3 +206,28 @@ store_digest_record(struct store *s, int64_t member, time_t now,
 		return store_fail(s, "nudge log");
 	return 0;
 }
+
+int
+store_digest_stats(struct store *s, int64_t club, time_t since, time_t until,
+		   struct store_digest_stats *out)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, "SELECT (SELECT count(DISTINCT b.member_id) FROM bounces b "
+	       "JOIN members m ON m.id = b.member_id WHERE m.club_id = ?1 AND "
+	       "b.status = 'suspended' AND b.received > ?2 AND b.received <= "
+	       "?3), (SELECT count(*) FROM nudge_log n JOIN members m ON m.id "
+	       "= n.member_id WHERE m.club_id = ?1 AND n.at > ?2 AND n.at <= "
+	       "?3)");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, club);
+	sqlite3_bind_int64(st, 2, since);
+	sqlite3_bind_int64(st, 3, until);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return store_fail(s, "digest stats");
+	out->suspended = sqlite3_column_int64(st, 0);
+	out->nudges_sent = sqlite3_column_int64(st, 1);
+	store_release(s);
+	return 0;
+}
