@@ -38,7 +38,7 @@ static const char usage_text[] =
     "  thread CLUB KEY pin [ISSUES] | close | reopen | mute | "
     "mark-answered | approve-debate\n"
     "  digest CLUB [--member ADDR] [--at DATETIME] [--since DATETIME] "
-    "--json\n"
+    "--json|--preview\n"
     "  stats CLUB [--at DATETIME]\n"
     "  held list CLUB | held approve ID | held reject ID [--reason TEXT]\n"
     "  queue [--retry]\n"

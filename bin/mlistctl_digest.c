@@ -1,7 +1,8 @@
 /*
  * mlistctl_digest - "mlistctl digest": the selection each member's issue
- * would hold (DIGEST.md), as JSON.  It reads and prints; nothing is
- * recorded (no attempt, no nudge, no shows), so it can run at any time.
+ * would hold (DIGEST.md), as JSON, or one member's issue as the complete
+ * MIME message (--preview).  It reads and prints; nothing is recorded
+ * (no attempt, no nudge, no shows), so it can run at any time.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,10 +11,13 @@
 #include "buf.h"
 #include "clock.h"
 #include "club.h"
+#include "conf.h"
 #include "digest.h"
 #include "mlistctl.h"
+#include "notice.h"
 #include "store.h"
 #include "strutil.h"
+#include "tmpl.h"
 #include "xalloc.h"
 
 static struct digest_params params;
@@ -112,6 +116,47 @@ issue_json(struct buf *out, const struct digest_club *dc,
 	buf_putc(out, '}');
 }
 
+/* preview - member u's issue as the message it would be */
+static int
+preview(struct mlistctl *c, const struct digest_club *dc,
+	const struct digest_issue *is, int64_t id, const char *club,
+	const char *lang, const char *subject)
+{
+	struct tmpl_dirs dirs = {c->conf->templates_local, c->conf->templates};
+	struct tmpl_vars *v = tmpl_vars_new();
+	char *title = club_get(c->store, c->conf, id, club, "title");
+	char *html = NULL, *text = NULL, *err = NULL, *mid = NULL;
+	struct notice_to to = {dc->d->members[is->member].id,
+			       dc->d->members[is->member].address, NULL};
+	struct digest_render_ctx r = {
+	    club, title, lang, c->conf->domain, subject, c->conf->delimiter};
+	struct buf m = BUF_INIT;
+	int rc = 0;
+
+	if (title == NULL || *title == '\0') {
+		free(title);
+		title = xstrdup(club);
+		r.title = title;
+	}
+	digest_render_vars(dc, is, &r, v);
+	if (tmpl_render(&dirs, lang, "digest", v, &html, &text, NULL, &err) <
+	    0) {
+		rc = mlistctl_fail(78, "digest template: %s", err);
+	} else {
+		notice_build(&m, c->conf, club, title, &to, subject, text, html,
+			     dc->now, &mid);
+		fwrite(m.data, 1, m.len, stdout);
+	}
+	buf_free(&m);
+	free(mid);
+	free(err);
+	free(html);
+	free(text);
+	free(title);
+	tmpl_vars_free(&v);
+	return rc;
+}
+
 int
 mlistctl_digest_cmd(struct mlistctl *c)
 {
@@ -123,24 +168,26 @@ mlistctl_digest_cmd(struct mlistctl *c)
 	char *tz, *lang, *addr = NULL;
 	int64_t club;
 	int rc, only = -1;
-	bool first = true;
+	bool first = true, show;
 
 	if (mlistctl_opt(c, "member", &member_s) < 0 ||
 	    mlistctl_opt(c, "at", &at_s) < 0 ||
 	    mlistctl_opt(c, "since", &since_s) < 0)
 		return mlistctl_usage("--member needs ADDR, --at and --since "
 				      "a DATETIME");
-	if (mlistctl_flag(c, "preview") || mlistctl_flag(c, "send"))
-		return mlistctl_fail(69, "digest --preview and --send are not "
-					 "available in this version yet; "
-					 "--json is");
+	show = mlistctl_flag(c, "preview");
+	if (mlistctl_flag(c, "send"))
+		return mlistctl_fail(69, "digest --send is not available in "
+					 "this version yet; --json and "
+					 "--preview are");
 	if ((rc = mlistctl_leftover(c)) != 0)
 		return rc;
 	if (c->argc != 1)
 		return mlistctl_usage("digest needs CLUB");
-	if (!c->json)
-		return mlistctl_usage(
-		    "digest prints its selection with --json");
+	if (c->json == show)
+		return mlistctl_usage("digest needs --json or --preview");
+	if (show && member_s == NULL)
+		return mlistctl_usage("digest --preview needs --member ADDR");
 	if ((rc = mlistctl_club(c, c->argv[0], &club)) != 0)
 		return rc;
 	tz = club_get(c->store, c->conf, club, c->argv[0], "timezone");
@@ -165,6 +212,26 @@ mlistctl_digest_cmd(struct mlistctl *c)
 		}
 	}
 	lang = club_get(c->store, c->conf, club, c->argv[0], "lang");
+	if (show) {
+		struct digest_issue is;
+		char *subject;
+
+		digest_select(&dc, only, since, &is);
+		if (is.skip)
+			rc = mlistctl_fail(CTL_NOTFOUND,
+					   "%s gets no issue at this time: %s",
+					   member_s, is.skip);
+		else {
+			subject = digest_subject(c->argv[0], lang, &is);
+			rc = preview(c, &dc, &is, club, c->argv[0], lang,
+				     subject);
+			free(subject);
+		}
+		free(lang);
+		free(addr);
+		mlistctl_digest_close(&d, &dc);
+		return rc;
+	}
 	buf_putc(&out, '[');
 	for (size_t u = 0; u < d.nmembers; u++) {
 		struct digest_issue is;

@@ -168,5 +168,18 @@ void digest_header(const struct digest_club *c, time_t since, int *threads_r,
    frees */
 char *digest_subject(const char *club, const char *lang,
 		     const struct digest_issue *is);
+/* digest_header_line - "4 nouveaux fils · 12 messages · 1 nouveau
+   membre", zero counts omitted; caller frees */
+char *digest_header_line(const char *lang, const struct digest_issue *is);
+
+/* digest_render.c: the template variables of one issue */
+struct tmpl_vars;
+struct digest_render_ctx {
+	const char *club, *title, *lang, *domain, *subject;
+	char delimiter;
+};
+void digest_render_vars(const struct digest_club *c,
+			const struct digest_issue *is,
+			const struct digest_render_ctx *r, struct tmpl_vars *v);
 
 #endif

@@ -8,6 +8,7 @@ table, and the variants V1-V5 (V6 is a unit test of the score,
 test-digest_metrics).
 """
 
+import email
 import email.policy
 import hashlib
 import json
@@ -21,7 +22,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lmtplib as L  # noqa: E402
 
 t = L.Tap()
-d = L.Daemon()   # mlistctl only: no daemon is started
+# mlistctl only: no daemon is started
+d = L.Daemon(extra=["templates = " + os.path.join(L.tests_dir(), "..",
+                                                  "templates")])
 CLUB = "entreprendre35"
 AT = "2025-03-10T08:00:00+01:00"
 SINCE = "2025-03-03T08:00:00+01:00"
@@ -278,6 +281,47 @@ t.is_(d.sql1("SELECT count(*) FROM digests") +
       d.sql1("SELECT count(*) FROM nudge_log"), 0,
       "--json records nothing: no attempt, no nudge")
 
+# -- --preview: the message David would get
+def preview(member, club=CLUB):
+    r = d.ctl("digest", club, "--member", member, "--at", AT, "--since",
+              SINCE, "--preview")
+    if r.returncode != 0:
+        t.diag(r.stderr)
+        return None
+    return email.message_from_string(r.stdout, policy=email.policy.default)
+
+
+def parts(msg):
+    return {p.get_content_type(): p.get_content()
+            for p in msg.iter_parts()} if msg else {}
+
+
+msg = preview(D)
+t.is_((msg and msg.get_content_type(), msg and str(msg["Subject"]),
+       msg and msg["Auto-Submitted"]),
+      ("multipart/alternative", x and dg[D]["subject"], "auto-generated"),
+      "--preview: multipart/alternative, the JSON's subject, "
+      "Auto-Submitted")
+p = parts(msg)
+text, html = p.get("text/plain", ""), p.get("text/html", "")
+t.ok("Bruno et Alice débattent" in text and T1S in text,
+     "the nudge names Bruno and Alice and the thread")
+reply = "%s+r-%s@%s" % (CLUB, T1, L.DOMAIN)
+t.ok(reply in text and "mailto:" + reply in html,
+     "each item has its reply address, a mailto: link in HTML")
+t.ok(all(("%s+r-%s@" % (CLUB, k)) in text for k in (T3, T4)) and
+     "Qui peut aider Emma" in text and "T2" not in text and T2S in text,
+     "the text part has every section's items")
+t.ok("<" not in text.replace("<" + reply + ">", ""),
+     "the text part has no markup")
+t.ok(html.count("+r-") >= 3 and "Ils attendent une réponse" in html,
+     "the HTML part shows the same items")
+r = d.ctl("digest", CLUB, "--member", A, "--at", AT, "--since", SINCE,
+          "--preview")
+t.is_(r.returncode, 1, "--preview of a skipped member exits 1 (active)")
+r = d.ctl("digest", CLUB, "--at", AT, "--preview")
+t.is_(r.returncode, 2, "--preview needs --member")
+
 # -- the animators' report figures
 r = d.ctl("--json", "stats", CLUB, "--at", AT)
 st = json.loads(r.stdout) if r.returncode == 0 else {}
@@ -343,7 +387,8 @@ for i in range(10):
     who = "a" if i % 2 == 0 else "b"
     msgs.append(mail("d%d" % i, "%s@example.org" % who,
                      fr("Sat, 08 Mar", "%02d:00" % (8 + i)),
-                     "Re: TVA sur marge" if prev else "TVA sur marge",
+                     "Re: TVA sur marge <script>" if prev else
+                     "TVA sur marge <script>",
                      "Argument number %d, and I disagree with the last "
                      "one for several reasons.\n" % i, parent=prev))
     prev = "d%d" % i
@@ -362,6 +407,13 @@ v4 = digest(club="duel").get("d@example.org", {})
 t.is_((v4.get("debats"), v4.get("bienvenue"), v4.get("autres")),
       ([], ["h@example.org"], [key("d0")]),
       "V4: the duel goes to Autres discussions")
+p = parts(preview("d@example.org", club="duel"))
+t.ok("&lt;script&gt;" in p.get("text/html", "") and
+     "<script>" not in p.get("text/html", "x<script>") and
+     "TVA sur marge <script>" in p.get("text/plain", ""),
+     "a title with markup is escaped in HTML, plain in text")
+t.ok("Other conversations" in p.get("text/plain", ""),
+     "an English club gets the English template")
 
 msgs = [mail("s0", "a@example.org", fr("Fri, 07 Mar", "09:00"),
              "We won the regional award", "Our shop won the regional "

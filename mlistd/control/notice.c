@@ -37,11 +37,10 @@ text_part(struct buf *m, const char *boundary, const char *type,
 	buf_free(&crlf);
 }
 
-/* build - one notice message to `to` */
-static void
-build(struct buf *m, const struct conf *conf, const char *club_name,
-      const char *title, const struct notice_to *to, const char *subject,
-      const char *text, const char *html, time_t now, char **mid_r)
+void
+notice_build(struct buf *m, const struct conf *conf, const char *club_name,
+	     const char *title, const struct notice_to *to, const char *subject,
+	     const char *text, const char *html, time_t now, char **mid_r)
 {
 	static unsigned long long seq;
 	char date[64], boundary[64], *owner;
@@ -109,8 +108,8 @@ notice_queue(struct store *s, const struct conf *conf, int64_t club,
 		bool dup;
 		int64_t id;
 
-		build(&m, conf, club_name, title, &to[i], subject, text, html,
-		      now, &mid);
+		notice_build(&m, conf, club_name, title, &to[i], subject, text,
+			     html, now, &mid);
 		msg_body_sha256(m.data, m.len, hash);
 		memset(&in, 0, sizeof(in));
 		in.club = club;
