@@ -15,6 +15,7 @@ import json
 import os
 import sys
 from email.message import EmailMessage
+from html.parser import HTMLParser
 from email.utils import format_datetime, parsedate_to_datetime
 
 sys.dont_write_bytecode = True    # the source tree may be read-only
@@ -291,6 +292,30 @@ def preview(member, club=CLUB):
     return email.message_from_string(r.stdout, policy=email.policy.default)
 
 
+class Balance(HTMLParser):
+    """every element closed in order: the HTML part is well-formed"""
+    VOID = {"meta", "br", "hr", "img", "input", "link"}
+
+    def __init__(self):
+        super().__init__()
+        self.stack, self.ok = [], True
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack.pop() != tag:
+            self.ok = False
+
+
+def well_formed(html):
+    b = Balance()
+    b.feed(html)
+    b.close()
+    return b.ok and not b.stack and "data-" not in html
+
+
 def parts(msg):
     return {p.get_content_type(): p.get_content()
             for p in msg.iter_parts()} if msg else {}
@@ -316,6 +341,7 @@ t.ok("<" not in text.replace("<" + reply + ">", ""),
      "the text part has no markup")
 t.ok(html.count("+r-") >= 3 and "Ils attendent une réponse" in html,
      "the HTML part shows the same items")
+t.ok(well_formed(html), "the HTML part is well-formed, no data-* left")
 r = d.ctl("digest", CLUB, "--member", A, "--at", AT, "--since", SINCE,
           "--preview")
 t.is_(r.returncode, 1, "--preview of a skipped member exits 1 (active)")

@@ -51,7 +51,8 @@ dpair_row(sqlite3_stmt *st, void *elem)
 	p->count = sqlite3_column_int(st, 2);
 }
 
-/* load_states - each member's nudge and issue state, in members' order */
+/* load_states - each member's nudge and issue state, in members' order
+   (both by address: a walk, not a search) */
 static int
 load_states(struct store *s, int64_t club, struct store_digest *d)
 {
@@ -59,7 +60,9 @@ load_states(struct store *s, int64_t club, struct store_digest *d)
 	    s, "SELECT m.id, coalesce(m.last_nudge_at, 0), m.ignored_nudges, "
 	       "coalesce((SELECT max(attempted) FROM digests WHERE member_id "
 	       "= m.id), 0), coalesce((SELECT max(sent) FROM digests WHERE "
-	       "member_id = m.id), 0) FROM members m WHERE m.club_id = ?");
+	       "member_id = m.id), 0) FROM members m WHERE m.club_id = ? "
+	       "ORDER BY m.address");
+	size_t i = 0;
 	int rc;
 
 	if (st == NULL)
@@ -68,20 +71,23 @@ load_states(struct store *s, int64_t club, struct store_digest *d)
 	sqlite3_bind_int64(st, 1, club);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
+		struct store_dstate *ds;
 
-		for (size_t i = 0; i < d->nmembers; i++) {
-			struct store_dstate *ds = &d->states[i];
-
-			if (d->members[i].id != id)
-				continue;
-			ds->last_nudge_at = sqlite3_column_int64(st, 1);
-			ds->ignored_nudges = sqlite3_column_int(st, 2);
-			ds->attempted = sqlite3_column_int64(st, 3);
-			ds->sent = sqlite3_column_int64(st, 4);
+		/* same snapshot, same order: a mismatch is a member the list
+		   did not see, skipped */
+		while (i < d->nmembers && d->members[i].id != id)
+			i++;
+		if (i == d->nmembers)
 			break;
-		}
+		ds = &d->states[i++];
+		ds->last_nudge_at = sqlite3_column_int64(st, 1);
+		ds->ignored_nudges = sqlite3_column_int(st, 2);
+		ds->attempted = sqlite3_column_int64(st, 3);
+		ds->sent = sqlite3_column_int64(st, 4);
 	}
-	return rc == SQLITE_DONE ? 0 : store_fail(s, "digest members");
+	return rc == SQLITE_DONE || rc == SQLITE_ROW
+		   ? 0
+		   : store_fail(s, "digest members");
 }
 
 static int
