@@ -128,6 +128,35 @@ main(void)
 	ok(store_digest_stats(s, club, 6000, 8000, &st) == 0 &&
 	       st.nudges_sent == 0,
 	   "stats: the period is (since, until]");
+
+	/* outcomes 14 days on: b, nudged at 6000, never wrote again */
+	store_digest_load(s, club, 8000, &d);
+	store_begin(s);
+	store_digest_record(s, d.members[1].id, 6000, NULL, NULL, 0, thread);
+	ok(store_digest_nudge_outcomes(s, club, 6000 + 13 * 86400,
+				       14 * 86400) == 0 &&
+	       store_commit(s) == 0,
+	   "outcomes at 13 days");
+	store_digest_free(&d);
+	store_digest_load(s, club, 8000, &d);
+	ok(d.states[0].ignored_nudges == 0 && d.states[1].ignored_nudges == 0,
+	   "13 days: nothing decided yet");
+	store_digest_free(&d);
+	insert("<t@x>", "<s@x>", "a@x.org", 9000);
+	store_begin(s);
+	store_digest_nudge_outcomes(s, club, 6000 + 14 * 86400, 14 * 86400);
+	store_commit(s);
+	store_digest_load(s, club, 6000 + 14 * 86400, &d);
+	ok(d.states[0].ignored_nudges == 0 && d.states[1].ignored_nudges == 1,
+	   "14 days: a posted (0), b ignored it (1)");
+	store_digest_free(&d);
+	insert("<u@x>", "<s@x>", "b@x.org", 6000 + 20 * 86400);
+	store_begin(s);
+	store_digest_nudge_outcomes(s, club, 6000 + 21 * 86400, 14 * 86400);
+	store_commit(s);
+	store_digest_load(s, club, 6000 + 21 * 86400, &d);
+	ok(d.states[1].ignored_nudges == 0, "b posts later: back to 0");
+	store_digest_free(&d);
 	store_close(&s);
 	tap_unlink_db(dbpath);
 	tap_done();

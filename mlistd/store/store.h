@@ -293,6 +293,15 @@ struct store_digest {
 int store_digest_load(struct store *s, int64_t club, time_t until,
 		      struct store_digest *d);
 void store_digest_free(struct store_digest *d);
+/* store_digest_nudge_outcomes - DIGEST 1.6's follow-up, for the
+   scheduler: a nudge given success_s ago or more without its outcome is
+   'posted' when the member wrote anything in the club (not auto) within
+   success_s after it, else 'ignored', which adds one to the member's
+   ignored_nudges; a member who posted after their last nudge is back to
+   0.  Inside a transaction. */
+int store_digest_nudge_outcomes(struct store *s, int64_t club, time_t now,
+				time_t success_s);
+
 /* what the animators' report counts in (since, until] besides messages */
 struct store_digest_stats {
 	int64_t suspended;   /* members suspended for bounces */

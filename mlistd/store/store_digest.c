@@ -237,3 +237,52 @@ store_digest_stats(struct store *s, int64_t club, time_t since, time_t until,
 	store_release(s);
 	return 0;
 }
+
+/* POSTED - member u wrote a counted message in (from, to] (seconds) */
+#define POSTED(u, from, to)                                                    \
+	"EXISTS (SELECT 1 FROM messages m WHERE m.club_id = " u ".club_id "    \
+	"AND lower(m.from_addr) = " u ".address AND m.thread_id IS NOT NULL "  \
+	"AND m.is_auto = 0 AND m.date > (" from ") * 1000 AND m.date <= (" to  \
+	") * 1000)"
+
+int
+store_digest_nudge_outcomes(struct store *s, int64_t club, time_t now,
+			    time_t success_s)
+{
+	/* ?1 now, ?2 success_s, ?3 club */
+	sqlite3_stmt *ignored = store_stmt(
+	    s, "UPDATE members SET ignored_nudges = ignored_nudges + (SELECT "
+	       "count(*) FROM nudge_log n WHERE n.member_id = members.id AND "
+	       "n.outcome IS NULL AND n.at <= ?1 - ?2 AND NOT " POSTED(
+		   "members", "n.at",
+		   "n.at + ?2") ") WHERE club_id = ?3 AND "
+				"EXISTS (SELECT 1 FROM nudge_log n WHERE "
+				"n.member_id = "
+				"members.id AND n.outcome IS NULL AND n.at <= "
+				"?1 - ?2)");
+	sqlite3_stmt *back = store_stmt(
+	    s, "UPDATE members SET ignored_nudges = 0 WHERE club_id = ?3 AND "
+	       "ignored_nudges > 0 AND last_nudge_at IS NOT NULL AND " POSTED(
+		   "members", "members.last_nudge_at", "?1"));
+	sqlite3_stmt *mark = store_stmt(
+	    s, "UPDATE nudge_log SET outcome = CASE WHEN EXISTS (SELECT 1 FROM "
+	       "members u WHERE u.id = nudge_log.member_id AND " POSTED(
+		   "u", "nudge_log.at",
+		   "nudge_log.at + ?2") ") THEN 'posted' "
+					"ELSE 'ignored' END WHERE outcome IS "
+					"NULL AND at <= ?1 - ?2 AND "
+					"member_id IN (SELECT id FROM members "
+					"WHERE club_id = ?3)");
+	sqlite3_stmt *v[] = {ignored, back, mark};
+
+	for (size_t i = 0; i < 3; i++) {
+		if (v[i] == NULL)
+			return -1;
+		sqlite3_bind_int64(v[i], 1, now);
+		sqlite3_bind_int64(v[i], 2, success_s);
+		sqlite3_bind_int64(v[i], 3, club);
+		if (sqlite3_step(v[i]) != SQLITE_DONE)
+			return store_fail(s, "nudge outcomes");
+	}
+	return 0;
+}
