@@ -4,10 +4,12 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "digest.h"
 #include "tmpl.h"
+#include "xalloc.h"
 
 /* thread_item - a thread's title, key and reply address */
 static struct tmpl_vars *
@@ -48,6 +50,50 @@ names(struct tmpl_vars *it, const struct digest_club *c,
 	}
 	tmpl_vars_set(it, "names", buf_cstr(&b));
 	buf_free(&b);
+}
+
+/* full_text - for members in digest delivery, every message of the
+   period, thread by thread (the thread of the earliest first) */
+static void
+full_text(struct tmpl_vars *v, const struct digest_club *c,
+	  const struct digest_issue *is, const struct digest_render_ctx *r)
+{
+	bool *done = xcalloc(c->d->nthreads + 1, sizeof(bool));
+
+	for (size_t i = 0; i < c->d->nmsgs; i++) {
+		int t = c->msg[i].thread;
+		const struct digest_thread *dt;
+		struct tmpl_vars *th;
+
+		if (t < 0 || done[t] || c->d->msgs[i].is_auto ||
+		    c->d->msgs[i].date <= is->since ||
+		    c->d->msgs[i].date > c->until)
+			continue;
+		done[t] = true;
+		dt = &c->thr[t];
+		th = thread_item(v, "full", c, t, r);
+		for (size_t k = 0; k < dt->nmsgs; k++) {
+			const struct store_dmsg *m = &c->d->msgs[dt->msgs[k]];
+			int a = c->msg[dt->msgs[k]].author;
+			struct tmpl_vars *it;
+			char date[32];
+			struct tm tm;
+
+			if (m->is_auto || m->date <= is->since)
+				continue;
+			it = tmpl_vars_list_add(th, "messages");
+			gmtime_r(&m->date, &tm);
+			strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC", &tm);
+			tmpl_vars_set(it, "date", date);
+			tmpl_vars_set(it, "from",
+				      a >= 0 && c->d->members[a].name
+					  ? c->d->members[a].name
+					  : m->from);
+			tmpl_vars_set(it, "subject", m->subject);
+			tmpl_vars_set(it, "text", m->text);
+		}
+	}
+	free(done);
 }
 
 void
@@ -95,4 +141,6 @@ digest_render_vars(const struct digest_club *c, const struct digest_issue *is,
 		tmpl_vars_setf(v, "bienvenue_more", "%zu", is->bienvenue_more);
 	for (size_t i = 0; i < is->nautres; i++)
 		thread_item(v, "autres", c, is->autres[i], r);
+	if (strcmp(c->d->members[is->member].delivery, "digest") == 0)
+		full_text(v, c, is, r);
 }

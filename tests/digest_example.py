@@ -342,6 +342,16 @@ t.ok("<" not in text.replace("<" + reply + ">", ""),
 t.ok(html.count("+r-") >= 3 and "Ils attendent une réponse" in html,
      "the HTML part shows the same items")
 t.ok(well_formed(html), "the HTML part is well-formed, no data-* left")
+t.ok("Tous les messages" not in text,
+     "an each member gets no full text")
+p = parts(preview(C))
+text = p.get("text/plain", "")
+t.ok("Tous les messages de la période" in text and
+     "Au contraire, chez nous" in text and "Merci beaucoup" in text and
+     text.index(T3S, text.index("Tous les messages")) <
+     text.index(T1S, text.index("Tous les messages")),
+     "a digest member gets every message of the period, thread by thread")
+t.ok(well_formed(p.get("text/html", "")), "and its HTML is well-formed")
 r = d.ctl("digest", CLUB, "--member", A, "--at", AT, "--since", SINCE,
           "--preview")
 t.is_(r.returncode, 1, "--preview of a skipped member exits 1 (active)")
