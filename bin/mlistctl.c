@@ -33,7 +33,13 @@ static const char usage_text[] =
     "  member remove CLUB ADDR | member list CLUB | "
     "member set CLUB ADDR KEY VALUE\n"
     "  member import CLUB FILE [--delivery each|digest|none]\n"
-    "  threads CLUB [--since DATETIME] [--at DATETIME]\n"
+    "  threads CLUB [--open-debates|--unanswered] [--since DATETIME] "
+    "[--at DATETIME]\n"
+    "  thread CLUB KEY pin [ISSUES] | close | reopen | mute | "
+    "mark-answered | approve-debate\n"
+    "  digest CLUB [--member ADDR] [--at DATETIME] [--since DATETIME] "
+    "--json|--preview\n"
+    "  stats CLUB [--at DATETIME]\n"
     "  held list CLUB | held approve ID | held reject ID [--reason TEXT]\n"
     "  queue [--retry]\n"
     "  import CLUB FILE.mbox | export CLUB [--member ADDR]\n"
@@ -245,19 +251,9 @@ main(int argc, char **argv)
 	    strcmp(cmd, "threads") != 0 && strcmp(cmd, "import") != 0 &&
 	    strcmp(cmd, "export") != 0 && strcmp(cmd, "postfix") != 0 &&
 	    strcmp(cmd, "inspect") != 0 && strcmp(cmd, "held") != 0 &&
-	    strcmp(cmd, "queue") != 0) {
-		static const char *const later[] = {"thread", "digest", "stats",
-						    NULL};
-
-		for (size_t k = 0; later[k]; k++)
-			if (strcmp(cmd, later[k]) == 0)
-				return mlistctl_fail(
-				    EX_UNAVAILABLE,
-				    "%s: not available in this "
-				    "version yet",
-				    cmd);
+	    strcmp(cmd, "queue") != 0 && strcmp(cmd, "thread") != 0 &&
+	    strcmp(cmd, "digest") != 0 && strcmp(cmd, "stats") != 0)
 		return mlistctl_usage("unknown command %s", cmd);
-	}
 	/* inspect reads a file and nothing else: no configuration needed */
 	if (strcmp(cmd, "inspect") == 0)
 		return mlistctl_inspect_cmd(&c, verb);
@@ -287,6 +283,12 @@ main(int argc, char **argv)
 		rc = mlistctl_held_cmd(&c, verb);
 	else if (strcmp(cmd, "queue") == 0)
 		rc = mlistctl_queue_cmd(&c);
+	else if (strcmp(cmd, "thread") == 0)
+		rc = mlistctl_thread_cmd(&c);
+	else if (strcmp(cmd, "digest") == 0)
+		rc = mlistctl_digest_cmd(&c);
+	else if (strcmp(cmd, "stats") == 0)
+		rc = mlistctl_stats_cmd(&c);
 	else
 		rc = mlistctl_export_cmd(&c);
 	store_close(&c.store);

@@ -59,5 +59,17 @@ int mlistctl_inspect_cmd(struct mlistctl *c, const char *what);
 int mlistctl_postfix_cmd(struct mlistctl *c);
 int mlistctl_held_cmd(struct mlistctl *c, const char *verb);
 int mlistctl_queue_cmd(struct mlistctl *c);
+int mlistctl_thread_cmd(struct mlistctl *c);
+int mlistctl_digest_cmd(struct mlistctl *c);
+int mlistctl_stats_cmd(struct mlistctl *c);
+
+struct digest_club;
+struct store_digest;
+/* mlistctl_digest_open - the digest view of club at `at` (0: now), for
+   digest and threads; free with mlistctl_digest_close */
+int mlistctl_digest_open(struct mlistctl *c, int64_t club, const char *name,
+			 time_t at, struct store_digest *d,
+			 struct digest_club *dc);
+void mlistctl_digest_close(struct store_digest *d, struct digest_club *dc);
 
 #endif

@@ -6,8 +6,9 @@ members only); every change waits for the reply to a confirmation and
 is then applied, with one reply saying what was done; quoted text and
 signatures are ignored; at most 10 commands are read; invite sends the
 invitee a confirmation and credits the member; animator commands are
-refused to members; thread commands answer "not available yet"."""
+refused to members; thread commands act on the thread named."""
 
+import json
 import os
 import re
 import sys
@@ -181,15 +182,24 @@ t.ok(rep2 and C.words(rep2.text).count("only animators can do this") == 3,
      "a member's animator commands are refused")
 d.ctl("member", "set", "acme", "newbie@example.net", "moderated", "no",
       check=True)
+L.post(d, "anim@example.com", "<topic@example.com>", "A topic to close")
+box.new()  # its copies to the members
+thr = [x["key"] for x in json.loads(d.ctl("threads", "acme", "--json",
+                                          check=True).stdout)
+       if "<topic@example.com>" in x["message_ids"]]
+key = thr[0] if thr else "none"
 rep = ask("acme", "anim@example.com", "", "moderate newbie@example.net\n"
-          "emergency on\nclose 0123abcd\n")
+          "emergency on\nclose %s\nclose 0123abcd\npin %s\n" % (key, key))
 rep2 = confirm("acme", rep)
 t.is_(C.member(d, "newbie@example.net")["moderated"], 1,
       "moderate: applied")
 t.like(d.ctl("club", "show", "acme").stdout, r"moderation = emergency",
       "emergency on: applied")
-t.ok(rep2 and "not available yet" in rep2.text, "close KEY: not available "
-     "yet")
+t.is_(d.sql("SELECT closed, pin_issues FROM threads t JOIN thread_keys k "
+            "ON k.thread_id = t.id WHERE k.key = ?", (key,)), [(1, 1)],
+      "close KEY and pin KEY: applied to the thread")
+t.ok(rep2 and "no thread has this key" in C.words(rep2.text),
+     "close of an unknown key: said so")
 rep = ask("acme", "anim@example.com", "", "unmoderate newbie@example.net\n"
           "emergency off\n")
 confirm("acme", rep)

@@ -388,14 +388,10 @@ int
 control_thread_action(struct store *s, int64_t club, const char *key,
 		      const char *action, time_t now)
 {
-	/* XXX wired at merge: store_thread_control(s, club, key, action,
-	   1, now) lives in another branch */
-	(void)s;
-	(void)club;
-	(void)key;
-	(void)action;
-	(void)now;
-	return 1;
+	/* by mail a pin lasts one issue, as "mlistctl thread KEY pin" */
+	int rc = store_thread_control(s, club, key, action, 1, now);
+
+	return rc == STORE_NOTFOUND ? 1 : rc < 0 ? -1 : 0;
 }
 
 /* directory - the members who opted in to be featured, for "who" */
@@ -495,7 +491,7 @@ apply(const struct ctx *c, const char *addr, const char *role,
 		rc = control_thread_action(c->s, c->club, cmd->arg, cmd->action,
 					   c->now);
 		if (rc == 1)
-			*outcome_r = "not_available";
+			*outcome_r = "no_such_thread";
 		return rc < 0 ? -1 : 0;
 	case CMD_WHO:
 	case CMD_HELP:

@@ -71,7 +71,8 @@ int control_check_token(struct store *s, const unsigned char key[TOKEN_KEY_LEN],
 			enum token_status *st_r);
 
 /* control_thread_action - an animator's pin/close/reopen/mute/
-   mark-answered on thread key: 0 done, 1 not available, -1 error */
+   mark-answered on thread key or an alias: 0 done, 1 no such thread,
+   -1 error */
 int control_thread_action(struct store *s, int64_t club, const char *key,
 			  const char *action, time_t now);
 

@@ -52,13 +52,11 @@ alternative(struct buf *m, const char *boundary, const char *text,
 	buf_printf(m, "--%s--\r\n", boundary);
 }
 
-/* build - one notice message to `to`, with o's message attached when
-   it has one */
-static void
-build(struct buf *m, const struct conf *conf, const char *club_name,
-      const char *title, const struct notice_to *to, const char *subject,
-      const char *text, const char *html, const struct notice_opts *o,
-      time_t now, char **mid_r)
+void
+notice_build(struct buf *m, const struct conf *conf, const char *club_name,
+	     const char *title, const struct notice_to *to, const char *subject,
+	     const char *text, const char *html, const struct notice_opts *o,
+	     time_t now, char **mid_r)
 {
 	static unsigned long long seq;
 	char date[64], boundary[64], *owner;
@@ -142,8 +140,8 @@ notice_queue_opts(struct store *s, const struct conf *conf, int64_t club,
 		bool dup;
 		int64_t id;
 
-		build(&m, conf, club_name, title, &to[i], subject, text, html,
-		      o, now, &mid);
+		notice_build(&m, conf, club_name, title, &to[i], subject, text,
+			     html, o, now, &mid);
 		msg_body_sha256(m.data, m.len, hash);
 		memset(&in, 0, sizeof(in));
 		in.club = club;

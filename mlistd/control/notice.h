@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <time.h>
 
+struct buf;
 struct conf;
 struct store;
 struct tmpl_vars;
@@ -53,5 +54,14 @@ int notice_queue_opts(struct store *s, const struct conf *conf, int64_t club,
 		      struct tmpl_vars *v, const struct notice_to *to,
 		      size_t nto, const struct notice_opts *o, time_t now,
 		      char **error_r);
+
+/* notice_build - one such message to `to` in m (From the club's owner
+   address under title, Auto-Submitted, List-Id, multipart/alternative,
+   with o's message attached when it has one; o may be NULL);
+   *mid_r: its Message-ID (caller frees) */
+void notice_build(struct buf *m, const struct conf *conf, const char *club_name,
+		  const char *title, const struct notice_to *to,
+		  const char *subject, const char *text, const char *html,
+		  const struct notice_opts *o, time_t now, char **mid_r);
 
 #endif

@@ -558,15 +558,15 @@ rule1_rule2(const char *f)
 	return false;
 }
 
-static bool
-rule3(const char *f)
+bool
+msg_text_has_phrase(const char *f, const char *const *phrases)
 {
 	struct buf b = BUF_INIT;
 	bool hit = false;
 	int sp = 0;
 
 	/* collapse whitespace so phrases match across line breaks */
-	for (const char *p = f; *p; p++) {
+	for (const char *p = f ? f : ""; *p; p++) {
 		if (isspace((unsigned char)*p)) {
 			sp = 1;
 			continue;
@@ -579,14 +579,20 @@ rule3(const char *f)
 	for (const char *p = buf_cstr(&b); *p && !hit; p++) {
 		if (p > b.data && word_char((unsigned char)p[-1]))
 			continue;
-		for (int i = 0; request_phrases[i]; i++)
-			if (word_at(p, request_phrases[i])) {
+		for (int i = 0; phrases[i]; i++)
+			if (word_at(p, phrases[i])) {
 				hit = true;
 				break;
 			}
 	}
 	buf_free(&b);
 	return hit;
+}
+
+static bool
+rule3(const char *f)
+{
+	return msg_text_has_phrase(f, request_phrases);
 }
 
 /* subject_core - folded subject without "Re:", "TR :", "[club]" */

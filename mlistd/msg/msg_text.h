@@ -33,4 +33,8 @@ bool msg_text_is_auto_subject(const char *subject);
    with ’ as ' (the matching form of DIGEST 1.3); caller frees */
 char *msg_text_fold(const char *s);
 
+/* msg_text_has_phrase - the folded text f holds one of phrases (folded,
+   NULL-terminated) as whole words, across line breaks (DIGEST 2.4) */
+bool msg_text_has_phrase(const char *f, const char *const *phrases);
+
 #endif

@@ -240,6 +240,92 @@ int store_msg_links(struct store *s, int64_t msg, char **irt_r,
 /* store_msg_raw - the raw bytes of a message (NUL-terminated copy) */
 int store_msg_raw(struct store *s, int64_t msg, char **raw_r, size_t *len_r);
 
+/* thread controls and digest reads (DIGEST.md) ------------------------ */
+
+/* store_thread_control - an animator's action on the thread named by key
+   or one of its aliases: "pin" (for issues digests), "close", "reopen",
+   "mute", "mark-answered" or "approve-debate"; STORE_NOTFOUND for an
+   unknown key, -1 for an unknown action */
+int store_thread_control(struct store *s, int64_t club, const char *key,
+			 const char *action, int issues, time_t now);
+
+/* one threaded message as the digest reads it */
+struct store_dmsg {
+	int64_t id;
+	int64_t thread_id;
+	int64_t parent_id; /* 0: no known parent */
+	time_t date;
+	char *from; /* lower-cased address, or NULL */
+	char *subject;
+	char *text;
+	bool is_auto;
+};
+
+struct store_dthread {
+	int64_t id;
+	char key[9];
+	int64_t root_id;
+	bool closed, muted, answered, debate_approved;
+	time_t pinned_at; /* 0: never pinned */
+	int pin_issues;	  /* issues the pin still holds */
+};
+
+/* a member's digest state, beside its store_member */
+struct store_dstate {
+	time_t last_nudge_at; /* 0: never */
+	int ignored_nudges;
+	time_t attempted; /* last evaluation, 0: never */
+	time_t sent;	  /* last issue sent, 0: never */
+};
+
+/* (member, thread, count): a nudge given, or an item's shows */
+struct store_dpair {
+	int64_t member, thread;
+	int count;
+};
+
+struct store_digest {
+	struct store_dmsg *msgs; /* date order */
+	size_t nmsgs;
+	struct store_dthread *threads;
+	size_t nthreads;
+	struct store_member *members; /* address order */
+	struct store_dstate *states;  /* one per member */
+	size_t nmembers;
+	struct store_dpair *nudged, *shown; /* by member, then thread */
+	size_t nnudged, nshown;
+};
+
+/* store_digest_load - what the digest of club reads: its threaded
+   messages dated at or before until, threads, members with their
+   digest state, nudges given and shows; one read snapshot */
+int store_digest_load(struct store *s, int64_t club, time_t until,
+		      struct store_digest *d);
+void store_digest_free(struct store_digest *d);
+/* store_digest_nudge_outcomes - DIGEST 1.6's follow-up, for the
+   scheduler: a nudge given success_s ago or more without its outcome is
+   'posted' when the member wrote anything in the club (not auto) within
+   success_s after it, else 'ignored', which adds one to the member's
+   ignored_nudges; a member who posted after their last nudge is back to
+   0.  Inside a transaction. */
+int store_digest_nudge_outcomes(struct store *s, int64_t club, time_t now,
+				time_t success_s);
+
+/* what the animators' report counts in (since, until] besides messages */
+struct store_digest_stats {
+	int64_t suspended;   /* members suspended for bounces */
+	int64_t nudges_sent; /* nudge_log rows */
+};
+
+int store_digest_stats(struct store *s, int64_t club, time_t since,
+		       time_t until, struct store_digest_stats *st);
+/* store_digest_record - an evaluation for member at now: sent, or
+   skipped for skip_reason; with thread ids shown (unanswered items) and
+   the nudged thread (0: none); inside a transaction */
+int store_digest_record(struct store *s, int64_t member, time_t now,
+			const char *skip_reason, const int64_t *shown,
+			size_t nshown, int64_t nudged);
+
 /* held posts ------------------------------------------------------- */
 
 struct store_held {
@@ -298,8 +384,8 @@ enum store_purge {
 
 /* store_purge - delete at most max rows of that kind dated before
    `before`; inside a transaction.  *n_r: how many */
-int store_purge(struct store *s, enum store_purge what, time_t before,
-		int max, int64_t *n_r);
+int store_purge(struct store *s, enum store_purge what, time_t before, int max,
+		int64_t *n_r);
 
 /* delivery queue --------------------------------------------------- */
 

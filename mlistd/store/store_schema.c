@@ -256,6 +256,31 @@ static const char *const store_migrations[] = {
     "  PRIMARY KEY (address, day));"
     "CREATE INDEX auto_replies_day ON auto_replies(day);"
     "ALTER TABLE members ADD COLUMN invited_by TEXT;",
+
+    /* 10 (digest, DIGEST.md 1.6, 1.8, 2.1): the animator's controls on a
+       thread, each member's nudge state, the nudges given and how often
+       an unanswered item was shown to a member; attempts and issues
+       sent go to the digests table of step 2 */
+    "ALTER TABLE threads ADD COLUMN pinned_at INTEGER;"
+    "ALTER TABLE threads ADD COLUMN pin_issues INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE threads ADD COLUMN debate_approved INTEGER NOT NULL "
+    "  DEFAULT 0;"
+    "ALTER TABLE members ADD COLUMN last_nudge_at INTEGER;"
+    "ALTER TABLE members ADD COLUMN ignored_nudges INTEGER NOT NULL "
+    "  DEFAULT 0;"
+    "CREATE TABLE nudge_log ("
+    "  id INTEGER PRIMARY KEY,"
+    "  member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,"
+    "  thread_id INTEGER NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  outcome TEXT);"
+    "CREATE INDEX nudge_log_member ON nudge_log(member_id, at);"
+    "CREATE TABLE digest_shows ("
+    "  member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,"
+    "  thread_id INTEGER NOT NULL,"
+    "  shows INTEGER NOT NULL,"
+    "  PRIMARY KEY (member_id, thread_id));"
+    "CREATE INDEX digests_member ON digests(member_id, attempted);",
 };
 #define STORE_NMIGRATIONS                                                      \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))

@@ -114,3 +114,47 @@ store_thread_list_free(struct store_thread *t, size_t n)
 	}
 	free(t);
 }
+
+/* One statement per action: the SQL never comes from input. */
+static const struct {
+	const char *action;
+	const char *sql;
+} thread_controls[] = {
+    {"pin", "UPDATE threads SET pinned_at = ?2, pin_issues = ?3 "
+	    "WHERE id = ?1"},
+    {"close", "UPDATE threads SET closed = 1 WHERE id = ?1"},
+    {"reopen", "UPDATE threads SET closed = 0 WHERE id = ?1"},
+    {"mute", "UPDATE threads SET muted = 1 WHERE id = ?1"},
+    {"mark-answered", "UPDATE threads SET answered = 1 WHERE id = ?1"},
+    {"approve-debate", "UPDATE threads SET debate_approved = 1 "
+		       "WHERE id = ?1"},
+};
+
+int
+store_thread_control(struct store *s, int64_t club, const char *key,
+		     const char *action, int issues, time_t now)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t thread;
+	int rc;
+
+	for (size_t i = 0;
+	     i < sizeof(thread_controls) / sizeof(thread_controls[0]); i++)
+		if (strcmp(thread_controls[i].action, action) == 0)
+			st = store_stmt(s, thread_controls[i].sql);
+	if (st == NULL) {
+		snprintf(s->err, sizeof(s->err), "%s: no such thread action",
+			 action);
+		return -1;
+	}
+	if ((rc = store_thread_find(s, club, key, &thread)) != 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, thread);
+	if (strcmp(action, "pin") == 0) {
+		sqlite3_bind_int64(st, 2, now);
+		sqlite3_bind_int(st, 3, issues > 0 ? issues : 1);
+	}
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_fail(s, "thread control");
+	return 0;
+}

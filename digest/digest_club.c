@@ -1,0 +1,258 @@
+/*
+ * digest_club - what a club's messages and threads are at one instant:
+ * authors, parents, message classes, tags and ties (DIGEST.md 1.2, 1.6),
+ * then the metrics and unanswered state built on them.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "digest.h"
+#include "msg_text.h"
+#include "xalloc.h"
+
+/* disagreement markers of DIGEST 1.4, folded */
+static const char *const markers[] = {
+    "pas d'accord",    "desaccord",	  "au contraire",
+    "je ne pense pas", "je ne crois pas", "pas convaincu",
+    "pas convaincue",  "je conteste",	  "c'est faux",
+    "a l'inverse",     "je nuancerais",	  "disagree",
+    "i don't think",   "not convinced",	  "on the contrary",
+    "i beg to differ", "push back",	  NULL,
+};
+
+int
+digest_member_find(const struct digest_club *c, const char *address)
+{
+	size_t lo = 0, hi = c->d->nmembers;
+
+	if (address == NULL)
+		return -1;
+	/* store_member_list returns members by address */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int cmp = strcmp(c->d->members[mid].address, address);
+
+		if (cmp == 0)
+			return (int)mid;
+		if (cmp < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t
+pair(int a, int b)
+{
+	return a < b ? (uint64_t)a << 32 | (uint32_t)b
+		     : (uint64_t)b << 32 | (uint32_t)a;
+}
+
+bool
+digest_tied(const struct digest_club *c, int a, int b)
+{
+	uint64_t k = pair(a, b);
+
+	return a >= 0 && b >= 0 && a != b &&
+	       bsearch(&k, c->ties, c->nties, sizeof(k), cmp_u64) != NULL;
+}
+
+/* id_index - message id to index, through ids sorted with their index */
+struct id_index {
+	int64_t id;
+	int index;
+};
+
+static int
+cmp_id(const void *a, const void *b)
+{
+	int64_t x = ((const struct id_index *)a)->id,
+		y = ((const struct id_index *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+lookup(const struct id_index *v, size_t n, int64_t id)
+{
+	struct id_index k = {id, -1}, *hit;
+
+	hit = bsearch(&k, v, n, sizeof(k), cmp_id);
+	return hit ? hit->index : -1;
+}
+
+static bool
+is_role(const struct store_member *m, const char *role)
+{
+	return m->role && strcmp(m->role, role) == 0;
+}
+
+/* classify - message i's class; parents and authors are known */
+static void
+classify(struct digest_club *c, size_t i, bool *seen)
+{
+	const struct store_dmsg *sm = &c->d->msgs[i];
+	struct digest_msg *m = &c->msg[i];
+	const struct store_member *a;
+	char *stripped, *folded;
+
+	if (sm->is_auto || m->author < 0)
+		return;
+	a = &c->d->members[m->author];
+	m->counted = true;
+	m->first_post = !seen[m->author];
+	seen[m->author] = true;
+	stripped = msg_text_strip(sm->text);
+	m->ack = msg_text_ack_len(stripped) <= (size_t)c->p->ack_max_chars;
+	m->substantive =
+	    !m->ack && !is_role(a, "animator") && !is_role(a, "system");
+	folded = msg_text_fold(stripped);
+	m->marker = msg_text_has_phrase(folded, markers);
+	free(folded);
+	free(stripped);
+}
+
+/* thread_root - the root's question, launch, tags */
+static void
+thread_root(struct digest_club *c, int t)
+{
+	const struct store_dthread *st = &c->d->threads[t];
+	struct digest_thread *dt = &c->thr[t];
+	const struct store_dmsg *r;
+	struct buf b = BUF_INIT;
+	char *stripped, *folded;
+	bool debate_subject, by_animator;
+
+	if (dt->root < 0)
+		return;
+	r = &c->d->msgs[dt->root];
+	stripped = msg_text_strip(r->text);
+	dt->question = msg_text_is_question(r->subject, stripped);
+	buf_printf(&b, "%s\n%s", r->subject ? r->subject : "", stripped);
+	folded = msg_text_fold(buf_cstr(&b));
+	dt->tags = digest_vocab_match(&c->vocab, folded);
+	free(folded);
+	folded = msg_text_fold(r->subject);
+	debate_subject = strncmp(folded, "[debat]", 7) == 0 ||
+			 strncmp(folded, "[debate]", 8) == 0;
+	by_animator =
+	    c->msg[dt->root].author >= 0 &&
+	    is_role(&c->d->members[c->msg[dt->root].author], "animator");
+	dt->launched = !r->is_auto &&
+		       ((debate_subject && by_animator) || st->debate_approved);
+	dt->intro = c->msg[dt->root].first_post;
+	free(folded);
+	free(stripped);
+	buf_free(&b);
+}
+
+/* find_ties - pairs of members with a substantive cross-author reply */
+static void
+find_ties(struct digest_club *c)
+{
+	size_t cap = 0;
+
+	for (size_t i = 0; i < c->d->nmsgs; i++) {
+		const struct digest_msg *m = &c->msg[i];
+		int pa;
+
+		if (!m->substantive || m->parent < 0)
+			continue;
+		pa = c->msg[m->parent].author;
+		if (pa < 0 || pa == m->author || c->msg[m->parent].author < 0 ||
+		    c->d->msgs[m->parent].is_auto)
+			continue;
+		if (c->nties == cap) {
+			cap = cap ? cap * 2 : 64;
+			c->ties = xrealloc(c->ties, cap * sizeof(*c->ties));
+		}
+		c->ties[c->nties++] = pair(m->author, pa);
+	}
+	if (c->nties)
+		qsort(c->ties, c->nties, sizeof(*c->ties), cmp_u64);
+}
+
+void
+digest_club_init(struct digest_club *c, const struct store_digest *d,
+		 const struct digest_params *p, const char *vocabulary,
+		 time_t now)
+{
+	size_t n = d->nmsgs, nt = d->nthreads;
+	struct id_index *ids = xcalloc(n ? n : 1, sizeof(*ids));
+	struct id_index *tids = xcalloc(nt ? nt : 1, sizeof(*tids));
+	bool *seen = xcalloc(d->nmembers ? d->nmembers : 1, sizeof(*seen));
+
+	memset(c, 0, sizeof(*c));
+	c->d = d;
+	c->p = p;
+	c->now = now;
+	c->until = now - (time_t)p->cutoff_min * 60;
+	c->msg = xcalloc(n ? n : 1, sizeof(*c->msg));
+	c->thr = xcalloc(nt ? nt : 1, sizeof(*c->thr));
+	digest_vocab_parse(&c->vocab, vocabulary);
+	for (size_t i = 0; i < n; i++)
+		ids[i] = (struct id_index){d->msgs[i].id, (int)i};
+	qsort(ids, n, sizeof(*ids), cmp_id);
+	for (size_t i = 0; i < nt; i++)
+		tids[i] = (struct id_index){d->threads[i].id, (int)i};
+	qsort(tids, nt, sizeof(*tids), cmp_id);
+	for (size_t i = 0; i < nt; i++)
+		c->thr[i].root = lookup(ids, n, d->threads[i].root_id);
+	for (size_t i = 0; i < nt; i++)
+		if (c->thr[i].root >= 0 &&
+		    d->msgs[c->thr[i].root].date > c->until)
+			c->thr[i].root = -1;
+	for (size_t i = 0; i < n; i++) {
+		struct digest_msg *m = &c->msg[i];
+		struct digest_thread *t;
+
+		m->author = digest_member_find(c, d->msgs[i].from);
+		m->thread = lookup(tids, nt, d->msgs[i].thread_id);
+		m->parent = d->msgs[i].parent_id
+				? lookup(ids, n, d->msgs[i].parent_id)
+				: -1;
+		/* messages come in date order: the threads' lists too */
+		if (m->thread >= 0 && d->msgs[i].date <= c->until) {
+			t = &c->thr[m->thread];
+			t->msgs = xrealloc(t->msgs,
+					   (t->nmsgs + 1) * sizeof(*t->msgs));
+			t->msgs[t->nmsgs++] = (int)i;
+		}
+		if (d->msgs[i].date <= c->until)
+			classify(c, i, seen);
+	}
+	for (size_t t = 0; t < nt; t++) {
+		thread_root(c, (int)t);
+		digest_metrics_thread(c, (int)t, &c->thr[t].m);
+	}
+	find_ties(c);
+	digest_metrics_open_debates(c);
+	digest_unanswered(c);
+	free(seen);
+	free(tids);
+	free(ids);
+}
+
+void
+digest_club_free(struct digest_club *c)
+{
+	for (size_t t = 0; c->thr && t < c->d->nthreads; t++)
+		free(c->thr[t].msgs);
+	free(c->thr);
+	free(c->msg);
+	free(c->waiting);
+	free(c->debates);
+	free(c->ties);
+	digest_vocab_free(&c->vocab);
+	memset(c, 0, sizeof(*c));
+}
