@@ -153,13 +153,36 @@ mlistctl_leftover(struct mlistctl *c)
 	return 0;
 }
 
+/* tz_enter - the process's zone becomes tz (mlistctl is single-threaded,
+   so libc's mktime and localtime can work in a club's zone); returns the
+   old TZ for tz_leave */
+static char *
+tz_enter(const char *tz)
+{
+	const char *old = getenv("TZ");
+	char *saved = old ? xstrdup(old) : NULL;
+
+	setenv("TZ", tz, 1);
+	tzset();
+	return saved;
+}
+
+static void
+tz_leave(char *saved)
+{
+	if (saved) {
+		setenv("TZ", saved, 1);
+		free(saved);
+	} else
+		unsetenv("TZ");
+	tzset();
+}
+
 int
 mlistctl_parse_datetime(const char *s, const char *tz, time_t *t_r)
 {
 	struct tm tm;
-	char *end;
-	const char *old;
-	char *saved = NULL;
+	char *end, *saved;
 
 	if (clock_parse_rfc3339(s, t_r) == 0)
 		return 0;
@@ -167,21 +190,25 @@ mlistctl_parse_datetime(const char *s, const char *tz, time_t *t_r)
 	end = strptime(s, "%Y-%m-%d", &tm);
 	if (end == NULL || *end != '\0' || strlen(s) != 10)
 		return -1;
-	/* midnight in the club's zone: mktime under TZ (single-threaded) */
-	old = getenv("TZ");
-	if (old)
-		saved = xstrdup(old);
-	setenv("TZ", tz, 1);
-	tzset();
+	/* midnight in the club's zone */
+	saved = tz_enter(tz);
 	tm.tm_isdst = -1;
 	*t_r = mktime(&tm);
-	if (saved) {
-		setenv("TZ", saved, 1);
-		free(saved);
-	} else
-		unsetenv("TZ");
-	tzset();
+	tz_leave(saved);
 	return *t_r == (time_t)-1 ? -1 : 0;
+}
+
+void
+mlistctl_local_date(const char *tz, time_t t, int *y_r, int *m_r, int *d_r)
+{
+	char *saved = tz_enter(tz);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	tz_leave(saved);
+	*y_r = tm.tm_year + 1900;
+	*m_r = tm.tm_mon + 1;
+	*d_r = tm.tm_mday;
 }
 
 /* open_store - switch user if root, then open the database */

@@ -49,6 +49,9 @@ int mlistctl_leftover(struct mlistctl *c);
 void mlistctl_field(struct buf *out, const char *s);
 /* mlistctl_parse_datetime - RFC 3339, or YYYY-MM-DD as midnight in tz */
 int mlistctl_parse_datetime(const char *s, const char *tz, time_t *t_r);
+/* mlistctl_local_date - the date of t in time zone tz */
+void mlistctl_local_date(const char *tz, time_t t, int *y_r, int *m_r,
+			 int *d_r);
 
 int mlistctl_club_cmd(struct mlistctl *c, const char *verb);
 int mlistctl_member_cmd(struct mlistctl *c, const char *verb);

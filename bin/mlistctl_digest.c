@@ -26,7 +26,8 @@ int
 mlistctl_digest_open(struct mlistctl *c, int64_t club, const char *name,
 		     time_t at, struct store_digest *d, struct digest_club *dc)
 {
-	char *vocabulary;
+	char *vocabulary, *quiet, *tz;
+	int y, m, day;
 
 	digest_params_default(&params);
 	if (at == 0)
@@ -36,6 +37,12 @@ mlistctl_digest_open(struct mlistctl *c, int64_t club, const char *name,
 	vocabulary = club_get(c->store, c->conf, club, name, "vocabulary");
 	digest_club_init(dc, d, &params, vocabulary, at);
 	free(vocabulary);
+	quiet = club_get(c->store, c->conf, club, name, "quiet");
+	tz = club_get(c->store, c->conf, club, name, "timezone");
+	mlistctl_local_date(tz, at, &y, &m, &day);
+	dc->quiet = club_quiet_on(quiet, y, m, day);
+	free(quiet);
+	free(tz);
 	return 0;
 }
 

@@ -59,6 +59,8 @@ struct digest_club {
 	const struct digest_params *p;
 	time_t now;
 	time_t until; /* now - cutoff_min: nothing later counts */
+	bool quiet;   /* now is in a club quiet period (the caller sets it:
+			 club_quiet_on in the club's zone) */
 	struct digest_msg *msg;
 	struct digest_thread *thr;
 	struct digest_vocab vocab;

@@ -455,7 +455,8 @@ skip_before(const struct digest_club *c, int u)
 		return "highlights_off";
 	if (m->paused || strcmp(m->delivery, "none") == 0)
 		return "paused";
-	/* no quiet periods are stored yet: "quiet" never comes */
+	if (c->quiet)
+		return "quiet";
 	if (st->sent && c->now - st->sent < (daily ? 20 * 3600 : 6 * 86400))
 		return "too_soon";
 	return NULL;

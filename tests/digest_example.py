@@ -382,6 +382,21 @@ t.is_((st.get("passive_count"), st.get("nudges_sent"), st.get("held")),
 t.ok(D not in r.stdout and "David" not in r.stdout,
      "stats never names the passive member")
 
+# -- a quiet period (DIGEST 2.1): every year 03-09..03-11, or once
+for q in ("03-09..03-11", "2025-03-10..2025-03-10, 08-01..08-31",
+          "12-20..03-10"):
+    d.ctl("club", "set", CLUB, "quiet", q, check=True)
+    got = digest()
+    t.ok(got and all(not x["sent"] and x["skip_reason"] == "quiet"
+                     for x in got.values()),
+         "quiet %s: nobody gets an issue, reason quiet" % q)
+d.ctl("club", "set", CLUB, "quiet", "03-11..12-19", check=True)
+t.is_(row(digest().get(D, {"sent": False, "skip_reason": None}))[0], True,
+      "outside the quiet period the issues go again")
+r = d.ctl("club", "set", CLUB, "quiet", "08-01..2025-08-31")
+t.is_(r.returncode, 2, "a malformed quiet period is refused (exit 2)")
+d.ctl("club", "set", CLUB, "quiet", "", check=True)
+
 # -- V1: close T1
 r = d.ctl("thread", CLUB, T1.upper(), "close")
 t.is_(r.returncode, 0, "thread KEY close exits 0")

@@ -26,6 +26,7 @@ static const char *const keys[] = {
     "footer",
     "max_message_size",
     "vocabulary",
+    "quiet",
     NULL,
 };
 
@@ -78,6 +79,71 @@ valid_vocabulary(const char *v)
 	}
 	free(copy);
 	return ok;
+}
+
+/* quiet_date - "MM-DD" (every year: *y_r 0) or "YYYY-MM-DD" of n bytes */
+static bool
+quiet_date(const char *s, size_t n, int *y_r, int *m_r, int *d_r)
+{
+	char buf[11], extra;
+
+	if (n != 5 && n != 10)
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	*y_r = 0;
+	if (n == 5 ? sscanf(buf, "%2d-%2d%c", m_r, d_r, &extra) != 2
+		   : sscanf(buf, "%4d-%2d-%2d%c", y_r, m_r, d_r, &extra) != 3)
+		return false;
+	return *m_r >= 1 && *m_r <= 12 && *d_r >= 1 && *d_r <= 31 &&
+	       strspn(buf, "0123456789-") == n;
+}
+
+/* quiet_next - the next "FROM..TO" of list p as day numbers (year *
+   10000 + month * 100 + day, year 0 every year); p moves past it.  1, 0
+   at the end, -1 when malformed */
+static int
+quiet_next(const char **p, long *from_r, long *to_r)
+{
+	const char *s = *p + strspn(*p, " ,"), *dots, *end;
+	int y1, m1, d1, y2, m2, d2;
+
+	if (*s == '\0')
+		return 0;
+	end = s + strcspn(s, ",");
+	dots = strstr(s, "..");
+	if (dots == NULL || dots > end)
+		return -1;
+	while (end > dots && end[-1] == ' ')
+		end--;
+	if (!quiet_date(s, (size_t)(dots - s), &y1, &m1, &d1) ||
+	    !quiet_date(dots + 2, (size_t)(end - dots - 2), &y2, &m2, &d2) ||
+	    (y1 == 0) != (y2 == 0))
+		return -1;
+	*from_r = y1 * 10000L + m1 * 100 + d1;
+	*to_r = y2 * 10000L + m2 * 100 + d2;
+	if (y1 && *to_r < *from_r)
+		return -1;
+	*p = end + strcspn(end, ",");
+	return 1;
+}
+
+bool
+club_quiet_on(const char *quiet, int year, int month, int day)
+{
+	const char *p = quiet ? quiet : "";
+	long from, to;
+
+	while (quiet_next(&p, &from, &to) == 1) {
+		long md = month * 100L + day;
+
+		if (from >= 10000 ? (year * 10000L + md >= from &&
+				     year * 10000L + md <= to)
+		    : from <= to  ? (md >= from && md <= to)
+				  : (md >= from || md <= to)) /* 12-20..01-02 */
+			return true;
+	}
+	return false;
 }
 
 char *
@@ -138,6 +204,19 @@ club_check(const char *key, const char *value, const char **why_r)
 		if (conf_parse_size(value, &sz) == 0)
 			return xasprintf("%zu", sz);
 		*why_r = "a size such as 10M expected";
+		return NULL;
+	}
+	if (strcmp(key, "quiet") == 0) {
+		const char *p = value;
+		long from, to;
+		int rc;
+
+		while ((rc = quiet_next(&p, &from, &to)) == 1)
+			;
+		if (rc == 0)
+			return xstrdup(value);
+		*why_r = "periods such as \"08-01..08-31, 2025-12-20..2026-01-02\" "
+			 "expected";
 		return NULL;
 	}
 	if (strcmp(key, "vocabulary") == 0) {

@@ -6,6 +6,7 @@
 #ifndef MLISTD_CLUB_H
 #define MLISTD_CLUB_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct conf;
@@ -27,5 +28,11 @@ int club_read(struct store *store, const struct conf *conf, int64_t club,
    database error (displays, templates); caller frees */
 char *club_get(struct store *store, const struct conf *conf, int64_t club,
 	       const char *name, const char *key);
+
+/* club_quiet_on - the local date year-month-day falls in one of the
+   club's quiet periods (the "quiet" setting: "MM-DD..MM-DD" every year,
+   across the new year too, or "YYYY-MM-DD..YYYY-MM-DD", comma-separated;
+   both ends included); no digest goes out then (DIGEST.md 2.1) */
+bool club_quiet_on(const char *quiet, int year, int month, int day);
 
 #endif
