@@ -179,7 +179,8 @@ find_ties(struct digest_club *c)
 		c->ties[c->nties++] = pair(m->author, pa);
 	}
 	if (c->nties)
-		qsort(c->ties, c->nties, sizeof(*c->ties), cmp_u64);
+		if (c->nties > 1)
+			qsort(c->ties, c->nties, sizeof(*c->ties), cmp_u64);
 }
 
 void
@@ -202,10 +203,12 @@ digest_club_init(struct digest_club *c, const struct store_digest *d,
 	digest_vocab_parse(&c->vocab, vocabulary);
 	for (size_t i = 0; i < n; i++)
 		ids[i] = (struct id_index){d->msgs[i].id, (int)i};
-	qsort(ids, n, sizeof(*ids), cmp_id);
+	if (n > 1)
+		qsort(ids, n, sizeof(*ids), cmp_id);
 	for (size_t i = 0; i < nt; i++)
 		tids[i] = (struct id_index){d->threads[i].id, (int)i};
-	qsort(tids, nt, sizeof(*tids), cmp_id);
+	if (nt > 1)
+		qsort(tids, nt, sizeof(*tids), cmp_id);
 	for (size_t i = 0; i < nt; i++)
 		c->thr[i].root = lookup(ids, n, d->threads[i].root_id);
 	for (size_t i = 0; i < nt; i++)

@@ -142,5 +142,6 @@ digest_metrics_open_debates(struct digest_club *c)
 	for (size_t t = 0; t < c->d->nthreads; t++)
 		if (c->thr[t].m.open)
 			c->debates[c->ndebates++] = (int)t;
-	qsort_r(c->debates, c->ndebates, sizeof(int), by_score, c);
+	if (c->ndebates > 1)
+		qsort_r(c->debates, c->ndebates, sizeof(int), by_score, c);
 }

@@ -131,7 +131,8 @@ digest_nudge_names(const struct digest_club *c, int u, int t, int names[2])
 		}
 		r[j].substantive += c->msg[i].substantive;
 	}
-	qsort(r, n, sizeof(r[0]), by_rank);
+	if (n > 1)
+		qsort(r, n, sizeof(r[0]), by_rank);
 	for (size_t j = 0; j < n && j < 2; j++)
 		names[j] = r[j].member;
 	return n < 2 ? n : 2;

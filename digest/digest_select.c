@@ -355,7 +355,8 @@ sections(struct view *v, struct digest_issue *is)
 	for (size_t t = 0; v->digest && t < nd; t++)
 		if (v->news[t] && !c->d->threads[t].muted)
 			list_add(&replies, (int)t);
-	qsort_r(replies.v, replies.n, sizeof(int), by_recent, v);
+	if (replies.n > 1)
+		qsort_r(replies.v, replies.n, sizeof(int), by_recent, v);
 	for (size_t i = 0; i < c->nwaiting; i++)
 		if (c->msg[c->thr[c->waiting[i]].root].author == v->u)
 			list_add(&reassure, c->waiting[i]);
@@ -414,7 +415,8 @@ sections(struct view *v, struct digest_issue *is)
 		if (v->activity[t] > 0 && !v->claimed[t] &&
 		    !c->d->threads[t].muted && !already_seen(v, (int)t))
 			list_add(&s6, (int)t);
-	qsort_r(s6.v, s6.n, sizeof(int), by_activity, v);
+	if (s6.n > 1)
+		qsort_r(s6.v, s6.n, sizeof(int), by_activity, v);
 	n14 = is->npv + is->nune + is->ndebats + is->nattente;
 	cap6 = n14 >= MAX_THREADS ? 0 : MAX_THREADS - n14;
 	claim(v, &s6, cap6 < 5 ? cap6 : 5, is->autres, &is->nautres);

@@ -72,5 +72,6 @@ digest_unanswered(struct digest_club *c)
 		if (c->thr[t].listed)
 			c->waiting[c->nwaiting++] = (int)t;
 	}
-	qsort_r(c->waiting, c->nwaiting, sizeof(int), by_wait, c);
+	if (c->nwaiting > 1)
+		qsort_r(c->waiting, c->nwaiting, sizeof(int), by_wait, c);
 }
