@@ -178,9 +178,8 @@ find_ties(struct digest_club *c)
 		}
 		c->ties[c->nties++] = pair(m->author, pa);
 	}
-	if (c->nties)
-		if (c->nties > 1)
-			qsort(c->ties, c->nties, sizeof(*c->ties), cmp_u64);
+	if (c->nties > 1)
+		qsort(c->ties, c->nties, sizeof(*c->ties), cmp_u64);
 }
 
 void
