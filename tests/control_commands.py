@@ -112,6 +112,33 @@ for club, word, want in (("acme", "help", "Commands go to"),
     t.ok(rep and want in C.words(rep.text) and not rep.reply_to,
          "%s: %s answered at once, nothing to confirm" % (club, word))
 
+# the example mails of the help (CLUB+help@), sent as written, do what
+# it says (issue 9: the help template shows real example mails)
+for club, to_w, subj_w, want in (
+        ("acme", "To", "Subject", ("digest", "weekly", "Alice Martin, "
+                                   "Martin SARL, bakery; I can help with "
+                                   "hiring")),
+        ("cercle", "À", "Objet", ("digest", "weekly", "Alice Martin, "
+                                  "Martin SARL, boulangerie ; je peux aider "
+                                  "à recruter"))):
+    who = fresh()
+    C.send(d, who, club + "+help", "", "")
+    got = box.new()
+    text = got[0].text.replace("\r\n", "\n") if got else ""
+    ex = re.findall(r"^%s ?: (\S+)\n%s ?: (.*)$" % (to_w, subj_w), text,
+                    re.M)
+    t.is_(len(ex), 2, "%s: the help shows two example mails" % club)
+    t.ok(ex and all(to == "%s+request@%s" % (club, D) for to, _ in ex),
+         "%s: addressed to this club's request address" % club)
+    for to, subject in ex:
+        rep = ask(club, who, subject, "")
+        if rep:
+            confirm(club, rep)
+    m = C.member(d, who, club)
+    t.is_((m["delivery"], m["highlights"], m["profile"]), want,
+          "%s: the examples, confirmed, changed the delivery and profile"
+          % club)
+
 # who from a non-member
 rep = ask("acme", "outsider@example.net", "who", "")
 t.ok(rep and "Alice Martin" not in rep.text and

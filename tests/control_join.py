@@ -8,8 +8,9 @@ acme+unsubscribe@ confirmed by reply removes the member with a goodbye;
 acme+unsub-TOKEN@ from a relayed copy's List-Unsubscribe removes at once.
 Policies: closed and invite refuse politely, approve asks the animators,
 whose reply to their notice admits the newcomer.  acme+owner@ reaches
-the animators with the original attached.  No control mail is relayed
-to the club."""
+the animators with the original attached.  A local template
+(templates_local) overrides the shipped one for its language only.  No
+control mail is relayed to the club."""
 
 import os
 import sys
@@ -21,7 +22,15 @@ import lmtplib as L  # noqa: E402
 
 t = L.Tap()
 D = C.D
-d = C.daemon()
+# an admin's local template: a French help of its own (SPEC 10)
+local = L.mkdtemp()
+os.mkdir(os.path.join(local, "fr"))
+with open(os.path.join(local, "fr", "help.html"), "w") as f:
+    f.write('<!DOCTYPE html>\n<html lang="fr"><head><meta charset="utf-8">'
+            '<title>Aide locale</title></head><body><p>Aide du club '
+            '<span data-var="club_title">X</span> : voir le site.</p>'
+            '</body></html>\n')
+d = C.daemon(["templates_local = " + local])
 C.two_clubs(d)
 for club in ("acme", "cercle"):
     d.ctl("member", "add", club, "old@example.com", check=True)
@@ -180,6 +189,17 @@ t.ok(got and not any(ln.lower().startswith(b"bcc:")
      "owner: a newline in the subject cannot add a header")
 t.ok(got and got[0].env["rcpt_to"] == ["anim@example.com"],
      "owner: the forward goes to the animators only")
+
+# the local override wins for its language only; the rest is shipped
+C.send(d, "curious@example.net", "cercle+help", "aide")
+C.send(d, "curious@example.net", "acme+help", "help")
+got = {x.to.split("@")[0] + x.subject: x for x in box.new()}
+t.is_(sorted(got), ["curiousAide locale",
+                    "curious[Acme Club] How the club works by email"],
+      "help: the local French template, the shipped English one")
+loc = got.get("curiousAide locale")
+t.ok(loc and "Aide du club Cercle : voir le site." in C.words(loc.text) and
+     "Aide du club" in loc.html, "the override renders to text and HTML")
 
 # nothing sent to a control address ever reached the club
 t.is_(d.sql1("SELECT count(*) FROM messages WHERE role NOT IN "

@@ -16,11 +16,10 @@ D = L.DOMAIN
 _n = [0]
 
 
-def daemon():
-    """A started daemon using the source tree's templates."""
-    d = L.Daemon(extra=["templates = " + os.path.join(L.tests_dir(), "..",
-                                                      "templates")])
-    return d
+def daemon(extra=()):
+    """A daemon using the source tree's templates."""
+    return L.Daemon(extra=["templates = " + os.path.join(
+        L.tests_dir(), "..", "templates")] + list(extra))
 
 
 def two_clubs(d):

@@ -11,7 +11,9 @@ nothing; a rejection with a reason reaches the author; an empty reply or
 an unknown word decides nothing and is answered with the words
 understood; an auto-reply to the token is neither acted on nor answered;
 a tampered token is refused at RCPT; a member who is no longer an
-animator is refused; a hostile Subject stays text in the notice.  The same in French ("oui").  14 days later, held
+animator is refused; a hostile Subject stays text in the notice.  The
+same in French ("oui"; "Refusé : motif" tells the author why, in
+French).  14 days later, held
 posts expire with a notice to their member author (none to a stranger
 nor for an auto-reply), and an expired token changes nothing and gets a
 clear reply.  mlistctl held reject tells the author too.  Moderation
@@ -252,6 +254,19 @@ t.like(text_of(conf[0]) if conf else "", r"^Accepté", "confirmed in French")
 mid, r = post("noe@example.fr", "Encore", club="tribu")
 t.like(r.text, r"accepted", "the newcomer is unmoderated")
 new_mail()
+# a rejection tells the author why, in French ("Refusé", a participle)
+d.ctl("member", "set", "tribu", "noe@example.fr", "moderated", "yes",
+      check=True)
+mid, r = post("noe@example.fr", "Vends montres", club="tribu")
+nt = dict(new_mail()).get("amelie@example.fr")
+r = reply(nt, "amelie@example.fr", "Refusé : hors sujet ici.") if nt else None
+t.like(r.text if r else "", r"mod: rejected", "\"Refusé : motif\" rejects")
+au = dict(new_mail()).get("noe@example.fr")
+t.like(au["Subject"] if au else "",
+       r"^\[La Tribu\] Votre message n’a pas été diffusé : Vends montres",
+       "the author is told in French")
+t.like(re.sub(r"\s+", " ", text_of(au)) if au else "",
+       r"Le motif de l’animateur\s*: hors sujet ici\.", "with the reason")
 
 # -- a hostile subject stays text in the notice
 mid, r = post("x@example.net", "=?utf-8?q?Hi=0D=0ABcc=3A_evil=40example=2Enet"

@@ -143,7 +143,7 @@ d.start()
 L.post(d, "alice@example.org", "<r1@example.com>", "Outage")
 t.ok(d.wait_queue(lambda q: len(q) == 1 and q[0]["attempts"] == 1, 30),
      "450 at RCPT for bob: his copy stays queued")
-t.ok(stub.wait_count(2, 10), "alice and carol got theirs")
+t.ok(stub.wait_count(2, 30), "alice and carol got theirs")
 q = json.loads(d.ctl("queue", "--json").stdout)
 t.ok(len(q) == 1 and q[0]["recipient"] == "bob@example.org" and
      q[0].get("side") == "recipient" and q[0].get("refused") and

@@ -40,6 +40,20 @@ main(void)
 	check("Oui", NULL, MODREPLY_APPROVE, NULL, "Oui");
 	check("  accepter, merci\n", NULL, MODREPLY_APPROVE, NULL, "accepter,");
 	check("valider", NULL, MODREPLY_APPROVE, NULL, "valider");
+	check("Accept\xc3\xa9, merci !\n", NULL, MODREPLY_APPROVE, NULL,
+	      "Accept\xc3\xa9,");
+	check("valid\xc3\xa9", NULL, MODREPLY_APPROVE, NULL, "valid\xc3\xa9");
+	check("D'accord\n", NULL, MODREPLY_APPROVE, NULL, "D'accord");
+	check("d\xe2\x80\x99"
+	      "accord\n",
+	      NULL, MODREPLY_APPROVE, NULL,
+	      "d\xe2\x80\x99"
+	      "accord (typographic apostrophe)");
+	check("Refus\xc3\xa9 : hors sujet\n", NULL, MODREPLY_REJECT,
+	      "hors sujet", "Refus\xc3\xa9 : reason");
+	check("rejet\xc3\xa9", NULL, MODREPLY_REJECT, "", "rejet\xc3\xa9");
+	check("accept\xc3\xa9e", NULL, MODREPLY_NONE, NULL,
+	      "a longer word is not taken");
 	check("approve", NULL, MODREPLY_APPROVE, NULL, "approve");
 	check("yes please", NULL, MODREPLY_APPROVE, NULL, "yes");
 	check("\xc2\xa0"

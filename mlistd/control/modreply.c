@@ -9,11 +9,27 @@
 #include "modreply.h"
 #include "msg.h"
 
-static const char *const approve_words[] = {
-    "approve", "approved", "accept",   "accepted", "ok", "okay",
-    "yes",     "oui",	   "accepter", "valider",  NULL};
+/* French past participles too ("Accepté", "Refusé"), as the English
+   "approved"/"rejected"; compared case-insensitively in ASCII only */
+static const char *const approve_words[] = {"approve",
+					    "approved",
+					    "accept",
+					    "accepted",
+					    "ok",
+					    "okay",
+					    "yes",
+					    "oui",
+					    "accepter",
+					    "valider",
+					    "accept\xc3\xa9",
+					    "valid\xc3\xa9",
+					    "d'accord",
+					    "d\xe2\x80\x99"
+					    "accord",
+					    NULL};
 static const char *const reject_words[] = {
-    "reject", "rejected", "refuse", "no", "non", "refuser", "rejeter", NULL};
+    "reject",  "rejected",	"refuse",	 "no", "non", "refuser",
+    "rejeter", "refus\xc3\xa9", "rejet\xc3\xa9", NULL};
 
 struct line {
 	const char *p; /* trimmed */
