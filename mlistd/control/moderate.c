@@ -98,7 +98,7 @@ moderate_notify(struct store *s, const struct conf *conf,
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct tmpl_vars *v = tmpl_vars_new();
 		struct notice_to to = {an[i].member, an[i].address, NULL};
-		struct notice_opts o = {NULL, NULL, 0};
+		struct notice_opts o = {NULL, NULL, 0, NULL};
 		char arg[32], reply[400], *tok;
 
 		token_pair((unsigned long long)p->msg,

@@ -326,6 +326,20 @@ int store_digest_record(struct store *s, int64_t member, time_t now,
 			const char *skip_reason, const int64_t *shown,
 			size_t nshown, int64_t nudged);
 
+/* store_digest_unpin - one issue of thread's pin went out */
+int store_digest_unpin(struct store *s, int64_t thread);
+/* store_digest_slot - the last slot of kind ("weekly", "daily") run for
+   club; 0: never */
+int store_digest_slot(struct store *s, int64_t club, const char *kind,
+		      time_t *slot_r);
+/* store_digest_slot_set - slot of kind ran; inside a transaction */
+int store_digest_slot_set(struct store *s, int64_t club, const char *kind,
+			  time_t slot);
+/* store_newcomer_alert - claim the alert about message msg: 1 when it
+   was not sent yet (now it is recorded), 0 when it was; inside a
+   transaction */
+int store_newcomer_alert(struct store *s, int64_t msg, time_t now);
+
 /* held posts ------------------------------------------------------- */
 
 struct store_held {
