@@ -172,8 +172,8 @@ send(struct mlistctl *c, int64_t club, const char *name, const char *member,
 	if (member && done.sent == 0 && done.skipped == 0)
 		return mlistctl_fail(CTL_NOTFOUND, "%s: not a member of %s",
 				     member, name);
-	printf("%s: %d issue%s queued, %d member%s skipped\n", name,
-	       done.sent, done.sent == 1 ? "" : "s", done.skipped,
+	printf("%s: %d issue%s queued, %d member%s skipped\n", name, done.sent,
+	       done.sent == 1 ? "" : "s", done.skipped,
 	       done.skipped == 1 ? "" : "s");
 	return 0;
 }

@@ -37,8 +37,8 @@ digest_send_build(struct buf *m, const struct conf *conf,
 	digest_render_vars(dc, is, &r, v);
 	if (tmpl_render(&dirs, lang, "digest", v, &html, &text, NULL,
 			error_r) == 0) {
-		notice_build(m, conf, club, title, &to, subject, text, html,
-			     &o, dc->now, mid_r);
+		notice_build(m, conf, club, title, &to, subject, text, html, &o,
+			     dc->now, mid_r);
 		rc = 0;
 	}
 	free(html);

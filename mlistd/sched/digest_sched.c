@@ -89,8 +89,8 @@ set_slots(struct digest_sched *ds, int64_t club, time_t weekly, time_t daily)
 {
 	if (wgate_begin(ds->gate, ds->store) < 0)
 		return -1;
-	if ((weekly && store_digest_slot_set(ds->store, club, "weekly",
-					     weekly) < 0) ||
+	if ((weekly &&
+	     store_digest_slot_set(ds->store, club, "weekly", weekly) < 0) ||
 	    store_digest_slot_set(ds->store, club, "daily", daily) < 0 ||
 	    store_commit(ds->store) < 0) {
 		store_rollback(ds->store);
@@ -206,8 +206,7 @@ alert_one(struct digest_sched *ds, const struct conf *conf,
 		to[i] = (struct notice_to){an[i].member, an[i].address, NULL};
 	v = tmpl_vars_new();
 	tmpl_vars_set(v, "author_address", u->address);
-	tmpl_vars_set(v, "author",
-		      u->name && *u->name ? u->name : u->address);
+	tmpl_vars_set(v, "author", u->name && *u->name ? u->name : u->address);
 	tmpl_vars_set(v, "subject", root->subject);
 	tmpl_vars_setf(v, "age_hours", "%lld",
 		       (long long)((now - root->date) / 3600));
@@ -286,8 +285,7 @@ alerts(struct digest_sched *ds, const struct conf *conf,
 }
 
 void
-digest_sched_run(struct digest_sched *ds, const struct conf *conf,
-		 time_t now)
+digest_sched_run(struct digest_sched *ds, const struct conf *conf, time_t now)
 {
 	struct store_club *clubs = NULL;
 	size_t n = 0;

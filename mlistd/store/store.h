@@ -235,8 +235,7 @@ void store_msg_author_clear(struct store_msg_author *a);
    threading read them (a reply through acme+r-KEY@ names its thread's
    root): *irt_r NULL when it has none, *refs_r the references in order,
    space-separated, or NULL; both caller-freed */
-int store_msg_links(struct store *s, int64_t msg, char **irt_r,
-		    char **refs_r);
+int store_msg_links(struct store *s, int64_t msg, char **irt_r, char **refs_r);
 /* store_msg_raw - the raw bytes of a message (NUL-terminated copy) */
 int store_msg_raw(struct store *s, int64_t msg, char **raw_r, size_t *len_r);
 
@@ -411,7 +410,8 @@ struct store_queue_item {
 	char *club;
 	char *recipient;
 	char *message_id;
-	char *role; /* of the message: "post", "r" (through acme+r-KEY@) or "notice" */
+	char *role; /* of the message: "post", "r" (through acme+r-KEY@) or
+		       "notice" */
 	int attempts;
 	time_t first_try; /* 0: never tried */
 	time_t next_attempt;
@@ -592,9 +592,9 @@ void store_recipients_free(struct store_recipient *r, size_t n);
 struct store_pending {
 	int64_t id;
 	int64_t club;
-	const char *address;	/* who asked (or is invited) */
-	const char *kind;	/* subscribe | unsubscribe | commands | approve */
-	const char *commands;	/* kind commands: one command a line */
+	const char *address;  /* who asked (or is invited) */
+	const char *kind;     /* subscribe | unsubscribe | commands | approve */
+	const char *commands; /* kind commands: one command a line */
 	const char *invited_by; /* subscribe through a member's invite */
 	time_t created;
 	time_t expires;

@@ -33,7 +33,7 @@ be64(const unsigned char *p)
 }
 
 /* parse - one data block at p (len bytes left) with time size ts;
-   *used_r: its length */
+ *used_r: its length */
 static int
 parse(struct tzif *z, const unsigned char *p, size_t len, int ts,
       size_t *used_r)
