@@ -10,6 +10,7 @@
 #include "conf.h"
 #include "digest.h"
 #include "digest_send.h"
+#include "log.h"
 #include "notice.h"
 #include "relay.h"
 #include "store.h"
@@ -169,23 +170,46 @@ write_batch(struct run *r, struct pending *p, size_t n,
 	return 0;
 }
 
-/* unpin - an edition went out: each pin shown loses one issue */
+/* finish - the run's last transaction: an edition went out, so each
+   pin shown loses one issue; the animators' report when asked; the
+   slots run.  One transaction: a run cut before it is run again, whole
+   (its members already evaluated are skipped) */
 static int
-unpin(struct run *r)
+finish(struct run *r, const struct digest_send_opts *o,
+       struct digest_send_done *done, char **error_r)
 {
-	bool any = false, ok = true;
+	bool ok = true;
+	int rc = 0;
 
-	for (size_t t = 0; t < r->dc.d->nthreads; t++)
-		any |= r->pinned_out[t];
-	if (!any)
-		return 0;
-	if (begin(r) < 0)
+	if (begin(r) < 0) {
+		*error_r = xasprintf("%s", store_error(r->s));
 		return -1;
-	for (size_t t = 0; t < r->dc.d->nthreads && ok; t++)
+	}
+	for (size_t t = 0; t < r->dc.d->nthreads && ok && o->edition; t++)
 		if (r->pinned_out[t] &&
 		    store_digest_unpin(r->s, r->dc.d->threads[t].id) < 0)
 			ok = false;
+	if (ok && o->weekly_slot &&
+	    store_digest_slot_set(r->s, r->club, "weekly", o->weekly_slot) < 0)
+		ok = false;
+	if (ok && o->daily_slot &&
+	    store_digest_slot_set(r->s, r->club, "daily", o->daily_slot) < 0)
+		ok = false;
+	if (!ok)
+		*error_r = xasprintf("%s", store_error(r->s));
+	else if (o->report)
+		rc = digest_report_mail(r->s, r->conf, r->key, &r->dc, r->club,
+					r->name, &done->reports, error_r);
+	if (rc < 0)
+		ok = false;
 	end(r, ok);
+	if (ok && rc == 1) {
+		/* a broken report template stops neither the issues nor
+		   the next slots */
+		log_warn("digest: %s: report template: %s", r->name, *error_r);
+		free(*error_r);
+		*error_r = NULL;
+	}
 	return ok ? 0 : -1;
 }
 
@@ -243,10 +267,10 @@ digest_send_club(struct store *s, struct wgate *gate, const struct conf *conf,
 			n = 0;
 		}
 	}
-	if (rc == 0 && o->edition && unpin(&r) < 0) {
-		*error_r = xasprintf("%s", store_error(s));
+	if (rc == 0 &&
+	    (o->edition || o->report || o->weekly_slot || o->daily_slot) &&
+	    finish(&r, o, done, error_r) < 0)
 		rc = -1;
-	}
 	free(r.pinned_out);
 	digest_club_free(&r.dc);
 	store_digest_free(&d);

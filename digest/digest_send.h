@@ -36,10 +36,14 @@ struct digest_send_opts {
 			       in this slot already (a run again after a
 			       crash); 0: none */
 	bool edition;	    /* pins lose one issue when one went out */
+	bool report;	    /* and the animators get their weekly report */
+	/* the scheduler's slots, recorded in the run's last transaction
+	   (with the pins and the report): 0, unchanged */
+	time_t weekly_slot, daily_slot;
 };
 
 struct digest_send_done {
-	int sent, skipped;
+	int sent, skipped, reports;
 };
 
 /* digest_send_club - evaluate club (id, name) at now and send; gate may
@@ -60,5 +64,14 @@ int digest_send_build(struct buf *m, const struct conf *conf,
 		      const struct digest_issue *is, const char *club,
 		      const char *title, const char *lang, const char *subject,
 		      const char *headers, char **mid_r, char **error_r);
+
+/* digest_report_mail - the animators' weekly report at c->now, one mail
+   per animator (none when there is nothing to report), in the caller's
+   transaction; *sent_r: mails queued.  0; 1 with *error_r when the
+   template cannot be rendered; -1 with *error_r on a database error */
+int digest_report_mail(struct store *s, const struct conf *conf,
+		       const unsigned char key[TOKEN_KEY_LEN],
+		       const struct digest_club *c, int64_t club,
+		       const char *name, int *sent_r, char **error_r);
 
 #endif

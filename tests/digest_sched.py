@@ -8,7 +8,8 @@ within a second of a start): the issue goes out at 07:00Z in winter and
 or a run cut after its issues were committed (its slot not recorded),
 sends nothing twice; a member with daily highlights gets the next day's
 issue; three missed weeks give one issue; the animators get one alert
-about a newcomer's first post left unanswered 24 h, once.
+about a newcomer's first post left unanswered 24 h, once, and the weekly
+report, which a club with nothing to report does not get.
 """
 
 import os
@@ -70,6 +71,12 @@ def digests_out(addr):
             (L.header(raw, "Message-ID") or "").startswith("<notice.")]
 
 
+def reports():
+    """(recipient, raw) of the weekly reports the relay sent."""
+    return [(env["rcpt_to"], raw) for env, raw in d.outbox_pairs()
+            if (L.header(raw, "Subject") or "").endswith("Weekly report")]
+
+
 def deliver(frm, msgid, subject, date, body):
     raw = ("From: %s\r\nTo: acme@%s\r\nSubject: %s\r\nMessage-ID: %s\r\n"
            "Date: %s\r\n\r\n%s\r\n" % (frm, D, subject, msgid, date,
@@ -81,6 +88,10 @@ restart("2025-03-17T09:00:00Z")
 L.club(d, [ALICE, BOB, DAN], digest_time="08:00", digest_day="mon",
        timezone="Europe/Paris")
 d.ctl("member", "add", "acme", ANIM, "--role", "animator", check=True)
+# a club where nothing happens: its animator never gets a report
+d.ctl("club", "create", "calm", check=True)
+d.ctl("member", "add", "calm", "calm-anim@example.com", "--role", "animator",
+      check=True)
 
 # the club's first pass notes the slots; a question arrives on Thursday
 restart("2025-03-20T10:00:00Z")
@@ -90,8 +101,8 @@ r = deliver(ALICE, "<q1@example.org>", "Which accountant do you use?",
             "for a small company?")
 t.like(r.text, r"^250", "the newcomer's question is accepted")
 settle()
-t.is_(d.sql1("SELECT count(*) FROM digest_slots"), 2,
-      "the first pass notes the weekly and daily slots")
+t.is_(d.sql1("SELECT count(*) FROM digest_slots"), 4,
+      "the first pass notes the weekly and daily slots of both clubs")
 t.is_(issues(BOB), [], "nothing is sent at the club's first pass")
 
 # newcomer alert: 24 h after the post, once
@@ -129,6 +140,14 @@ if out:
     t.is_(L.header(out[0], "Auto-Submitted"), "auto-generated",
           "the issue is Auto-Submitted")
     t.like(L.header(out[0], "List-Id") or "", r"acme\.", "and a List-Id")
+rep = [(r, raw) for r, raw in reports() if r != ["calm-anim@example.com"]]
+t.is_([r for r, _ in rep], [[ANIM]],
+      "acme's weekly report goes to its animator only")
+if rep:
+    t.is_(L.header(rep[0][1], "Subject"), "[acme] Weekly report",
+          "the report's subject")
+    t.is_(L.header(rep[0][1], "Auto-Submitted"), "auto-generated",
+          "the report is Auto-Submitted")
 n_eval = d.sql1("SELECT count(*) FROM digests")
 
 # a restart in the same slot sends nothing
@@ -139,7 +158,8 @@ t.is_(len(issues(BOB)), 1, "a restart after the run sends no second issue")
 # a run cut after its batches committed but before its slot was noted
 d.stop()
 con = sqlite3.connect(d.db)
-con.execute("UPDATE digest_slots SET slot = ? WHERE kind = 'weekly'",
+con.execute("UPDATE digest_slots SET slot = ? WHERE kind = 'weekly' AND "
+            "club_id = (SELECT id FROM clubs WHERE name = 'acme')",
             (ts("2025-03-17T07:00:00Z"),))
 con.commit()
 con.close()
@@ -147,7 +167,8 @@ os.environ["MLISTD_NOW"] = "2025-03-24T07:03:00Z"
 d.start()
 deadline = time.monotonic() + 10
 while time.monotonic() < deadline and d.sql1(
-        "SELECT slot FROM digest_slots WHERE kind = 'weekly'") != \
+        "SELECT slot FROM digest_slots s JOIN clubs c ON c.id = s.club_id "
+        "WHERE c.name = 'acme' AND kind = 'weekly'") != \
         ts("2025-03-24T07:00:00Z"):
     time.sleep(0.1)
 t.is_(d.sql1("SELECT count(*) FROM digests"), n_eval,
@@ -186,13 +207,19 @@ d.ctl("member", "add", "acme", "erin@example.org", check=True)
 d.ctl("member", "set", "acme", "erin@example.org", "featured", "yes",
       check=True)
 d.stop()
+n_reports = len(reports())
 restart("2025-04-22T09:00:00Z")
 wait_issues(BOB, 3)
 settle()
 got = issues(BOB)
 t.is_(len(got), 3, "three missed weeks catch up with one issue")
-t.is_(d.sql1("SELECT slot FROM digest_slots WHERE kind = 'weekly'"),
+t.is_(d.sql1("SELECT slot FROM digest_slots s JOIN clubs c ON c.id = "
+             "s.club_id WHERE c.name = 'acme' AND kind = 'weekly'"),
       ts("2025-04-21T06:00:00Z"), "the latest missed slot is the one run")
+d.wait_queue_empty()
+t.is_([r for r, _ in reports()[n_reports:]], [[ANIM]],
+      "one report after the downtime, to acme's animator; none for a club "
+      "with nothing to report")
 
 d.stop()
 t.done()

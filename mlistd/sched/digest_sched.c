@@ -83,7 +83,7 @@ weekday(const char *day)
 	return 1; /* club.c accepts only those; the default is mon */
 }
 
-/* set_slots - the slots run (weekly 0: unchanged) */
+/* set_slots - a club's first slots, noted without a run */
 static int
 set_slots(struct digest_sched *ds, int64_t club, time_t weekly, time_t daily)
 {
@@ -140,22 +140,24 @@ slots(struct digest_sched *ds, const struct conf *conf,
 	}
 	if (last_w < w) {
 		o.edition = true;
+		o.report = true;
 		o.done_since = w;
+		o.weekly_slot = w;
 	} else if (last_d < d) {
 		o.daily_only = true;
 		o.done_since = d;
 	} else
 		goto out;
+	o.daily_slot = d; /* a weekly run evaluates the daily members too */
 	if (digest_send_club(ds->store, ds->gate, conf, ds->key, cl->id,
 			     cl->name, now, &o, &done, &err) < 0) {
 		log_warn("digest: %s: %s", cl->name, err);
 		free(err);
 		goto out;
 	}
-	log_info("digest: %s: %s issues=%d skipped=%d", cl->name,
-		 o.edition ? "weekly" : "daily", done.sent, done.skipped);
-	if (set_slots(ds, cl->id, o.edition ? w : 0, d) < 0)
-		log_warn("digest: %s: %s", cl->name, store_error(ds->store));
+	log_info("digest: %s: %s issues=%d skipped=%d reports=%d", cl->name,
+		 o.edition ? "weekly" : "daily", done.sent, done.skipped,
+		 done.reports);
 out:
 	tzif_free(&z);
 	free(day);
