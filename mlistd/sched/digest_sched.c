@@ -207,7 +207,9 @@ alert_one(struct digest_sched *ds, const struct conf *conf,
 	for (size_t i = 0; i < n; i++)
 		to[i] = (struct notice_to){an[i].member, an[i].address, NULL};
 	v = tmpl_vars_new();
-	tmpl_vars_set(v, "author_address", u->address);
+	/* the address beside a name; alone when there is no name */
+	tmpl_vars_set(v, "author_address",
+		      u->name && *u->name ? u->address : NULL);
 	tmpl_vars_set(v, "author", u->name && *u->name ? u->name : u->address);
 	tmpl_vars_set(v, "subject", root->subject);
 	tmpl_vars_setf(v, "age_hours", "%lld",
