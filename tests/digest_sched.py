@@ -7,7 +7,8 @@ within a second of a start): the issue goes out at 07:00Z in winter and
 06:00Z after the change of 2025-03-30, not a minute before; a restart,
 or a run cut after its issues were committed (its slot not recorded),
 sends nothing twice; a member with daily highlights gets the next day's
-issue; three missed weeks give one issue; the animators get one alert
+issue; three missed weeks give one issue; mlistctl digest --send uses
+the same path and its records; the animators get one alert
 about a newcomer's first post left unanswered 24 h, once, and the weekly
 report, which a club with nothing to report does not get.
 """
@@ -220,6 +221,25 @@ d.wait_queue_empty()
 t.is_([r for r, _ in reports()[n_reports:]], [[ANIM]],
       "one report after the downtime, to acme's animator; none for a club "
       "with nothing to report")
+
+# mlistctl digest --send: the same path, by hand
+r = deliver(ALICE, "<q2@example.org>", "Does anyone know a printer?",
+            "Tue, 22 Apr 2025 11:00:00 +0200",
+            "Hello, could anyone recommend a printer in Rennes?")
+t.like(r.text, r"^250", "a second question is accepted")
+before = len(issues(DAN))
+r = d.ctl("digest", "acme", "--send", "--member", DAN, "--at",
+          "2025-04-29T10:00:00Z")
+t.is_((r.returncode, r.stdout.strip()),
+      (0, "acme: 1 issue queued, 0 members skipped"),
+      "digest --send --member queues that member's issue")
+t.is_(len(issues(DAN)), before + 1, "and records it")
+r = d.ctl("digest", "acme", "--send", "--member", DAN, "--at",
+          "2025-04-29T10:05:00Z")
+t.is_(r.stdout.strip(), "acme: 0 issues queued, 1 member skipped",
+      "a second --send is too soon")
+t.is_(d.ctl("digest", "acme", "--send", "--member", "nobody@example.org")
+      .returncode, 1, "an unknown member exits 1")
 
 d.stop()
 t.done()
