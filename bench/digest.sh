@@ -51,7 +51,7 @@ words = ("réunion budget transmission entreprise dirigeants rencontre "
          "banque export salon locaux stagiaire").split()
 with open(d + "/members.txt", "w") as f:
     for i in range(nmem):
-        f.write("m%05d@members.example.com Member %d\n" % (i, i))
+        f.write("m%05d@members.example.com\n" % i)
 with open(d + "/small.txt", "w") as f:
     for i in range(10):
         f.write("s%d@members.example.com\n" % i)
@@ -158,8 +158,9 @@ listen = inet:127.0.0.1:$PORT
 relay = capture:$M/outbox
 secret_file = $M/secret
 user = root
-log = $M/mlistd.log
+log = stderr
 timezone = Europe/Paris
+templates = $HERE/../templates
 EOF
 export MLISTD_NOW=$JOINED
 ctl() { "$MLISTCTL" -c "$M/mlistd.conf" "$@"; }
