@@ -29,7 +29,7 @@ digest_send_build(struct buf *m, const struct conf *conf,
 	struct tmpl_vars *v = tmpl_vars_new();
 	const struct store_member *u = &dc->d->members[is->member];
 	struct notice_to to = {u->id, u->address, NULL};
-	struct notice_opts o = {NULL, NULL, 0, headers};
+	struct notice_opts o = {NULL, NULL, 0, headers, "digest"};
 	struct digest_render_ctx r = {club,	    title,   lang,
 				      conf->domain, subject, conf->delimiter};
 	char *html = NULL, *text = NULL;
@@ -137,6 +137,9 @@ pending_free(struct pending *p)
 	free(p->subject);
 }
 
+/* an issue's row: arg "digest", purged 30 days after it was sent */
+static const struct notice_opts stored = {NULL, NULL, 0, NULL, "digest"};
+
 /* write - one batch's issues and records in one transaction */
 static int
 write_batch(struct run *r, struct pending *p, size_t n,
@@ -152,7 +155,7 @@ write_batch(struct run *r, struct pending *p, size_t n,
 
 		if (p[i].skip == NULL &&
 		    notice_store(r->s, r->club, &to, &p[i].msg, p[i].mid,
-				 p[i].subject, NULL, r->dc.now) < 0)
+				 p[i].subject, &stored, r->dc.now) < 0)
 			ok = false;
 		else if (store_digest_record(r->s, m->id, r->dc.now, p[i].skip,
 					     p[i].shown, p[i].nshown,

@@ -241,5 +241,21 @@ t.is_(r.stdout.strip(), "acme: 0 issues queued, 1 member skipped",
 t.is_(d.ctl("digest", "acme", "--send", "--member", "nobody@example.org")
       .returncode, 1, "an unknown member exits 1")
 
+# 30 days on, the issues' messages are purged; their records stay
+d.wait_queue_empty()
+n_rows = d.sql1("SELECT count(*) FROM digests WHERE sent IS NOT NULL")
+restart("2025-05-30T09:00:00Z")
+deadline = time.monotonic() + 10
+old = ts("2025-04-29T09:00:00Z") * 1000
+while time.monotonic() < deadline and d.sql1(
+        "SELECT count(*) FROM messages WHERE arg = 'digest' AND date < ?",
+        (old,)):
+    time.sleep(0.1)
+t.is_(d.sql1("SELECT count(*) FROM messages WHERE arg = 'digest' AND "
+             "date < ?", (old,)), 0,
+      "issues sent over 30 days ago are purged")
+t.ok(d.sql1("SELECT count(*) FROM digests WHERE sent IS NOT NULL")
+     >= n_rows, "the issues' records stay")
+
 d.stop()
 t.done()

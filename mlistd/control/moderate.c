@@ -113,7 +113,7 @@ moderate_notify(struct store *s, const struct conf *conf,
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct tmpl_vars *v = tmpl_vars_new();
 		struct notice_to to = {an[i].member, an[i].address, NULL};
-		struct notice_opts o = {NULL, NULL, 0, NULL};
+		struct notice_opts o = {NULL, NULL, 0, NULL, NULL};
 		char reply[400];
 
 		moderate_reply_address(conf, key, p->club_name, p->msg,

@@ -124,7 +124,9 @@ notice_store(struct store *s, int64_t club, const struct notice_to *to,
 	in.problems = "[]";
 	in.is_auto = true;
 	/* a copy of someone's mail goes when the post would (store_purge) */
-	in.arg = o && o->attach && o->attach_len ? "original" : NULL;
+	in.arg = o && o->attach && o->attach_len ? "original"
+		 : o				 ? o->arg
+						 : NULL;
 	in.date_ms = (int64_t)now * 1000;
 	in.received = now;
 	if (store_msg_insert(s, &in, &id, &dup) < 0 ||

@@ -48,6 +48,8 @@ struct notice_opts {
 	size_t attach_len;
 	const char *headers; /* more header lines, each ending in CRLF
 				(List-Unsubscribe of a digest), or NULL */
+	const char *arg;     /* the stored arg: "digest" (purged 30 days
+				on), or NULL */
 };
 
 /* notice_queue_opts - notice_queue with o (NULL: none) */

@@ -391,6 +391,7 @@ enum store_purge {
 	STORE_PURGE_DECIDED, /* held posts rejected or expired, by decision */
 	STORE_PURGE_KEPT,    /* posts kept unseen (loops, duplicates) */
 	STORE_PURGE_COPIES,  /* notices with someone's mail attached */
+	STORE_PURGE_DIGESTS, /* digest issues, by date sent */
 	STORE_PURGE_PENDING, /* pending confirmations, by expiry */
 	STORE_PURGE_REPLIES, /* daily automatic-reply counts, by day */
 };
