@@ -1,8 +1,9 @@
 /*
  * mlistctl_digest - "mlistctl digest": the selection each member's issue
  * would hold (DIGEST.md), as JSON, or one member's issue as the complete
- * MIME message (--preview).  It reads and prints; nothing is recorded
- * (no attempt, no nudge, no shows), so it can run at any time.
+ * MIME message (--preview): these read and print, and record nothing
+ * (no attempt, no nudge, no shows), so they can run at any time.
+ * --send queues the issues due, as the scheduler does (digest_send.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,11 +14,11 @@
 #include "club.h"
 #include "conf.h"
 #include "digest.h"
+#include "digest_send.h"
 #include "mlistctl.h"
-#include "notice.h"
+#include "secret.h"
 #include "store.h"
 #include "strutil.h"
-#include "tmpl.h"
 #include "xalloc.h"
 
 static struct digest_params params;
@@ -123,45 +124,65 @@ issue_json(struct buf *out, const struct digest_club *dc,
 	buf_putc(out, '}');
 }
 
-/* preview - member u's issue as the message it would be */
+/* preview - member u's issue as the message it would be (without the
+   List-Unsubscribe its copy gets when sent) */
 static int
 preview(struct mlistctl *c, const struct digest_club *dc,
 	const struct digest_issue *is, int64_t id, const char *club,
 	const char *lang, const char *subject)
 {
-	struct tmpl_dirs dirs = {c->conf->templates_local, c->conf->templates};
-	struct tmpl_vars *v = tmpl_vars_new();
 	char *title = club_get(c->store, c->conf, id, club, "title");
-	char *html = NULL, *text = NULL, *err = NULL, *mid = NULL;
-	struct notice_to to = {dc->d->members[is->member].id,
-			       dc->d->members[is->member].address, NULL};
-	struct digest_render_ctx r = {
-	    club, title, lang, c->conf->domain, subject, c->conf->delimiter};
+	char *err = NULL, *mid = NULL;
 	struct buf m = BUF_INIT;
 	int rc = 0;
 
 	if (title == NULL || *title == '\0') {
 		free(title);
 		title = xstrdup(club);
-		r.title = title;
 	}
-	digest_render_vars(dc, is, &r, v);
-	if (tmpl_render(&dirs, lang, "digest", v, &html, &text, NULL, &err) <
-	    0) {
+	if (digest_send_build(&m, c->conf, dc, is, club, title, lang, subject,
+			      NULL, &mid, &err) < 0)
 		rc = mlistctl_fail(78, "digest template: %s", err);
-	} else {
-		notice_build(&m, c->conf, club, title, &to, subject, text, html,
-			     NULL, dc->now, &mid);
+	else
 		fwrite(m.data, 1, m.len, stdout);
-	}
 	buf_free(&m);
 	free(mid);
 	free(err);
-	free(html);
-	free(text);
 	free(title);
-	tmpl_vars_free(&v);
 	return rc;
+}
+
+/* send - the issues due at `at`, through the scheduler's path */
+static int
+send(struct mlistctl *c, int64_t club, const char *name, const char *member,
+     time_t at)
+{
+	unsigned char key[TOKEN_KEY_LEN];
+	struct digest_send_opts o = {0};
+	struct digest_send_done done;
+	char *err = NULL;
+	int rc;
+
+	if (secret_load(c->conf->secret_file, 0, key, &err) < 0) {
+		rc = mlistctl_fail(78, "secret_file %s", err);
+		free(err);
+		return rc;
+	}
+	o.member = member;
+	o.edition = member == NULL;
+	if (digest_send_club(c->store, NULL, c->conf, key, club, name,
+			     at ? at : clock_now(), &o, &done, &err) < 0) {
+		rc = mlistctl_fail(75, "digest --send: %s", err);
+		free(err);
+		return rc;
+	}
+	if (member && done.sent == 0 && done.skipped == 0)
+		return mlistctl_fail(CTL_NOTFOUND, "%s: not a member of %s",
+				     member, name);
+	printf("%s: %d issue%s queued, %d member%s skipped\n", name, done.sent,
+	       done.sent == 1 ? "" : "s", done.skipped,
+	       done.skipped == 1 ? "" : "s");
+	return 0;
 }
 
 int
@@ -175,7 +196,7 @@ mlistctl_digest_cmd(struct mlistctl *c)
 	char *tz, *lang, *addr = NULL;
 	int64_t club;
 	int rc, only = -1;
-	bool first = true, show;
+	bool first = true, show, sending;
 
 	if (mlistctl_opt(c, "member", &member_s) < 0 ||
 	    mlistctl_opt(c, "at", &at_s) < 0 ||
@@ -183,16 +204,18 @@ mlistctl_digest_cmd(struct mlistctl *c)
 		return mlistctl_usage("--member needs ADDR, --at and --since "
 				      "a DATETIME");
 	show = mlistctl_flag(c, "preview");
-	if (mlistctl_flag(c, "send"))
-		return mlistctl_fail(69, "digest --send is not available in "
-					 "this version yet; --json and "
-					 "--preview are");
+	sending = mlistctl_flag(c, "send");
 	if ((rc = mlistctl_leftover(c)) != 0)
 		return rc;
 	if (c->argc != 1)
 		return mlistctl_usage("digest needs CLUB");
-	if (c->json == show)
-		return mlistctl_usage("digest needs --json or --preview");
+	if ((int)c->json + (int)show + (int)sending != 1)
+		return mlistctl_usage("digest needs one of --json, --preview "
+				      "and --send");
+	if (sending && since_s)
+		return mlistctl_usage("digest --send covers each member's own "
+				      "period; --since is for --json and "
+				      "--preview");
 	if (show && member_s == NULL)
 		return mlistctl_usage("digest --preview needs --member ADDR");
 	if ((rc = mlistctl_club(c, c->argv[0], &club)) != 0)
@@ -205,6 +228,12 @@ mlistctl_digest_cmd(struct mlistctl *c)
 				      "(2025-03-10T08:00:00Z) or YYYY-MM-DD");
 	}
 	free(tz);
+	if (sending) {
+		addr = member_s ? str_lower(xstrdup(member_s)) : NULL;
+		rc = send(c, club, c->argv[0], addr, at);
+		free(addr);
+		return rc;
+	}
 	if ((rc = mlistctl_digest_open(c, club, c->argv[0], at, &d, &dc)) != 0)
 		return rc;
 	if (member_s) {

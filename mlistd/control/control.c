@@ -84,7 +84,7 @@ send(const struct ctx *c, const char *name, struct tmpl_vars *v, const char *to,
      const char *reply_to, const char *attach, size_t attach_len, bool counted)
 {
 	struct notice_to nt = {0, to, reply_to};
-	struct notice_opts o = {"answer", attach, attach_len};
+	struct notice_opts o = {"answer", attach, attach_len, NULL, NULL};
 	char *err = NULL;
 	int rc;
 

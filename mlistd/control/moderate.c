@@ -77,6 +77,21 @@ log_notice(int rc, char *err, const char *what)
 	return rc < 0 ? -1 : 0;
 }
 
+void
+moderate_reply_address(const struct conf *conf,
+		       const unsigned char key[TOKEN_KEY_LEN],
+		       const char *club_name, int64_t msg, int64_t animator,
+		       time_t now, char out[400])
+{
+	char arg[32], *tok;
+
+	token_pair((unsigned long long)msg, (unsigned long long)animator, arg);
+	tok = token_make(key, club_name, "mod", arg, now + MODERATE_LIFE);
+	snprintf(out, 400, "%s%cmod-%s@%s", club_name, conf->delimiter, tok,
+		 conf->domain);
+	free(tok);
+}
+
 int
 moderate_notify(struct store *s, const struct conf *conf,
 		const unsigned char key[TOKEN_KEY_LEN],
@@ -98,16 +113,11 @@ moderate_notify(struct store *s, const struct conf *conf,
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct tmpl_vars *v = tmpl_vars_new();
 		struct notice_to to = {an[i].member, an[i].address, NULL};
-		struct notice_opts o = {NULL, NULL, 0};
-		char arg[32], reply[400], *tok;
+		struct notice_opts o = {NULL, NULL, 0, NULL, NULL};
+		char reply[400];
 
-		token_pair((unsigned long long)p->msg,
-			   (unsigned long long)an[i].member, arg);
-		tok = token_make(key, p->club_name, "mod", arg,
-				 now + MODERATE_LIFE);
-		snprintf(reply, sizeof(reply), "%s%cmod-%s@%s", p->club_name,
-			 conf->delimiter, tok, conf->domain);
-		free(tok);
+		moderate_reply_address(conf, key, p->club_name, p->msg,
+				       an[i].member, now, reply);
 		to.reply_to = reply;
 		post_vars(v, p->from, p->subject, now, p->msg);
 		tmpl_vars_set(v, "author_name", p->from_name);

@@ -47,6 +47,13 @@ struct moderate_post {
 	size_t len;
 };
 
+/* moderate_reply_address - club+mod-TOKEN@domain: animator's decision
+   on held post msg by reply (the weekly report lists it too) */
+void moderate_reply_address(const struct conf *conf,
+			    const unsigned char key[TOKEN_KEY_LEN],
+			    const char *club_name, int64_t msg,
+			    int64_t animator, time_t now, char out[400]);
+
 /* moderate_notify - one mod-notice per active animator; nothing for a
    post held as auto.  0; 1 with *error_r when the template cannot be
    rendered (nothing queued); -1 with *error_r on a database error */

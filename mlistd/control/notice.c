@@ -82,6 +82,8 @@ notice_build(struct buf *m, const struct conf *conf, const char *club_name,
 		buf_printf(m, "Reply-To: <%s>\r\n", to->reply_to);
 	buf_puts(m, "Auto-Submitted: auto-generated\r\n");
 	buf_printf(m, "List-Id: <%s.%s>\r\n", club_name, conf->domain);
+	if (o && o->headers)
+		buf_puts(m, o->headers);
 	buf_puts(m, "MIME-Version: 1.0\r\n");
 	if (o == NULL || o->attach == NULL || o->attach_len == 0) {
 		snprintf(boundary, sizeof(boundary), "=_mlistd_%llx", r);
@@ -97,6 +99,40 @@ notice_build(struct buf *m, const struct conf *conf, const char *club_name,
 					o->attach_len);
 		buf_free(&alt);
 	}
+}
+
+int
+notice_store(struct store *s, int64_t club, const struct notice_to *to,
+	     const struct buf *m, const char *mid, const char *subject,
+	     const struct notice_opts *o, time_t now)
+{
+	struct store_msg_in in;
+	char hash[65];
+	bool dup;
+	int64_t id;
+
+	msg_body_sha256(m->data, m->len, hash);
+	memset(&in, 0, sizeof(in));
+	in.club = club;
+	in.rcpt = to->address;
+	in.role = o && o->role ? o->role : "notice";
+	in.raw = m->data;
+	in.raw_len = m->len;
+	in.body_sha256 = hash;
+	in.message_id = mid;
+	in.subject = subject;
+	in.problems = "[]";
+	in.is_auto = true;
+	/* a copy of someone's mail goes when the post would (store_purge) */
+	in.arg = o && o->attach && o->attach_len ? "original"
+		 : o				 ? o->arg
+						 : NULL;
+	in.date_ms = (int64_t)now * 1000;
+	in.received = now;
+	if (store_msg_insert(s, &in, &id, &dup) < 0 ||
+	    (!dup && store_queue_add(s, id, to->member, to->address, now) < 0))
+		return -1;
+	return 0;
 }
 
 int
@@ -135,33 +171,12 @@ notice_queue_opts(struct store *s, const struct conf *conf, int64_t club,
 	}
 	for (size_t i = 0; i < nto; i++) {
 		struct buf m = BUF_INIT;
-		struct store_msg_in in;
-		char hash[65], *mid;
-		bool dup;
-		int64_t id;
+		char *mid;
 
 		notice_build(&m, conf, club_name, title, &to[i], subject, text,
 			     html, o, now, &mid);
-		msg_body_sha256(m.data, m.len, hash);
-		memset(&in, 0, sizeof(in));
-		in.club = club;
-		in.rcpt = to[i].address;
-		in.role = o && o->role ? o->role : "notice";
-		in.raw = m.data;
-		in.raw_len = m.len;
-		in.body_sha256 = hash;
-		in.message_id = mid;
-		in.subject = subject;
-		in.problems = "[]";
-		in.is_auto = true;
-		/* a copy of someone's mail goes when the post would
-		   (store_purge) */
-		in.arg = o && o->attach && o->attach_len ? "original" : NULL;
-		in.date_ms = (int64_t)now * 1000;
-		in.received = now;
-		if (store_msg_insert(s, &in, &id, &dup) < 0 ||
-		    (!dup && store_queue_add(s, id, to[i].member, to[i].address,
-					     now) < 0)) {
+		if (notice_store(s, club, &to[i], &m, mid, subject, o, now) <
+		    0) {
 			*error_r = xasprintf("%s", store_error(s));
 			free(mid);
 			buf_free(&m);

@@ -46,6 +46,10 @@ struct notice_opts {
 	const char *attach; /* a message attached as message/rfc822 (its
 			       copy is then purged as the post would be) */
 	size_t attach_len;
+	const char *headers; /* more header lines, each ending in CRLF
+				(List-Unsubscribe of a digest), or NULL */
+	const char *arg;     /* the stored arg: "digest" (purged 30 days
+				on), or NULL */
 };
 
 /* notice_queue_opts - notice_queue with o (NULL: none) */
@@ -63,5 +67,12 @@ void notice_build(struct buf *m, const struct conf *conf, const char *club_name,
 		  const char *title, const struct notice_to *to,
 		  const char *subject, const char *text, const char *html,
 		  const struct notice_opts *o, time_t now, char **mid_r);
+
+/* notice_store - store m (built by notice_build, Message-ID mid, subject)
+   as a message of role (NULL: "notice") and queue it to `to`, in the
+   caller's transaction; -1 on a database error */
+int notice_store(struct store *s, int64_t club, const struct notice_to *to,
+		 const struct buf *m, const char *mid, const char *subject,
+		 const struct notice_opts *o, time_t now);
 
 #endif

@@ -44,4 +44,12 @@ void relay_set_conf(struct relay *r, const struct conf *conf);
    outcomes, leave the rest queued */
 void relay_close(struct relay **r);
 
+struct buf;
+/* relay_copy_personal_headers - the per-recipient header lines of a copy
+   (List-Unsubscribe, and List-Unsubscribe-Post with unsubscribe_url);
+   digests carry the same (digest_send.c) */
+void relay_copy_personal_headers(struct buf *out, const struct conf *conf,
+				 const unsigned char key[TOKEN_KEY_LEN],
+				 const char *club, int64_t member, time_t now);
+
 #endif

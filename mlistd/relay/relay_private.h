@@ -147,11 +147,6 @@ struct relay_copy *relay_copy_get(struct relay *r,
 				  const struct store_queue_item *q);
 /* relay_copy_put - drop a reference; under the relay's lock */
 void relay_copy_put(struct relay *r, struct relay_copy *c);
-/* relay_copy_personal_headers - the per-recipient header lines of a copy
-   (List-Unsubscribe, and List-Unsubscribe-Post with unsubscribe_url) */
-void relay_copy_personal_headers(struct buf *out, const struct conf *conf,
-				 const unsigned char key[TOKEN_KEY_LEN],
-				 const char *club, int64_t member, time_t now);
 /* relay_copy_envelope_from - club+bounce-TOKEN@domain for a copy of msg
    to member; the caller frees it */
 char *relay_copy_envelope_from(const struct conf *conf,

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "digest_sched.h"
 #include "log.h"
 #include "member_bounce.h"
 #include "moderate.h"
@@ -19,6 +20,7 @@ struct periodic {
 	struct wgate *gate;
 	unsigned char key[TOKEN_KEY_LEN];
 	time_t last; /* the last pass; 0: none yet */
+	struct digest_sched *digest;
 };
 
 struct periodic *
@@ -30,12 +32,15 @@ periodic_new(struct store *s, struct wgate *gate,
 	p->store = s;
 	p->gate = gate;
 	memcpy(p->key, key, TOKEN_KEY_LEN);
+	p->digest = digest_sched_new(s, gate, key);
 	return p;
 }
 
 void
 periodic_free(struct periodic **pp)
 {
+	if (*pp)
+		digest_sched_free(&(*pp)->digest);
 	free(*pp);
 	*pp = NULL;
 }
@@ -147,4 +152,5 @@ periodic_run(struct periodic *p, const struct conf *conf, time_t now)
 	/* retention before the probes, as the relay ran them */
 	retain(p, conf, now);
 	probe(p, conf, now);
+	digest_sched_run(p->digest, conf, now);
 }

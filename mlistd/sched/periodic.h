@@ -2,7 +2,7 @@
  * periodic - the daemon's periodic jobs: due bounce probes and the
  * removal of members who never answered them (member_bounce), then
  * retention (held posts' expiry, purge of what nobody vouched for).
- * Digests will be sent from here too.
+ * Then the digests' schedule (digest_sched.c).
  *
  * No thread of its own: the relay's dispatcher calls periodic_run() on
  * every pass, with the dispatcher's store connection, and the jobs run

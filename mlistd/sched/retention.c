@@ -50,6 +50,8 @@ retention_run(struct store *s, struct wgate *g, time_t now,
 		  &done_r->kept) < 0 ||
 	    purge(s, g, STORE_PURGE_COPIES, now - RETENTION_DECIDED,
 		  &done_r->copies) < 0 ||
+	    purge(s, g, STORE_PURGE_DIGESTS, now - RETENTION_DECIDED,
+		  &done_r->copies) < 0 ||
 	    purge(s, g, STORE_PURGE_CONTROL, now - RETENTION_CONTROL,
 		  &done_r->control) < 0 ||
 	    purge(s, g, STORE_PURGE_PENDING, now - RETENTION_PENDING,

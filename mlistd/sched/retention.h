@@ -37,7 +37,8 @@ struct retention_done {
 	int64_t control; /* rows deleted, by kind */
 	int64_t decided;
 	int64_t kept;
-	int64_t copies; /* notices with someone's mail attached */
+	int64_t copies;	 /* notices with someone's mail attached, and
+			    digest issues */
 	int64_t pending; /* confirmations and reply counts */
 };
 

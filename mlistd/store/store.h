@@ -235,8 +235,7 @@ void store_msg_author_clear(struct store_msg_author *a);
    threading read them (a reply through acme+r-KEY@ names its thread's
    root): *irt_r NULL when it has none, *refs_r the references in order,
    space-separated, or NULL; both caller-freed */
-int store_msg_links(struct store *s, int64_t msg, char **irt_r,
-		    char **refs_r);
+int store_msg_links(struct store *s, int64_t msg, char **irt_r, char **refs_r);
 /* store_msg_raw - the raw bytes of a message (NUL-terminated copy) */
 int store_msg_raw(struct store *s, int64_t msg, char **raw_r, size_t *len_r);
 
@@ -326,6 +325,20 @@ int store_digest_record(struct store *s, int64_t member, time_t now,
 			const char *skip_reason, const int64_t *shown,
 			size_t nshown, int64_t nudged);
 
+/* store_digest_unpin - one issue of thread's pin went out */
+int store_digest_unpin(struct store *s, int64_t thread);
+/* store_digest_slot - the last slot of kind ("weekly", "daily") run for
+   club; 0: never */
+int store_digest_slot(struct store *s, int64_t club, const char *kind,
+		      time_t *slot_r);
+/* store_digest_slot_set - slot of kind ran; inside a transaction */
+int store_digest_slot_set(struct store *s, int64_t club, const char *kind,
+			  time_t slot);
+/* store_newcomer_alert - claim the alert about message msg: 1 when it
+   was not sent yet (now it is recorded), 0 when it was; inside a
+   transaction */
+int store_newcomer_alert(struct store *s, int64_t msg, time_t now);
+
 /* held posts ------------------------------------------------------- */
 
 struct store_held {
@@ -378,6 +391,7 @@ enum store_purge {
 	STORE_PURGE_DECIDED, /* held posts rejected or expired, by decision */
 	STORE_PURGE_KEPT,    /* posts kept unseen (loops, duplicates) */
 	STORE_PURGE_COPIES,  /* notices with someone's mail attached */
+	STORE_PURGE_DIGESTS, /* digest issues, by date sent */
 	STORE_PURGE_PENDING, /* pending confirmations, by expiry */
 	STORE_PURGE_REPLIES, /* daily automatic-reply counts, by day */
 };
@@ -397,7 +411,8 @@ struct store_queue_item {
 	char *club;
 	char *recipient;
 	char *message_id;
-	char *role; /* of the message: "post", "r" (through acme+r-KEY@) or "notice" */
+	char *role; /* of the message: "post", "r" (through acme+r-KEY@) or
+		       "notice" */
 	int attempts;
 	time_t first_try; /* 0: never tried */
 	time_t next_attempt;
@@ -578,9 +593,9 @@ void store_recipients_free(struct store_recipient *r, size_t n);
 struct store_pending {
 	int64_t id;
 	int64_t club;
-	const char *address;	/* who asked (or is invited) */
-	const char *kind;	/* subscribe | unsubscribe | commands | approve */
-	const char *commands;	/* kind commands: one command a line */
+	const char *address;  /* who asked (or is invited) */
+	const char *kind;     /* subscribe | unsubscribe | commands | approve */
+	const char *commands; /* kind commands: one command a line */
 	const char *invited_by; /* subscribe through a member's invite */
 	time_t created;
 	time_t expires;

@@ -286,3 +286,74 @@ store_digest_nudge_outcomes(struct store *s, int64_t club, time_t now,
 	}
 	return 0;
 }
+
+int
+store_digest_unpin(struct store *s, int64_t thread)
+{
+	sqlite3_stmt *st =
+	    store_stmt(s, "UPDATE threads SET pin_issues = pin_issues - 1 "
+			  "WHERE id = ? AND pin_issues > 0");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, thread);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_fail(s, "digest pin");
+	return 0;
+}
+
+int
+store_digest_slot(struct store *s, int64_t club, const char *kind,
+		  time_t *slot_r)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, "SELECT slot FROM digest_slots WHERE club_id = ? AND kind = ?");
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, club);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	*slot_r = 0;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*slot_r = (time_t)sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE)
+		return store_fail(s, "digest slot");
+	store_release(s);
+	return 0;
+}
+
+int
+store_digest_slot_set(struct store *s, int64_t club, const char *kind,
+		      time_t slot)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, "INSERT INTO digest_slots(club_id, kind, slot) VALUES (?, ?, ?) "
+	       "ON CONFLICT DO UPDATE SET slot = excluded.slot");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, club);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, slot);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_fail(s, "digest slot");
+	return 0;
+}
+
+int
+store_newcomer_alert(struct store *s, int64_t msg, time_t now)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, "INSERT INTO newcomer_alerts(message_id, at) VALUES (?, ?) "
+	       "ON CONFLICT DO NOTHING");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, msg);
+	sqlite3_bind_int64(st, 2, now);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_fail(s, "newcomer alert");
+	return sqlite3_changes(s->db) > 0;
+}

@@ -42,6 +42,10 @@ static const char *const purge_sql[] = {
 	"DELETE FROM messages WHERE id IN (SELECT m.id FROM messages m "
 	"WHERE role = 'notice' AND arg = 'original' AND m.received < "
 	"?1" PURGE_GUARDS " ORDER BY m.received LIMIT ?2)",
+    [STORE_PURGE_DIGESTS] =
+	"DELETE FROM messages WHERE id IN (SELECT m.id FROM messages m "
+	"WHERE role = 'notice' AND arg = 'digest' AND m.received < "
+	"?1" PURGE_GUARDS " ORDER BY m.received LIMIT ?2)",
     [STORE_PURGE_PENDING] =
 	"DELETE FROM pending WHERE id IN (SELECT id FROM pending "
 	"WHERE expires < ?1 ORDER BY expires LIMIT ?2)",

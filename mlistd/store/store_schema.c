@@ -281,6 +281,22 @@ static const char *const store_migrations[] = {
     "  shows INTEGER NOT NULL,"
     "  PRIMARY KEY (member_id, thread_id));"
     "CREATE INDEX digests_member ON digests(member_id, attempted);",
+
+    /* 11 (digest scheduling): per club, the last weekly and daily slot
+       the scheduler ran (a missed slot runs once, at the next tick), and
+       the newcomers' first posts the animators were alerted about (once
+       per post, DIGEST 1.5); digest issues (notices with arg 'digest')
+       are purged 30 days on by the index */
+    "CREATE TABLE digest_slots ("
+    "  club_id INTEGER NOT NULL REFERENCES clubs(id) ON DELETE CASCADE,"
+    "  kind TEXT NOT NULL,"
+    "  slot INTEGER NOT NULL,"
+    "  PRIMARY KEY (club_id, kind));"
+    "CREATE TABLE newcomer_alerts ("
+    "  message_id INTEGER PRIMARY KEY,"
+    "  at INTEGER NOT NULL);"
+    "CREATE INDEX messages_digests ON messages(received)"
+    "  WHERE role = 'notice' AND arg = 'digest';",
 };
 #define STORE_NMIGRATIONS                                                      \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
