@@ -16,10 +16,12 @@
 
 #include "buf.h"
 #include "clock.h"
+#include "club.h"
 #include "conf.h"
 #include "mlistctl.h"
 #include "privs.h"
 #include "store.h"
+#include "tzif.h"
 #include "xalloc.h"
 
 static const char usage_text[] =
@@ -153,62 +155,40 @@ mlistctl_leftover(struct mlistctl *c)
 	return 0;
 }
 
-/* tz_enter - the process's zone becomes tz (mlistctl is single-threaded,
-   so libc's mktime and localtime can work in a club's zone); returns the
-   old TZ for tz_leave */
-static char *
-tz_enter(const char *tz)
+/* parse_datetime - RFC 3339, or YYYY-MM-DD as midnight in tz */
+static int
+parse_datetime(const char *s, const char *tz, time_t *t_r)
 {
-	const char *old = getenv("TZ");
-	char *saved = old ? xstrdup(old) : NULL;
-
-	setenv("TZ", tz, 1);
-	tzset();
-	return saved;
-}
-
-static void
-tz_leave(char *saved)
-{
-	if (saved) {
-		setenv("TZ", saved, 1);
-		free(saved);
-	} else
-		unsetenv("TZ");
-	tzset();
-}
-
-int
-mlistctl_parse_datetime(const char *s, const char *tz, time_t *t_r)
-{
+	struct tzif *z;
 	struct tm tm;
-	char *end, *saved;
+	char *end;
 
 	if (clock_parse_rfc3339(s, t_r) == 0)
 		return 0;
 	memset(&tm, 0, sizeof(tm));
 	end = strptime(s, "%Y-%m-%d", &tm);
-	if (end == NULL || *end != '\0' || strlen(s) != 10)
+	if (end == NULL || *end != '\0' || strlen(s) != 10 ||
+	    (z = tzif_load(tz)) == NULL)
 		return -1;
-	/* midnight in the club's zone */
-	saved = tz_enter(tz);
-	tm.tm_isdst = -1;
-	*t_r = mktime(&tm);
-	tz_leave(saved);
-	return *t_r == (time_t)-1 ? -1 : 0;
+	/* midnight in the club's zone, read as the scheduler reads it */
+	*t_r = tzif_utc(z, &tm);
+	tzif_free(&z);
+	return 0;
 }
 
-void
-mlistctl_local_date(const char *tz, time_t t, int *y_r, int *m_r, int *d_r)
+int
+mlistctl_datetimes(struct mlistctl *c, int64_t club, const char *since_s,
+		   time_t *since_r, const char *at_s, time_t *at_r)
 {
-	char *saved = tz_enter(tz);
-	struct tm tm;
+	char *tz = club_get(c->store, c->conf, club, c->argv[0], "timezone");
+	int bad = (since_s && parse_datetime(since_s, tz, since_r) < 0) ||
+		  (at_s && parse_datetime(at_s, tz, at_r) < 0);
 
-	localtime_r(&t, &tm);
-	tz_leave(saved);
-	*y_r = tm.tm_year + 1900;
-	*m_r = tm.tm_mon + 1;
-	*d_r = tm.tm_mday;
+	free(tz);
+	if (bad)
+		return mlistctl_usage("DATETIME is RFC 3339 "
+				      "(2025-03-10T08:00:00Z) or YYYY-MM-DD");
+	return 0;
 }
 
 /* open_store - switch user if root, then open the database */

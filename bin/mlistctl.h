@@ -47,11 +47,11 @@ int mlistctl_leftover(struct mlistctl *c);
 /* mlistctl_field - s as one field of a tab-separated line: tabs and line ends
    become spaces (NULL writes nothing) */
 void mlistctl_field(struct buf *out, const char *s);
-/* mlistctl_parse_datetime - RFC 3339, or YYYY-MM-DD as midnight in tz */
-int mlistctl_parse_datetime(const char *s, const char *tz, time_t *t_r);
-/* mlistctl_local_date - the date of t in time zone tz */
-void mlistctl_local_date(const char *tz, time_t t, int *y_r, int *m_r,
-			 int *d_r);
+/* mlistctl_datetimes - --since and --at of club's command (NULL: not
+   given, the time left alone): RFC 3339, or YYYY-MM-DD as midnight in the
+   club's zone; 0, or EX_USAGE's code after saying why */
+int mlistctl_datetimes(struct mlistctl *c, int64_t club, const char *since_s,
+		       time_t *since_r, const char *at_s, time_t *at_r);
 
 int mlistctl_club_cmd(struct mlistctl *c, const char *verb);
 int mlistctl_member_cmd(struct mlistctl *c, const char *verb);

@@ -27,8 +27,7 @@ int
 mlistctl_digest_open(struct mlistctl *c, int64_t club, const char *name,
 		     time_t at, struct store_digest *d, struct digest_club *dc)
 {
-	char *vocabulary, *quiet, *tz;
-	int y, m, day;
+	char *vocabulary;
 
 	digest_params_default(&params);
 	if (at == 0)
@@ -38,12 +37,7 @@ mlistctl_digest_open(struct mlistctl *c, int64_t club, const char *name,
 	vocabulary = club_get(c->store, c->conf, club, name, "vocabulary");
 	digest_club_init(dc, d, &params, vocabulary, at);
 	free(vocabulary);
-	quiet = club_get(c->store, c->conf, club, name, "quiet");
-	tz = club_get(c->store, c->conf, club, name, "timezone");
-	mlistctl_local_date(tz, at, &y, &m, &day);
-	dc->quiet = club_quiet_on(quiet, y, m, day);
-	free(quiet);
-	free(tz);
+	dc->quiet = club_quiet_now(c->store, c->conf, club, name, at);
 	return 0;
 }
 
@@ -193,7 +187,7 @@ mlistctl_digest_cmd(struct mlistctl *c)
 	struct store_digest d;
 	struct digest_club dc;
 	struct buf out = BUF_INIT;
-	char *tz, *lang, *addr = NULL;
+	char *lang, *addr = NULL;
 	int64_t club;
 	int rc, only = -1;
 	bool first = true, show, sending;
@@ -220,14 +214,8 @@ mlistctl_digest_cmd(struct mlistctl *c)
 		return mlistctl_usage("digest --preview needs --member ADDR");
 	if ((rc = mlistctl_club(c, c->argv[0], &club)) != 0)
 		return rc;
-	tz = club_get(c->store, c->conf, club, c->argv[0], "timezone");
-	if ((since_s && mlistctl_parse_datetime(since_s, tz, &since) < 0) ||
-	    (at_s && mlistctl_parse_datetime(at_s, tz, &at) < 0)) {
-		free(tz);
-		return mlistctl_usage("DATETIME is RFC 3339 "
-				      "(2025-03-10T08:00:00Z) or YYYY-MM-DD");
-	}
-	free(tz);
+	if ((rc = mlistctl_datetimes(c, club, since_s, &since, at_s, &at)) != 0)
+		return rc;
 	if (sending) {
 		addr = member_s ? str_lower(xstrdup(member_s)) : NULL;
 		rc = send(c, club, c->argv[0], addr, at);

@@ -111,7 +111,7 @@ mlistctl_stats_cmd(struct mlistctl *c)
 	struct digest_club dc;
 	struct digest_report r;
 	struct buf out = BUF_INIT;
-	char since_s[21], until_s[21], *tz;
+	char since_s[21], until_s[21];
 	int64_t club;
 	int rc;
 
@@ -123,13 +123,8 @@ mlistctl_stats_cmd(struct mlistctl *c)
 		return mlistctl_usage("stats needs CLUB");
 	if ((rc = mlistctl_club(c, c->argv[0], &club)) != 0)
 		return rc;
-	tz = club_get(c->store, c->conf, club, c->argv[0], "timezone");
-	if (at_s && mlistctl_parse_datetime(at_s, tz, &at) < 0) {
-		free(tz);
-		return mlistctl_usage("DATETIME is RFC 3339 "
-				      "(2025-03-10T08:00:00Z) or YYYY-MM-DD");
-	}
-	free(tz);
+	if ((rc = mlistctl_datetimes(c, club, NULL, NULL, at_s, &at)) != 0)
+		return rc;
 	if ((rc = mlistctl_digest_open(c, club, c->argv[0], at, &d, &dc)) != 0)
 		return rc;
 	digest_report(&dc, dc.now - WEEK, &r);

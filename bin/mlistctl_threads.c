@@ -71,7 +71,6 @@ mlistctl_threads_cmd(struct mlistctl *c)
 	struct buf out = BUF_INIT;
 	bool debates, unanswered;
 	size_t *order = NULL;
-	char *tz;
 	int64_t club;
 	size_t n, nshow;
 	int rc;
@@ -90,14 +89,8 @@ mlistctl_threads_cmd(struct mlistctl *c)
 		return mlistctl_usage("threads needs CLUB");
 	if ((rc = mlistctl_club(c, c->argv[0], &club)) != 0)
 		return rc;
-	tz = club_get(c->store, c->conf, club, c->argv[0], "timezone");
-	if ((since_s && mlistctl_parse_datetime(since_s, tz, &since) < 0) ||
-	    (at_s && mlistctl_parse_datetime(at_s, tz, &at) < 0)) {
-		free(tz);
-		return mlistctl_usage("DATETIME is RFC 3339 "
-				      "(2025-03-10T08:00:00Z) or YYYY-MM-DD");
-	}
-	free(tz);
+	if ((rc = mlistctl_datetimes(c, club, since_s, &since, at_s, &at)) != 0)
+		return rc;
 	if (store_thread_list(c->store, club, since, at, &t, &n) < 0)
 		return mlistctl_db_error(c, "threads");
 	if ((rc = mlistctl_digest_open(c, club, c->argv[0], at, &d, &dc)) !=

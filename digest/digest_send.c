@@ -249,6 +249,7 @@ digest_send_club(struct store *s, struct wgate *gate, const struct conf *conf,
 	r.title = title;
 	r.lang = lang;
 	digest_club_init(&r.dc, &d, &params, vocabulary, now);
+	r.dc.quiet = club_quiet_now(s, conf, club, name, now);
 	r.pinned_out = xcalloc(d.nthreads + 1, sizeof(*r.pinned_out));
 	for (size_t u = 0; u <= d.nmembers && rc == 0; u++) {
 		int got = 1;

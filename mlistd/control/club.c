@@ -9,6 +9,7 @@
 #include "club.h"
 #include "conf.h"
 #include "store.h"
+#include "tzif.h"
 #include "xalloc.h"
 
 static const char *const keys[] = {
@@ -307,4 +308,25 @@ club_get(struct store *store, const struct conf *conf, int64_t club,
 	if (store_club_get(store, club, key, &v) == 0)
 		return v;
 	return club_default(conf, name, key);
+}
+
+bool
+club_quiet_now(struct store *store, const struct conf *conf, int64_t club,
+	       const char *name, time_t now)
+{
+	char *quiet = club_get(store, conf, club, name, "quiet");
+	char *tz = club_get(store, conf, club, name, "timezone");
+	struct tzif *z = *quiet ? tzif_load(tz) : NULL;
+	bool on = false;
+	struct tm tm;
+
+	if (z) {
+		tzif_local(z, now, &tm);
+		on = club_quiet_on(quiet, tm.tm_year + 1900, tm.tm_mon + 1,
+				   tm.tm_mday);
+	}
+	tzif_free(&z);
+	free(quiet);
+	free(tz);
+	return on;
 }

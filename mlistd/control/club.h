@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 struct conf;
 struct store;
@@ -34,5 +35,9 @@ char *club_get(struct store *store, const struct conf *conf, int64_t club,
    across the new year too, or "YYYY-MM-DD..YYYY-MM-DD", comma-separated;
    both ends included); no digest goes out then (DIGEST.md 2.1) */
 bool club_quiet_on(const char *quiet, int year, int month, int day);
+/* club_quiet_now - club_quiet_on for the club's setting at now, in the
+   club's time zone */
+bool club_quiet_now(struct store *store, const struct conf *conf,
+		    int64_t club, const char *name, time_t now);
 
 #endif
