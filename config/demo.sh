@@ -9,7 +9,10 @@ dir=$(mktemp -d /tmp/mlistd-demo.XXXXXX)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 user=
 [ "$(id -u)" = 0 ] && user=root
+# the shipped templates, from the source tree: nothing is installed
+srcabs=$(cd "$src" && pwd)
 sed -e "s|@DIR@|$dir|g" -e "s|@PORT@|$port|g" -e "s|@USER@|$user|g" \
+	-e "s|@SRC@|$srcabs|g" \
 	"$src/config/demo.conf.in" >"$dir/mlistd.conf"
 mkdir -p "$dir/outbox"
 ctl() { "$bin/mlistctl" -c "$dir/mlistd.conf" "$@"; }
@@ -70,6 +73,13 @@ for j in "$dir"/outbox/*.json; do
 done
 echo "== one copy as it went out: ${j%.json}.eml"
 sed -n '1,/^\r*$/p' "${j%.json}.eml" | tr -d '\r' | grep -E '^(From|Reply-To|Cc|Subject|List-Id|List-Unsubscribe|Precedence):'
+tomorrow=$(python3 -c 'import datetime as d; print((d.datetime.now(d.timezone.utc) + d.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"))')
+echo "== the digest Chloé (digest delivery) would get tomorrow: mlistctl digest demo --member chloe@example.org --at $tomorrow --preview"
+ctl digest demo --member chloe@example.org --at "$tomorrow" --preview |
+	python3 -c 'import email, email.policy, sys
+m = email.message_from_binary_file(sys.stdin.buffer, policy=email.policy.default)
+print("Subject:", m["Subject"])
+print(m.get_body(("plain",)).get_content())'
 kill -TERM $pid
 wait $pid || true
 trap - EXIT
