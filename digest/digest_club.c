@@ -63,7 +63,7 @@ digest_tied(const struct digest_club *c, int a, int b)
 {
 	uint64_t k = pair(a, b);
 
-	return a >= 0 && b >= 0 && a != b &&
+	return a >= 0 && b >= 0 && a != b && c->nties > 0 &&
 	       bsearch(&k, c->ties, c->nties, sizeof(k), cmp_u64) != NULL;
 }
 
