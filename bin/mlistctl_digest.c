@@ -134,8 +134,8 @@ preview(struct mlistctl *c, const struct digest_club *dc,
 		free(title);
 		title = xstrdup(club);
 	}
-	if (digest_send_build(&m, c->conf, dc, is, club, title, lang, subject,
-			      NULL, &mid, &err) < 0)
+	if (digest_send_build(&m, c->conf, NULL, dc, is, club, title, lang,
+			      subject, NULL, &mid, &err) < 0)
 		rc = mlistctl_fail(78, "digest template: %s", err);
 	else
 		fwrite(m.data, 1, m.len, stdout);

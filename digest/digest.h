@@ -71,6 +71,11 @@ struct digest_club {
 	uint64_t *ties; /* member pairs (lo << 32 | hi) with a substantive
 			   cross-author reply, sorted */
 	size_t nties;
+	/* what digest_header counts, dates sorted: counted messages and
+	   thread roots up to until, joins up to now; a member's counts
+	   are then binary searches, not passes over the whole club */
+	time_t *hdr_msgs, *hdr_roots, *hdr_joins;
+	size_t nhdr_msgs, nhdr_roots, nhdr_joins;
 };
 
 /* digest_club_init - derive everything per club at now; vocabulary is

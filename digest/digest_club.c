@@ -182,6 +182,41 @@ find_ties(struct digest_club *c)
 		qsort(c->ties, c->nties, sizeof(*c->ties), cmp_u64);
 }
 
+static int
+cmp_time(const void *a, const void *b)
+{
+	time_t x = *(const time_t *)a, y = *(const time_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* header_index - the sorted dates digest_header counts from, once per
+   club rather than once per member */
+static void
+header_index(struct digest_club *c)
+{
+	const struct store_digest *d = c->d;
+
+	c->hdr_msgs = xcalloc(d->nmsgs + 1, sizeof(time_t));
+	c->hdr_roots = xcalloc(d->nmsgs + 1, sizeof(time_t));
+	c->hdr_joins = xcalloc(d->nmembers + 1, sizeof(time_t));
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		const struct digest_msg *m = &c->msg[i];
+
+		if (!m->counted || d->msgs[i].date > c->until)
+			continue;
+		c->hdr_msgs[c->nhdr_msgs++] = d->msgs[i].date;
+		if (m->thread >= 0 && c->thr[m->thread].root == (int)i)
+			c->hdr_roots[c->nhdr_roots++] = d->msgs[i].date;
+	}
+	for (size_t j = 0; j < d->nmembers; j++)
+		if (d->members[j].joined <= c->now)
+			c->hdr_joins[c->nhdr_joins++] = d->members[j].joined;
+	qsort(c->hdr_msgs, c->nhdr_msgs, sizeof(time_t), cmp_time);
+	qsort(c->hdr_roots, c->nhdr_roots, sizeof(time_t), cmp_time);
+	qsort(c->hdr_joins, c->nhdr_joins, sizeof(time_t), cmp_time);
+}
+
 void
 digest_club_init(struct digest_club *c, const struct store_digest *d,
 		 const struct digest_params *p, const char *vocabulary,
@@ -240,6 +275,7 @@ digest_club_init(struct digest_club *c, const struct store_digest *d,
 	find_ties(c);
 	digest_metrics_open_debates(c);
 	digest_unanswered(c);
+	header_index(c);
 	free(seen);
 	free(tids);
 	free(ids);
@@ -255,6 +291,9 @@ digest_club_free(struct digest_club *c)
 	free(c->waiting);
 	free(c->debates);
 	free(c->ties);
+	free(c->hdr_msgs);
+	free(c->hdr_roots);
+	free(c->hdr_joins);
 	digest_vocab_free(&c->vocab);
 	memset(c, 0, sizeof(*c));
 }

@@ -290,25 +290,31 @@ claim(struct view *v, const struct list *l, size_t cap, int *out, size_t *n_r)
 	*n_r = n;
 }
 
+/* later_than - how many of the n sorted dates t are after since */
+static int
+later_than(const time_t *t, size_t n, time_t since)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t[mid] <= since)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (int)(n - lo);
+}
+
 void
 digest_header(const struct digest_club *c, time_t since, int *threads_r,
 	      int *messages_r, int *members_r)
 {
-	*threads_r = *messages_r = *members_r = 0;
-	for (size_t i = 0; i < c->d->nmsgs; i++) {
-		const struct digest_msg *m = &c->msg[i];
-		time_t d = c->d->msgs[i].date;
-
-		if (!m->counted || d <= since || d > c->until)
-			continue;
-		(*messages_r)++;
-		if (m->thread >= 0 && c->thr[m->thread].root == (int)i)
-			(*threads_r)++;
-	}
-	for (size_t j = 0; j < c->d->nmembers; j++)
-		if (c->d->members[j].joined > since &&
-		    c->d->members[j].joined <= c->now)
-			(*members_r)++;
+	/* the dates were taken within until and now by digest_club_init */
+	*messages_r = later_than(c->hdr_msgs, c->nhdr_msgs, since);
+	*threads_r = later_than(c->hdr_roots, c->nhdr_roots, since);
+	*members_r = later_than(c->hdr_joins, c->nhdr_joins, since);
 }
 
 /* section5 - members who joined in the period, by join date */

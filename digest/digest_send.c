@@ -20,10 +20,10 @@
 
 int
 digest_send_build(struct buf *m, const struct conf *conf,
-		  const struct digest_club *dc, const struct digest_issue *is,
-		  const char *club, const char *title, const char *lang,
-		  const char *subject, const char *headers, char **mid_r,
-		  char **error_r)
+		  struct tmpl_set *tmpls, const struct digest_club *dc,
+		  const struct digest_issue *is, const char *club,
+		  const char *title, const char *lang, const char *subject,
+		  const char *headers, char **mid_r, char **error_r)
 {
 	struct tmpl_dirs dirs = {conf->templates_local, conf->templates};
 	struct tmpl_vars *v = tmpl_vars_new();
@@ -33,11 +33,14 @@ digest_send_build(struct buf *m, const struct conf *conf,
 	struct digest_render_ctx r = {club,	    title,   lang,
 				      conf->domain, subject, conf->delimiter};
 	char *html = NULL, *text = NULL;
-	int rc = -1;
+	int rc = -1, got;
 
 	digest_render_vars(dc, is, &r, v);
-	if (tmpl_render(&dirs, lang, "digest", v, &html, &text, NULL,
-			error_r) == 0) {
+	got = tmpls ? tmpl_set_render(tmpls, lang, "digest", v, &html, &text,
+				      NULL, error_r)
+		    : tmpl_render(&dirs, lang, "digest", v, &html, &text, NULL,
+				  error_r);
+	if (got == 0) {
 		notice_build(m, conf, club, title, &to, subject, text, html, &o,
 			     dc->now, mid_r);
 		rc = 0;
@@ -67,7 +70,8 @@ struct run {
 	int64_t club;
 	const char *name, *title, *lang;
 	struct digest_club dc;
-	bool *pinned_out; /* per thread: went out in an issue */
+	bool *pinned_out;	/* per thread: went out in an issue */
+	struct tmpl_set *tmpls; /* the digest template, parsed once a run */
 };
 
 static int
@@ -118,9 +122,9 @@ prepare(struct run *r, const struct digest_send_opts *o, int u,
 	p->subject = digest_subject(r->name, r->lang, &is);
 	relay_copy_personal_headers(&h, r->conf, r->key, r->name, m->id,
 				    r->dc.now);
-	if (digest_send_build(&p->msg, r->conf, &r->dc, &is, r->name, r->title,
-			      r->lang, p->subject, buf_cstr(&h), &p->mid,
-			      error_r) < 0) {
+	if (digest_send_build(&p->msg, r->conf, r->tmpls, &r->dc, &is, r->name,
+			      r->title, r->lang, p->subject, buf_cstr(&h),
+			      &p->mid, error_r) < 0) {
 		buf_free(&h);
 		free(p->subject);
 		return -1;
@@ -251,6 +255,8 @@ digest_send_club(struct store *s, struct wgate *gate, const struct conf *conf,
 	digest_club_init(&r.dc, &d, &params, vocabulary, now);
 	r.dc.quiet = club_quiet_now(s, conf, club, name, now);
 	r.pinned_out = xcalloc(d.nthreads + 1, sizeof(*r.pinned_out));
+	r.tmpls = tmpl_set_new(
+	    &(struct tmpl_dirs){conf->templates_local, conf->templates});
 	for (size_t u = 0; u <= d.nmembers && rc == 0; u++) {
 		int got = 1;
 
@@ -276,6 +282,7 @@ digest_send_club(struct store *s, struct wgate *gate, const struct conf *conf,
 	    finish(&r, o, done, error_r) < 0)
 		rc = -1;
 	free(r.pinned_out);
+	tmpl_set_free(&r.tmpls);
 	digest_club_free(&r.dc);
 	store_digest_free(&d);
 	free(vocabulary);

@@ -25,6 +25,7 @@ struct conf;
 struct digest_club;
 struct digest_issue;
 struct store;
+struct tmpl_set;
 struct wgate;
 
 #define DIGEST_SEND_BATCH 64 /* members per transaction */
@@ -57,10 +58,11 @@ int digest_send_club(struct store *s, struct wgate *gate,
 		     struct digest_send_done *done, char **error_r);
 
 /* digest_send_build - is as the complete message in m (template
-   "digest" in lang; headers: more header lines or NULL); *mid_r its
-   Message-ID; -1 with *error_r when the template fails */
+   "digest" in lang, from tmpls when not NULL, else read for this call;
+   headers: more header lines or NULL); *mid_r its Message-ID; -1 with
+   *error_r when the template fails */
 int digest_send_build(struct buf *m, const struct conf *conf,
-		      const struct digest_club *dc,
+		      struct tmpl_set *tmpls, const struct digest_club *dc,
 		      const struct digest_issue *is, const char *club,
 		      const char *title, const char *lang, const char *subject,
 		      const char *headers, char **mid_r, char **error_r);

@@ -582,6 +582,56 @@ test_hostile(const struct tmpl_dirs *d)
 	tmpl_vars_free(&v);
 }
 
+/* test_set - a set parses once and renders each call from a fresh copy:
+   the same output as tmpl_render, whatever the calls before filled */
+static void
+test_set(const struct tmpl_dirs *d)
+{
+	struct tmpl_set *set = tmpl_set_new(d);
+	struct tmpl_vars *a = case_vars(), *b = tmpl_vars_new();
+	const struct tmpl_vars *vs[3] = {a, b, a};
+	char *h1, *t1, *s1, *e1, *h2, *t2, *s2, *e2;
+
+	put_page("shipped/en/set.html", "Hi {{name}}",
+		 "<p data-var=\"name\">x</p><ul><li data-each=\"items\">"
+		 "<span data-var=\"item\">i</span></li></ul>"
+		 "<p data-if=\"name\">named</p>");
+	for (int i = 0; i < 3; i++) {
+		int r1 = render(d, "en", "set", vs[i], &h1, &t1, &s1, &e1);
+		int r2;
+
+		h2 = t2 = s2 = e2 = NULL;
+		r2 = tmpl_set_render(set, "en", "set", vs[i], &h2, &t2, &s2,
+				     &e2);
+		ok(r1 == 0 && r2 == 0, "set: render %d succeeds", i);
+		is_str(h2, h1, "set: render %d html as tmpl_render's", i);
+		is_str(t2, t1, "set: render %d text as tmpl_render's", i);
+		is_str(s2, s1, "set: render %d subject as tmpl_render's", i);
+		free4(h1, t1, s1, e1);
+		free4(h2, t2, s2, e2);
+	}
+	/* parsed once: a file changed after its first use is not read again */
+	put_page("shipped/en/set.html", "Changed", "<p>changed</p>");
+	h2 = t2 = s2 = e2 = NULL;
+	ok(tmpl_set_render(set, "en", "set", a, &h2, &t2, &s2, &e2) == 0 &&
+	       strstr(h2, "Alice") != NULL,
+	   "set: the tree parsed first is kept");
+	free4(h2, t2, s2, e2);
+	/* a failure is not kept: reported on each call */
+	for (int i = 0; i < 2; i++) {
+		h2 = t2 = s2 = e2 = NULL;
+		ok(tmpl_set_render(set, "en", "set_none", a, &h2, &t2, &s2,
+				   &e2) < 0 &&
+		       e2 && strstr(e2, "set_none.html not found"),
+		   "set: a missing template fails on call %d", i);
+		free4(h2, t2, s2, e2);
+	}
+	tmpl_set_free(&set);
+	ok(set == NULL, "set: free NULLs the pointer");
+	tmpl_vars_free(&a);
+	tmpl_vars_free(&b);
+}
+
 int
 main(void)
 {
@@ -607,6 +657,7 @@ main(void)
 	test_lookup(&d);
 	test_shipped();
 	test_hostile(&d);
+	test_set(&d);
 
 	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	tap_done();

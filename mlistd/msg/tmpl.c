@@ -633,18 +633,121 @@ tmpl_serialize(xmlDoc *doc)
 	return s;
 }
 
-/* tmpl_render - find, parse, fill, serialize */
+/* one template as parsed: the tree each render copies and fills */
+struct tmpl_parsed {
+	char *lang, *name; /* as asked, so a fallback file is found once */
+	char *path;
+	xmlDoc *doc;
+};
+
+struct tmpl_set {
+	char *local, *shipped;
+	struct tmpl_parsed *t;
+	size_t n;
+};
+
+/* tmpl_set_new - an empty set reading from dirs (copied) */
+struct tmpl_set *
+tmpl_set_new(const struct tmpl_dirs *dirs)
+{
+	struct tmpl_set *s = xcalloc(1, sizeof(*s));
+
+	s->local = dirs->local ? xstrdup(dirs->local) : NULL;
+	s->shipped = dirs->shipped ? xstrdup(dirs->shipped) : NULL;
+	return s;
+}
+
+/* tmpl_set_free - free the parsed trees and the set */
+void
+tmpl_set_free(struct tmpl_set **set)
+{
+	struct tmpl_set *s = *set;
+
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < s->n; i++) {
+		xmlFreeDoc(s->t[i].doc);
+		free(s->t[i].lang);
+		free(s->t[i].name);
+		free(s->t[i].path);
+	}
+	free(s->t);
+	free(s->local);
+	free(s->shipped);
+	free(s);
+	*set = NULL;
+}
+
+/* tmpl_parse - find, read and parse lang/name, checked as a tree we do
+   not trust yet; NULL with *error_r */
+static xmlDoc *
+tmpl_parse(const struct tmpl_dirs *dirs, const char *lang, const char *name,
+	   char **path_r, char **error_r)
+{
+	struct buf b = BUF_INIT;
+	xmlDoc *doc;
+	xmlNode *root;
+
+	if (tmpl_find(dirs, lang, name, &b, path_r, error_r) < 0) {
+		buf_free(&b); /* what a refused file left there */
+		return NULL;
+	}
+	html_init();
+	/* the file is UTF-8 by rule (README.md), so no <meta> may say
+	   otherwise; NONET: no fetching anything a template points at */
+	doc = htmlReadMemory(buf_cstr(&b), (int)b.len, NULL, "UTF-8",
+			     HTML_PARSE_NONET | HTML_PARSE_NOERROR |
+				 HTML_PARSE_NOWARNING);
+	buf_free(&b);
+	root = doc ? xmlDocGetRootElement(doc) : NULL;
+	if (root == NULL || !tmpl_depth_ok(root)) {
+		*error_r = xasprintf("%s: %s", *path_r,
+				     root ? "nested too deeply"
+					  : "not an HTML document");
+		if (doc)
+			xmlFreeDoc(doc);
+		free(*path_r);
+		*path_r = NULL;
+		return NULL;
+	}
+	return doc;
+}
+
+/* tmpl_set_get - lang/name from s, parsed on first use; a failure is
+   not kept, so the next call reports it again */
+static const struct tmpl_parsed *
+tmpl_set_get(struct tmpl_set *s, const char *lang, const char *name,
+	     char **error_r)
+{
+	struct tmpl_dirs dirs = {s->local, s->shipped};
+	struct tmpl_parsed p = {NULL, NULL, NULL, NULL};
+
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->t[i].lang, lang) == 0 &&
+		    strcmp(s->t[i].name, name) == 0)
+			return &s->t[i];
+	if ((p.doc = tmpl_parse(&dirs, lang, name, &p.path, error_r)) == NULL)
+		return NULL;
+	p.lang = xstrdup(lang);
+	p.name = xstrdup(name);
+	/* a run uses a template or two: grow one at a time */
+	s->t = xrealloc(s->t, (s->n + 1) * sizeof(*s->t));
+	s->t[s->n] = p;
+	return &s->t[s->n++];
+}
+
+/* tmpl_set_render - copy the parsed tree, fill, serialize */
 int
-tmpl_render(const struct tmpl_dirs *dirs, const char *lang, const char *name,
-	    const struct tmpl_vars *v, char **html_r, char **text_r,
-	    char **subject_r, char **error_r)
+tmpl_set_render(struct tmpl_set *s, const char *lang, const char *name,
+		const struct tmpl_vars *v, char **html_r, char **text_r,
+		char **subject_r, char **error_r)
 {
 	struct tmpl_ctx c = {NULL, NULL, NULL, 0};
 	struct tmpl_scope top = {v, NULL};
 	struct tmpl_vars *none = NULL;
-	struct buf b = BUF_INIT;
-	char *path = NULL, *html = NULL, *subject = NULL;
-	xmlNode *root, *title;
+	const struct tmpl_parsed *p;
+	char *html = NULL, *subject = NULL;
+	xmlNode *title;
 	int ret = -1;
 
 	if (lang == NULL || *lang == '\0')
@@ -658,30 +761,17 @@ tmpl_render(const struct tmpl_dirs *dirs, const char *lang, const char *name,
 				     name ? name : "(null)");
 		return -1;
 	}
-	if (tmpl_find(dirs, lang, name, &b, &path, error_r) < 0) {
-		buf_free(&b); /* what a refused file left there */
+	if ((p = tmpl_set_get(s, lang, name, error_r)) == NULL)
 		return -1;
-	}
-	c.path = path;
+	c.path = p->path;
 	if (v == NULL)
 		top.v = none = tmpl_vars_new();
-
-	html_init();
-	/* the file is UTF-8 by rule (README.md), so no <meta> may say
-	   otherwise; NONET: no fetching anything a template points at */
-	c.doc = htmlReadMemory(buf_cstr(&b), (int)b.len, NULL, "UTF-8",
-			       HTML_PARSE_NONET | HTML_PARSE_NOERROR |
-				   HTML_PARSE_NOWARNING);
-	root = c.doc ? xmlDocGetRootElement(c.doc) : NULL;
-	if (root == NULL) {
-		tmpl_fail(&c, "not an HTML document");
+	/* filling edits the tree in place: the parsed one stays pristine */
+	if ((c.doc = xmlCopyDoc(p->doc, 1)) == NULL) {
+		tmpl_fail(&c, "out of memory copying the template");
 		goto out;
 	}
-	if (!tmpl_depth_ok(root)) {
-		tmpl_fail(&c, "nested too deeply");
-		goto out;
-	}
-	if (tmpl_fill_node(&c, root, &top, 0) < 0)
+	if (tmpl_fill_node(&c, xmlDocGetRootElement(c.doc), &top, 0) < 0)
 		goto out;
 	if ((title = tmpl_find_title(c.doc)) == NULL) {
 		tmpl_fail(&c, "no <title>, which gives the subject");
@@ -711,7 +801,19 @@ out:
 	tmpl_vars_free(&none);
 	free(html);
 	free(subject);
-	free(path);
-	buf_free(&b);
+	return ret;
+}
+
+/* tmpl_render - a one-template set, used once */
+int
+tmpl_render(const struct tmpl_dirs *dirs, const char *lang, const char *name,
+	    const struct tmpl_vars *v, char **html_r, char **text_r,
+	    char **subject_r, char **error_r)
+{
+	struct tmpl_set *s = tmpl_set_new(dirs);
+	int ret = tmpl_set_render(s, lang, name, v, html_r, text_r, subject_r,
+				  error_r);
+
+	tmpl_set_free(&s);
 	return ret;
 }

@@ -31,6 +31,8 @@
  * on, so an unreadable override is an error, not a silent fallback.
  *
  * Errors are returned, never logged: int + error_r (caller frees).
+ * tmpl_render reads and parses the file on each call; a tmpl_set (below)
+ * parses each template once for many renders.
  */
 #ifndef MLISTD_TMPL_H
 #define MLISTD_TMPL_H
@@ -85,5 +87,22 @@ size_t tmpl_vars_list_len(const struct tmpl_vars *v, const char *name);
 int tmpl_render(const struct tmpl_dirs *dirs, const char *lang,
 		const char *name, const struct tmpl_vars *v, char **html_r,
 		char **text_r, char **subject_r, char **error_r);
+
+/* A set keeps each template it has parsed, so a run rendering thousands
+   of issues reads and parses the file once and fills a copy of the tree
+   each time.  Lookup is tmpl_render's, done at first use: a file changed
+   or added later is not seen by that set.  One thread at a time. */
+struct tmpl_set;
+
+/* tmpl_set_new - an empty set over dirs (copied); free with tmpl_set_free */
+struct tmpl_set *tmpl_set_new(const struct tmpl_dirs *dirs);
+/* tmpl_set_free - free s with its parsed templates, NULL the pointer */
+void tmpl_set_free(struct tmpl_set **s);
+/* tmpl_set_render - tmpl_render with the templates of s, each read and
+   parsed on its first use (a failure is not kept: it is reported again
+   on the next call) */
+int tmpl_set_render(struct tmpl_set *s, const char *lang, const char *name,
+		    const struct tmpl_vars *v, char **html_r, char **text_r,
+		    char **subject_r, char **error_r);
 
 #endif
