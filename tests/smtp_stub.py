@@ -14,10 +14,12 @@ lmtplib.Sink.messages() reads it.  Runs until SIGTERM.
 import os
 import socketserver
 import sys
+import threading
 
 PORT, DUMP = int(sys.argv[1]), sys.argv[2]
 REFUSE = dict(a.split("=", 1) for a in sys.argv[3:])
 COUNT = [0]
+LOCK = threading.Lock()    # sessions run in threads: one number each
 
 
 class Session(socketserver.StreamRequestHandler):
@@ -67,15 +69,17 @@ class Session(socketserver.StreamRequestHandler):
             if line.startswith(b".."):
                 line = line[1:]
             body.append(line.replace(b"\r\n", b"\n"))
-        COUNT[0] += 1
-        tmp = os.path.join(DUMP, ".m.%d" % COUNT[0])
+        with LOCK:
+            COUNT[0] += 1
+            n = COUNT[0]
+        tmp = os.path.join(DUMP, ".m.%d" % n)
         with open(tmp, "wb") as f:
             f.write(("X-Mail-Args: %s\n" % mail).encode())
             for r in rcpts:
                 f.write(("X-Rcpt-Args: <%s>\n" % r).encode())
             f.write(b"Received: from client\n\tby stub\n\tfor you;\n")
             f.write(b"".join(body))
-        os.rename(tmp, os.path.join(DUMP, "m.%08d" % COUNT[0]))
+        os.rename(tmp, os.path.join(DUMP, "m.%08d" % n))
 
 
 class Server(socketserver.ThreadingTCPServer):
