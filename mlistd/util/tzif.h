@@ -6,18 +6,22 @@
  * every other thread of mlistd that reads the environment, so the
  * scheduler reads the zone's transitions itself: a bounded reader (64 KiB
  * file, version 2+ 64-bit section, or version 1) with no global state.
- * Past the last transition the last one's offset holds (the files the
- * tz database installs by default, "fat", list transitions to 2037).
+ * Past the last transition the file's footer rule (a POSIX TZ string)
+ * applies, so "slim" files, which stop where the rule takes over, and
+ * dates after 2037 in "fat" ones are right too.
  */
 #ifndef MLISTD_TZIF_H
 #define MLISTD_TZIF_H
 
+#include <stddef.h>
 #include <time.h>
 
 struct tzif;
 
 /* tzif_load - zone ("Europe/Paris", "UTC"); NULL when unknown or bad */
 struct tzif *tzif_load(const char *zone);
+/* tzif_parse - a TZif file's bytes (tests, other zone directories) */
+struct tzif *tzif_parse(const unsigned char *buf, size_t len);
 void tzif_free(struct tzif **z);
 /* tzif_offset - seconds east of UTC at instant t */
 long tzif_offset(const struct tzif *z, time_t t);
