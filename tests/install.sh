@@ -2,7 +2,9 @@
 # install.sh - make install DESTDIR=... puts every file where an admin
 # expects it, with the configured paths inside and the right modes; the
 # installed mlistd accepts the installed sample; a second install keeps
-# an edited mlistd.conf; systemd-analyze verify accepts the unit;
+# an edited mlistd.conf; systemd-analyze verify accepts the unit, whose
+# capabilities are enough for mlistd to bind in Postfix's private
+# directory and drop to its user (as root, through setpriv);
 # systemd-sysusers and systemd-tmpfiles make the user and the state
 # directory; make uninstall leaves only the data; and an install with
 # Debian's directories gives the tree README.md "Install" shows.
