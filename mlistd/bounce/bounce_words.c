@@ -27,9 +27,11 @@ static const char *const bw_soft[] = {
     "rejected due to content", "reputation", "reverse dns", "ptr record", "spf",
     "dkim", "not authorized", "authentication",
     /* relaying and rate */
-    "relay denied", "relaying denied", "relay access denied",
+    "relaying", "relay denied", "relaying denied", "relay access denied",
     "not permitted to relay", "unable to relay", "relay not permitted",
     "too many", "rate limit", "greylist",
+    /* the receiving system's own trouble */
+    "mailer error", "system error", "internal error",
     /* network and time: expired after retries is soft (SPEC 8) */
     "timed out", "timeout", "connection refused", "retry time", "expired",
     "too long", "temporarily", "try again later", "delais expire",
