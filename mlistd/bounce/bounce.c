@@ -367,6 +367,26 @@ bounce_addr_diag(struct bounce_ctx *c, const char *addr)
 	return bounce_text_diag(c);
 }
 
+/* bounce_dsn_action - the RFC 3464 action a non-standard word means
+   ("failure", "expired", "bounced", "deferred"...), or NULL to keep it */
+static const char *
+bounce_dsn_action(const char *a)
+{
+	static const char *const failed[] = {"fail",   "expire",  "bounce",
+					     "reject", "undeliv", NULL};
+	static const char *const delayed[] = {"delay", "defer", "retry", NULL};
+
+	for (int i = 0; failed[i]; i++)
+		if (str_has_prefix(a, failed[i]))
+			return "failed";
+	for (int i = 0; delayed[i]; i++)
+		if (str_has_prefix(a, delayed[i]))
+			return "delayed";
+	if (str_has_prefix(a, "deliver"))
+		return "delivered";
+	return NULL;
+}
+
 /* bounce_dsn_flush - one per-recipient group into b */
 static void
 bounce_dsn_flush(struct bounce_ctx *c, struct bounce_dsn_rcpt *g)
@@ -388,13 +408,25 @@ bounce_dsn_flush(struct bounce_ctx *c, struct bounce_dsn_rcpt *g)
 	action[strcspn(action, " \t(;")] = '\0';
 	if (g->status)
 		enhcode_find(g->status, status);
-	/* a missing Action is read from the status class */
+	/* a missing Action is read from the status class, a non-standard
+	   one ("failure", "expired", "deferred") from its word */
 	if (*action == '\0') {
 		free(action);
 		action = xstrdup(status[0] == '2'   ? "delivered"
 				 : status[0] == '4' ? "delayed"
 						    : "failed");
+	} else {
+		const char *std = bounce_dsn_action(action);
+
+		if (std) {
+			free(action);
+			action = xstrdup(std);
+		}
 	}
+	/* "Status: 553 Exceeded maximum ..." holds no code but a reason */
+	if (g->status && status[0] == '\0' && g->diag == NULL &&
+	    *str_trim(g->status))
+		diag = g->diag = xstrdup(g->status);
 	if (addr && bounce_addr_ok(addr))
 		c->dsn_groups++;
 	if (addr && bounce_addr_ok(addr) && *diag == '\0')
