@@ -1,11 +1,15 @@
 /*
  * test-bounce - bounce_parse() on hand-written reports, one of each shape
  * SPEC 8 distinguishes, plus hostile input that must give "none" without
- * a crash (run under -fsanitize=address,undefined too).
+ * a crash (run under -fsanitize=address,undefined too).  The fixtures of
+ * tests/fixtures/bounces (one or more per MTA or provider family, and
+ * the mail that must not be read as a bounce) are listed with their
+ * expected kind, failed addresses and status in its expected.tsv.
  */
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -13,6 +17,7 @@
 #include "bounce.h"
 #include "buf.h"
 #include "tap.h"
+#include "xalloc.h"
 
 struct bcase {
 	const char *name;
@@ -259,6 +264,88 @@ crafted(void)
 	buf_free(&addrs);
 }
 
+/* rcpt_set - the recipients as "a,b" in report order */
+static char *
+rcpt_set(const struct bounce *b)
+{
+	struct buf s = BUF_INIT;
+
+	for (size_t i = 0; i < b->nrcpts; i++)
+		buf_printf(&s, "%s%s", i ? "," : "", b->rcpts[i].address);
+	return b->nrcpts ? buf_steal(&s) : xstrdup("-");
+}
+
+/* fixture - one row of expected.tsv: file, kind, addresses, status */
+static void
+fixture(const char *dir, char **f)
+{
+	char *path = xasprintf("%s/%s", dir, f[0]), *raw, *got;
+	struct bounce *b;
+	size_t len;
+
+	raw = tap_slurp(path, &len);
+	if (raw == NULL) {
+		ok(false, "fixture %s: cannot be read", path);
+		free(path);
+		return;
+	}
+	bounce_parse(raw, len, &b);
+	got = rcpt_set(b);
+	printf("# fixture %s (%s): kind %s, recipients %s\n", f[0], f[4],
+	       bounce_kind_name(b->kind), got);
+	is_str(bounce_kind_name(b->kind), f[1], "%s: kind", f[0]);
+	is_str(got, f[2], "%s: failed addresses", f[0]);
+	if (strcmp(f[3], "-") != 0)
+		is_str(b->nrcpts ? b->rcpts[0].status : NULL, f[3],
+		       "%s: status", f[0]);
+	free(got);
+	bounce_free(&b);
+	free(raw);
+	free(path);
+}
+
+/* fixtures - every row of tests/fixtures/bounces/expected.tsv */
+static void
+fixtures(void)
+{
+	const char *tests = getenv("MLISTD_TESTS");
+	char *dir = xasprintf("%s/fixtures/bounces", tests ? tests : ".");
+	char *tsv = xasprintf("%s/expected.tsv", dir), *t, *line, *save;
+	int n = 0, nbounce = 0;
+	size_t len;
+
+	t = tap_slurp(tsv, &len);
+	ok(t != NULL, "fixture list %s is read", tsv);
+	for (line = t ? strtok_r(t, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *f[5];
+		int nf = 0;
+
+		if (line[0] == '#')
+			continue;
+		for (char *p = line, *tab; nf < 5 && p; p = tab) {
+			tab = strchr(p, '\t');
+			if (tab)
+				*tab++ = '\0';
+			f[nf++] = p;
+		}
+		if (nf < 5) {
+			ok(false, "expected.tsv: a row of %d fields", nf);
+			continue;
+		}
+		fixture(dir, f);
+		n++;
+		if (strcmp(f[1], "none") != 0)
+			nbounce++;
+	}
+	printf("# fixtures: %d (%d bounces, %d not bounces)\n", n, nbounce,
+	       n - nbounce);
+	ok(n >= 30, "at least 30 fixtures (%d)", n);
+	free(t);
+	free(tsv);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -311,6 +398,7 @@ main(void)
 		buf_free(&json);
 		bounce_free(&b);
 	}
+	fixtures();
 	hostile();
 	crafted();
 	tap_done();

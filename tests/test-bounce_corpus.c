@@ -32,6 +32,8 @@
  *     must be none, the others must be bounces; only the address check
  *     (present in the message) and recognition apply.
  *   autoreplies (sisimai rfc3834, discourse) and not-bounce/ -> none.
+ *   threads/ (mailing-list posts, maildir files and mbox archives): every
+ *   message is a member's ordinary post and must read as none.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -45,6 +47,7 @@
 #include "bounce.h"
 #include "buf.h"
 #include "msg.h"
+#include "msg_mbox.h"
 #include "tap.h"
 #include "xalloc.h"
 
@@ -390,6 +393,51 @@ walk(const char *dir, int mode)
 	free(names);
 }
 
+/* posts: the ordinary mail of threads/ that must never read as a
+   bounce (SPEC 8: intake never takes a member's post for one) */
+static int n_posts, n_posts_ok;
+
+static void
+post_check(const char *what, const char *raw, size_t len)
+{
+	struct bounce *b;
+
+	bounce_parse(raw, len, &b);
+	n_posts++;
+	if (!b->is_bounce)
+		n_posts_ok++;
+	else
+		show("post-read-as-bounce", what, b);
+	bounce_free(&b);
+}
+
+static int
+post_mbox_one(void *ctx, const char *raw, size_t len, time_t date)
+{
+	(void)date;
+	post_check(ctx, raw, len);
+	return 0;
+}
+
+static void
+post_file(void *ctx, const char *path)
+{
+	size_t len = strlen(path);
+	char *raw, *err = NULL;
+
+	(void)ctx;
+	if (len > 5 && strcmp(path + len - 5, ".mbox") == 0) {
+		if (msg_mbox_foreach(path, post_mbox_one, (void *)path, &err))
+			printf("# %s: %s\n", path, err ? err : "unreadable");
+		free(err);
+		return;
+	}
+	if ((raw = tap_slurp(path, &len)) == NULL)
+		return;
+	post_check(path, raw, len);
+	free(raw);
+}
+
 /* rate - percentage, or 0 of nothing */
 static double
 rate(int ok, int all)
@@ -428,6 +476,9 @@ main(void)
 		walk(p, dirs[i].mode);
 		free(p);
 	}
+	p = xasprintf("%s/threads", corpus);
+	tap_walk(p, post_file, NULL);
+	free(p);
 	printf("# %d files\n", n_files);
 	printf("# recognised as bounces: %d/%d = %.1f%%\n", n_recog, n_bounce,
 	       rate(n_recog, n_bounce));
@@ -436,6 +487,8 @@ main(void)
 	printf("# right kind: %d/%d = %.1f%%\n", n_kind_ok, n_kind,
 	       rate(n_kind_ok, n_kind));
 	printf("# non-bounces read as none: %d/%d\n", n_none_ok, n_none);
+	printf("# ordinary posts (threads/) read as none: %d/%d\n", n_posts_ok,
+	       n_posts);
 	ok(n_files > 400, "corpus has the bounce files (%d)", n_files);
 	ok(rate(n_recog, n_bounce) >= 95.0,
 	   "at least 95%% recognised as bounces (%.1f%%)",
@@ -447,6 +500,9 @@ main(void)
 	   "at least 85%% with the right kind (%.1f%%)",
 	   rate(n_kind_ok, n_kind));
 	is_int(n_none_ok, n_none, "every non-bounce is none");
+	ok(n_posts > 250 && n_posts_ok == n_posts,
+	   "every ordinary post of threads/ is none (%d of %d)", n_posts_ok,
+	   n_posts);
 	ok(n_parsed > 400 && n_parsed_same == n_parsed,
 	   "a report parsed once for intake reads as bounce_parse reads it "
 	   "(%d of %d)",

@@ -52,6 +52,12 @@ main(void)
 	is_int(bounce_score_kind_for("5.1.1"), BOUNCE_HARD, "5.1.1 is hard");
 	is_int(bounce_score_kind_for("5.1.10"), BOUNCE_HARD, "5.1.10 is hard");
 	is_int(bounce_score_kind_for("5.2.1"), BOUNCE_HARD, "5.2.1 is hard");
+	is_int(bounce_score_kind_for("5.1.4"), BOUNCE_HARD,
+	       "5.1.4 (ambiguous address) is hard");
+	is_int(bounce_score_kind_for("5.4.4"), BOUNCE_HARD,
+	       "5.4.4 (no route to the domain) is hard");
+	is_int(bounce_score_kind_for("5.1.5"), BOUNCE_SOFT,
+	       "5.1.5 (address valid) is not hard");
 	is_int(bounce_score_kind_for("5.2.2"), BOUNCE_SOFT,
 	       "5.2.2 (full) soft");
 	is_int(bounce_score_kind_for("5.1.8"), BOUNCE_SOFT,

@@ -96,6 +96,25 @@ main(void)
 	ok(enhcode_is_sender("4.1.8"), "4.1.8 is the sender's too");
 	ok(!enhcode_is_sender("2.1.7"), "2.1.7 is no refusal");
 
+	/* the one list of dead-address codes (RFC 3463, RFC 7505) */
+	{
+		static const char *const dead[] = {"5.1.1", "5.1.2", "5.1.3",
+						   "5.1.4", "5.1.6", "5.1.10",
+						   "5.2.1", "5.4.4", NULL};
+		static const char *const alive[] = {
+		    "5.1.5",  "5.1.7", "5.1.8", "5.1.9", "5.1.0",
+		    "4.1.1",  "2.1.5", "5.2.2", "5.7.1", "5.4.1",
+		    "5.1.11", "",      NULL};
+
+		for (int i = 0; dead[i]; i++)
+			ok(enhcode_is_bad_address(dead[i]),
+			   "%s: the address is dead", dead[i]);
+		for (int i = 0; alive[i]; i++)
+			ok(!enhcode_is_bad_address(alive[i]),
+			   "\"%s\": not a dead address", alive[i]);
+		ok(!enhcode_is_bad_address(NULL), "NULL: not dead");
+	}
+
 	/* a crafted report: one huge line of digits and dots stays linear */
 	{
 		size_t n = 4 * 1000 * 1000;

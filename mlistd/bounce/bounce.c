@@ -23,9 +23,11 @@
 #include <strings.h>
 
 #include "bounce.h"
+#include "bounce_words.h"
 #include "buf.h"
 #include "enhcode.h"
 #include "msg.h"
+#include "msg_header.h"
 #include "strutil.h"
 #include "xalloc.h"
 
@@ -39,6 +41,8 @@
 #define BOUNCE_TEXT_MAX (64 * 1024)
 /* ...at most this many '@' of the text are looked at as addresses... */
 #define BOUNCE_MAX_ADDRS 2000
+/* ...at most this many addresses of "To:" lines are kept aside... */
+#define BOUNCE_MAX_WEAK 20
 /* ...and at most this many delivery-status recipient groups */
 #define BOUNCE_MAX_GROUPS 1000
 
@@ -76,166 +80,7 @@ bounce_has(const char *hay, const char *needle)
 	return hay && strcasestr(hay, needle) != NULL;
 }
 
-/* bounce_has_any - hay contains one of the needles */
-static bool
-bounce_has_any(const char *hay, const char *const *needles)
-{
-	for (; *needles; needles++)
-		if (bounce_has(hay, *needles))
-			return true;
-	return false;
-}
-
-/* keyword classes ------------------------------------------------------- */
-
-/* DMARC refusals never count against the recipient (SPEC 8) */
-static const char *const bounce_kw_dmarc[] = {"dmarc", NULL};
-
-/* failures that say nothing about the address itself: checked before the
-   hard words, since "mailbox full" and "mailbox unavailable" share words */
-static const char *const bounce_kw_soft[] = {"mailbox full",
-					     "mailbox is full",
-					     "mailbox has exceeded",
-					     "quota",
-					     "exceeded storage",
-					     "exceeds the storage",
-					     "storage limit",
-					     "insufficient system storage",
-					     "out of storage",
-					     "mailbox size limit",
-					     "full mailbox",
-					     "boite pleine",
-					     "boîte pleine",
-					     "postfach voll",
-					     "spam",
-					     "blocked",
-					     "blacklist",
-					     "block list",
-					     "blocklist",
-					     "rejected for policy",
-					     "policy reason",
-					     "relay denied",
-					     "relaying denied",
-					     "relay access denied",
-					     "not permitted to relay",
-					     "unable to relay",
-					     "relay not permitted",
-					     "too many",
-					     "rate limit",
-					     "reputation",
-					     "virus",
-					     "too large",
-					     "message size",
-					     "size exceeds",
-					     "exceeds size",
-					     "content rejected",
-					     "rejected due to content",
-					     "timed out",
-					     "timeout",
-					     "connection refused",
-					     "retry time",
-					     "expired",
-					     "too long",
-					     "temporarily",
-					     "try again later",
-					     "greylist",
-					     "reverse dns",
-					     "ptr record",
-					     "spf",
-					     "dkim",
-					     "not authorized",
-					     "authentication",
-					     "sender address rejected",
-					     NULL};
-
-/* the address itself is dead (SPEC 8: unknown user or domain, disabled
-   or moved mailbox, "not accepting mail") */
-static const char *const bounce_kw_hard[] = {"user unknown",
-					     "unknown user",
-					     "no such user",
-					     "no such mailbox",
-					     "no such recipient",
-					     "no such address",
-					     "no such person",
-					     "mailbox unavailable",
-					     "mailbox not found",
-					     "mailbox does not exist",
-					     "does not exist",
-					     "doesn't exist",
-					     "not exist",
-					     "invalid recipient",
-					     "invalid mailbox",
-					     "invalid address",
-					     "recipient unknown",
-					     "unknown recipient",
-					     "addressee unknown",
-					     "unknown address",
-					     "address unknown",
-					     "unknown local part",
-					     "unknown or illegal",
-					     "user not found",
-					     "recipient not found",
-					     "address not found",
-					     "account not found",
-					     "no mailbox",
-					     "bad destination mailbox",
-					     "recipient address rejected",
-					     "address rejected",
-					     "not a valid",
-					     "is not valid",
-					     "unrouteable",
-					     "unroutable",
-					     "no such domain",
-					     "host not found",
-					     "domain not found",
-					     "host unknown",
-					     "unknown host",
-					     "unknown domain",
-					     "name service error",
-					     "domain does not exist",
-					     "no mx",
-					     "null mx",
-					     "account disabled",
-					     "account has been disabled",
-					     "mailbox disabled",
-					     "is disabled",
-					     "has been disabled",
-					     "disabled account",
-					     "inactive",
-					     "deactivated",
-					     "account closed",
-					     "has been closed",
-					     "suspended",
-					     "expired account",
-					     "account expired",
-					     "not accepting mail",
-					     "does not accept mail",
-					     "no longer",
-					     "has moved",
-					     "moved permanently",
-					     "not listed",
-					     "unknown alias",
-					     "no account",
-					     "utilisateur inconnu",
-					     "adresse destinataire invalide",
-					     "destinataire inconnu",
-					     "adresse invalide",
-					     "n'existe pas",
-					     "unbekannt",
-					     "existiert nicht",
-					     "ungültig",
-					     "ungueltig",
-					     "mailbox unknown",
-					     "not our customer",
-					     "non-existent",
-					     "nonexistent",
-					     "not a known user",
-					     "no user",
-					     "user doesn't",
-					     "user does not",
-					     "not found",
-					     "not reachable",
-					     NULL};
+/* classes ----------------------------------------------------------------- */
 
 /* bounce_find_code - first SMTP reply code (4xx/5xx word) in s, or 0 */
 static int
@@ -279,21 +124,15 @@ bounce_status_vague(const char *st)
 static enum bounce_kind
 bounce_class(char *status, const char *diag, bool *dmarc_r)
 {
-	/* XXX bounce_score.c's list differs (5.1.4, 5.1.5; no 5.4.4) */
-	static const char *const hard_codes[] = {"5.1.1", "5.1.2",  "5.1.3",
-						 "5.1.6", "5.1.10", "5.2.1",
-						 "5.4.4", NULL};
-	static const char *const sender_kw[] = {
-	    "sender address", "sender rejected", "after mail from",
-	    "sender verify",  "sender domain",	 NULL};
-	bool soft_kw, hard_kw;
+	bool soft_kw, hard_kw, domain_kw;
 	char found[16];
 	int code = bounce_find_code(diag);
 
-	*dmarc_r = bounce_has_any(diag, bounce_kw_dmarc);
-	soft_kw = bounce_has_any(diag, bounce_kw_soft) ||
-		  bounce_has_any(diag, sender_kw);
-	hard_kw = bounce_has_any(diag, bounce_kw_hard);
+	*dmarc_r = bounce_words_in(BW_DMARC, diag);
+	soft_kw =
+	    bounce_words_in(BW_SOFT, diag) || bounce_words_in(BW_SENDER, diag);
+	domain_kw = bounce_words_in(BW_HARD_DOMAIN, diag);
+	hard_kw = domain_kw || bounce_words_in(BW_HARD_USER, diag);
 	/* the remote server's own code is more precise than the reporting
 	   MTA's mapping of it; the report keeps its class (a 450 relayed as
 	   a final failure is a failure) */
@@ -321,19 +160,14 @@ bounce_class(char *status, const char *diag, bool *dmarc_r)
 				     ? "4.7"
 				     : "7.1");
 		else if (cls == '5' && hard_kw)
-			snprintf(status, 16, "5.%s",
-				 bounce_has(diag, "host") ||
-					 bounce_has(diag, "domain")
-				     ? "1.2"
-				     : "1.1");
+			snprintf(status, 16, "5.%s", domain_kw ? "1.2" : "1.1");
 	}
 	if (*dmarc_r || status[0] == '4')
 		return BOUNCE_SOFT;
 	if (enhcode_is_sender(status))
 		return BOUNCE_SOFT; /* the sender's address, not this one */
-	for (int i = 0; hard_codes[i]; i++)
-		if (strcmp(status, hard_codes[i]) == 0)
-			return BOUNCE_HARD;
+	if (enhcode_is_bad_address(status))
+		return BOUNCE_HARD;
 	/* policy codes are soft, unless the text plainly says the
 	   recipient does not exist */
 	if (str_has_prefix(status, "5.7.") && hard_kw && !soft_kw)
@@ -441,7 +275,45 @@ struct bounce_dsn_rcpt {
 	char *final, *orig, *action, *status, *diag;
 };
 
-/* bounce_dsn_addr - the address of "rfc822; <a@b>" (type optional) */
+/* bounce_unhex - RFC 6533's embedded code points ("\x{E9}", in
+   utf-8-addr-xtext and -unitext) decoded to UTF-8 in place; a malformed
+   or non-character escape is left as it is */
+static void
+bounce_unhex(char *a)
+{
+	char *w = a;
+
+	for (const char *r = a; *r;) {
+		unsigned long cp;
+		char *end;
+
+		if (r[0] == '\\' && r[1] == 'x' && r[2] == '{' &&
+		    isxdigit((unsigned char)r[3]) &&
+		    (cp = strtoul(r + 3, &end, 16)) >= 0x80 && cp <= 0x10ffff &&
+		    *end == '}' && end - r <= 10 &&
+		    (cp < 0xd800 || cp > 0xdfff)) {
+			/* the UTF-8 form is never longer than its escape */
+			if (cp < 0x800) {
+				*w++ = (char)(0xc0 | cp >> 6);
+			} else if (cp < 0x10000) {
+				*w++ = (char)(0xe0 | cp >> 12);
+				*w++ = (char)(0x80 | (cp >> 6 & 0x3f));
+			} else {
+				*w++ = (char)(0xf0 | cp >> 18);
+				*w++ = (char)(0x80 | (cp >> 12 & 0x3f));
+				*w++ = (char)(0x80 | (cp >> 6 & 0x3f));
+			}
+			*w++ = (char)(0x80 | (cp & 0x3f));
+			r = end + 1;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+}
+
+/* bounce_dsn_addr - the address of "rfc822; <a@b>" or "utf-8; a@b"
+   (type optional) */
 static char *
 bounce_dsn_addr(const char *v)
 {
@@ -458,6 +330,7 @@ bounce_dsn_addr(const char *v)
 	}
 	s[strcspn(s, " \t>\"")] = '\0';
 	memmove(a, s, strlen(s) + 1);
+	bounce_unhex(a);
 	return a;
 }
 
@@ -478,8 +351,9 @@ bounce_addr_diag(struct bounce_ctx *c, const char *addr)
 		for (int n = 0; *e && n < 4; n++)
 			e += strcspn(e, "\n") + (e[strcspn(e, "\n")] ? 1 : 0);
 		d = xstrndup(s, (size_t)(e - s));
-		if (bounce_find_code(d) || bounce_has_any(d, bounce_kw_hard) ||
-		    bounce_has_any(d, bounce_kw_soft)) {
+		if (bounce_find_code(d) || bounce_words_in(BW_HARD_USER, d) ||
+		    bounce_words_in(BW_HARD_DOMAIN, d) ||
+		    bounce_words_in(BW_SOFT, d)) {
 			char *one = bounce_line_diag_text(d);
 
 			free(d);
@@ -491,6 +365,26 @@ bounce_addr_diag(struct bounce_ctx *c, const char *addr)
 		}
 	}
 	return bounce_text_diag(c);
+}
+
+/* bounce_dsn_action - the RFC 3464 action a non-standard word means
+   ("failure", "expired", "bounced", "deferred"...), or NULL to keep it */
+static const char *
+bounce_dsn_action(const char *a)
+{
+	static const char *const failed[] = {"fail",   "expire",  "bounce",
+					     "reject", "undeliv", NULL};
+	static const char *const delayed[] = {"delay", "defer", "retry", NULL};
+
+	for (int i = 0; failed[i]; i++)
+		if (str_has_prefix(a, failed[i]))
+			return "failed";
+	for (int i = 0; delayed[i]; i++)
+		if (str_has_prefix(a, delayed[i]))
+			return "delayed";
+	if (str_has_prefix(a, "deliver"))
+		return "delivered";
+	return NULL;
 }
 
 /* bounce_dsn_flush - one per-recipient group into b */
@@ -514,13 +408,25 @@ bounce_dsn_flush(struct bounce_ctx *c, struct bounce_dsn_rcpt *g)
 	action[strcspn(action, " \t(;")] = '\0';
 	if (g->status)
 		enhcode_find(g->status, status);
-	/* a missing Action is read from the status class */
+	/* a missing Action is read from the status class, a non-standard
+	   one ("failure", "expired", "deferred") from its word */
 	if (*action == '\0') {
 		free(action);
 		action = xstrdup(status[0] == '2'   ? "delivered"
 				 : status[0] == '4' ? "delayed"
 						    : "failed");
+	} else {
+		const char *std = bounce_dsn_action(action);
+
+		if (std) {
+			free(action);
+			action = xstrdup(std);
+		}
 	}
+	/* "Status: 553 Exceeded maximum ..." holds no code but a reason */
+	if (g->status && status[0] == '\0' && g->diag == NULL &&
+	    *str_trim(g->status))
+		diag = g->diag = xstrdup(g->status);
 	if (addr && bounce_addr_ok(addr))
 		c->dsn_groups++;
 	if (addr && bounce_addr_ok(addr) && *diag == '\0')
@@ -564,112 +470,127 @@ out:
 	memset(g, 0, sizeof(*g));
 }
 
-/* bounce_dsn_set - store a field value, keeping the first of a group */
+/* bounce_dsn_set - store a field value, keeping the first of a group;
+   runs of white space (a folded diagnostic) become one space, so that
+   phrases split across lines are found */
 static void
-bounce_dsn_set(char **slot, const char *v, size_t n)
+bounce_dsn_set(char **slot, const char *v)
 {
-	if (*slot == NULL)
-		*slot = xstrndup(v, n);
+	char *d;
+	size_t n = 0;
+
+	if (*slot != NULL)
+		return;
+	d = *slot = xstrdup(v);
+	for (const char *p = v; *p; p++) {
+		if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') {
+			if (n && d[n - 1] != ' ')
+				d[n++] = ' ';
+		} else
+			d[n++] = *p;
+	}
+	d[n] = '\0';
 }
 
-/* bounce_dsn - the recipients of one message/delivery-status body */
+/* bounce_dsn_blank - t with every line of only white space emptied, in
+   place: such a line ends a recipient group as an empty one does (some
+   MTAs pad it), while a header reader would take it for a continuation */
 static void
-bounce_dsn(struct bounce_ctx *c, const char *t)
+bounce_dsn_blank(char *t)
+{
+	for (char *l = t; *l;) {
+		size_t n = strcspn(l, "\n");
+
+		if (n && strspn(l, " \t\r") == n)
+			memset(l, '\n', n);
+		l += n + (l[n] ? 1 : 0);
+	}
+}
+
+/* bounce_dsn - the recipients of one message/delivery-status body: a
+   per-message block, then blocks of per-recipient fields (RFC 3464 2.2,
+   2.3) in any order, read with the header reader of the msg layer.  A
+   block naming several recipients (no blank line between groups) is cut
+   where a recipient field comes again, or comes after the group's
+   Status or Diagnostic-Code. */
+static void
+bounce_dsn(struct bounce_ctx *c, char *t)
 {
 	struct bounce_dsn_rcpt g = {0};
-	struct buf field = BUF_INIT;
-	const char *p = t;
+	size_t end = strlen(t), p = 0;
 
-	while (*p) {
-		const char *eol = strchr(p, '\n');
-		size_t n = eol ? (size_t)(eol - p) : strlen(p);
-		const char *colon;
-		char *f, *v;
+	bounce_dsn_blank(t);
+	while (p < end) {
+		size_t bend;
+		struct hdr_iter it;
+		struct hdr_field f;
 
-		/* unfold: continuation lines join the field */
-		buf_reset(&field);
-		buf_append(&field, p, n);
-		p += n + (eol ? 1 : 0);
-		while (*p == ' ' || *p == '\t') {
-			eol = strchr(p, '\n');
-			n = eol ? (size_t)(eol - p) : strlen(p);
-			if (strspn(p, " \t") == n)
-				break;
-			buf_putc(&field, ' ');
-			buf_append(&field, p, n);
-			p += n + (eol ? 1 : 0);
-		}
-		f = field.data ? field.data : (char *)"";
-		if (field.len == 0 || strspn(f, " \t\r") == field.len) {
-			/* a blank line ends a recipient group */
-			if (g.final || g.orig)
-				bounce_dsn_flush(c, &g);
+		if (t[p] == '\n' || t[p] == '\r') {
+			p++;
 			continue;
 		}
-		colon = strchr(f, ':');
-		if (colon == NULL)
-			continue;
-		v = (char *)colon + 1;
-		while (*v == ' ' || *v == '\t')
-			v++;
-		n = (size_t)(colon - f);
-#define FIELD(name) (n == strlen(name) && strncasecmp(f, name, n) == 0)
-		if (FIELD("Final-Recipient") || FIELD("X-Actual-Recipient")) {
-			if (FIELD("Final-Recipient") &&
-			    (g.final || (g.orig && (g.action || g.status))))
-				bounce_dsn_flush(c, &g);
-			bounce_dsn_set(&g.final, v, strlen(v));
-		} else if (FIELD("Original-Recipient")) {
-			/* it opens a group, or follows its Final-Recipient */
-			if (g.orig ||
-			    (g.final && (g.action || g.status || g.diag)))
-				bounce_dsn_flush(c, &g);
-			bounce_dsn_set(&g.orig, v, strlen(v));
-		} else if (FIELD("Action")) {
-			bounce_dsn_set(&g.action, v, strlen(v));
-		} else if (FIELD("Status")) {
-			bounce_dsn_set(&g.status, v, strlen(v));
-		} else if (FIELD("Diagnostic-Code")) {
-			const char *semi = strchr(v, ';');
+		bend = hdr_end(t, end, p);
+		hdr_iter_init(&it, t, p, bend);
+		while (hdr_next(&it, &f)) {
+			char *v;
 
-			/* "smtp; 550 ..." loses its type */
-			if (semi && semi - v < 12)
-				v = (char *)semi + 1;
-			bounce_dsn_set(&g.diag, v, strlen(v));
+			if (f.name_len == 0)
+				continue;
+			v = hdr_value(t, &f);
+			if (hdr_is(t, &f, "Final-Recipient") ||
+			    hdr_is(t, &f, "X-Actual-Recipient")) {
+				if (hdr_is(t, &f, "Final-Recipient") &&
+				    (g.final ||
+				     (g.orig && (g.status || g.diag))))
+					bounce_dsn_flush(c, &g);
+				bounce_dsn_set(&g.final, v);
+			} else if (hdr_is(t, &f, "Original-Recipient")) {
+				/* it opens a group, or follows its
+				   Final-Recipient (an Action may come first) */
+				if (g.orig || (g.final && (g.status || g.diag)))
+					bounce_dsn_flush(c, &g);
+				bounce_dsn_set(&g.orig, v);
+			} else if (hdr_is(t, &f, "Action")) {
+				bounce_dsn_set(&g.action, v);
+			} else if (hdr_is(t, &f, "Status")) {
+				bounce_dsn_set(&g.status, v);
+			} else if (hdr_is(t, &f, "Diagnostic-Code")) {
+				const char *semi = strchr(v, ';');
+
+				/* "smtp; 550 ..." loses its type */
+				bounce_dsn_set(&g.diag, semi && semi - v < 12
+							    ? semi + 1
+							    : v);
+			}
+			free(v);
 		}
-#undef FIELD
+		/* the blank line ends a recipient group */
+		if (g.final || g.orig)
+			bounce_dsn_flush(c, &g);
+		p = bend;
 	}
 	bounce_dsn_flush(c, &g);
-	buf_free(&field);
 }
 
 /* text reports ------------------------------------------------------------ */
 
-/* where the returned original starts in a text report: everything after
-   is someone else's mail and its addresses are not the failed ones */
-static const char *const bounce_cut_marks[] = {
-    "below this line is a copy of the message",
-    "this is a copy of the message",
-    "original message follows",
-    "original message -",
-    "-----original message-----",
-    "unsent message below",
-    "message header follows",
-    "headers of the original message",
-    "header of the original message",
-    "original message header",
-    "text of the original message",
-    "the original message was",
-    "returned message",
-    "content-type: message/rfc822",
-    "message text follows",
-    "--- original message",
-    "------ original",
-    "copy of the original message",
-    "message d'origine",
-    "message original",
-    "ursprüngliche nachricht",
-    NULL};
+/* bounce_cut_line - line (lower or mixed case) announces the returned
+   original: a mark opens it, after decoration ("--- ", "*** ") and at
+   most an article, so a sentence that merely mentions "the attached
+   returned message" does not cut the report short */
+static bool
+bounce_cut_line(const char *line)
+{
+	const char *s = line + strspn(line, " \t-*=_#>[(|");
+
+	for (const char *const *k = bounce_words_list(BW_CUT); *k; k++) {
+		const char *hit = strcasestr(s, *k);
+
+		if (hit && hit - s <= 4)
+			return true;
+	}
+	return false;
+}
 
 /* bounce_cut - text up to the returned original, or the first header
    block of the original pasted inline; returns where it cut */
@@ -687,10 +608,11 @@ bounce_cut(char *t)
 		line[n] = '\0';
 		if ((nline > 2 && (str_has_prefix_ci(line, "Received: ") ||
 				   str_has_prefix_ci(line, "Return-Path:"))) ||
-		    bounce_has_any(line, bounce_cut_marks)) {
-			/* "the original message was received at ... from"
-			   is sendmail's intro, not the original */
-			if (!bounce_has(line, "was received at")) {
+		    bounce_cut_line(line)) {
+			/* "the original message was received at/on ...
+			   from" is sendmail's and Courier's intro, not the
+			   original */
+			if (!bounce_has(line, "was received")) {
 				line[n] = save;
 				return (size_t)(line - t);
 			}
@@ -701,75 +623,6 @@ bounce_cut(char *t)
 	}
 	return (size_t)(line - t);
 }
-
-/* words that make a line an error line */
-static const char *const bounce_kw_error[] = {"unknown",
-					      "no such",
-					      "does not exist",
-					      "doesn't exist",
-					      "invalid",
-					      "rejected",
-					      "refused",
-					      "denied",
-					      "failed",
-					      "failure",
-					      "unavailable",
-					      "undeliverable",
-					      "not delivered",
-					      "could not be delivered",
-					      "couldn't be delivered",
-					      "can't be delivered",
-					      "not be delivered",
-					      "unable to deliver",
-					      "quota",
-					      "full",
-					      "disabled",
-					      "inexistant",
-					      "inconnu",
-					      "invalide",
-					      "unzustellbar",
-					      "error",
-					      "permanent",
-					      "not found",
-					      "not accepting",
-					      "blocked",
-					      "expired",
-					      "unbekannt",
-					      "user",
-					      "mailbox",
-					      "recipient",
-					      "not reach",
-					      "timed out",
-					      "delivery",
-					      NULL};
-
-/* words that make an address someone else's: the sender, a header */
-static const char *const bounce_kw_notrcpt[] = {"mail from",
-						"from:",
-						"from <",
-						"sender",
-						"envelope-from",
-						"reply-to",
-						"message-id",
-						"return-path",
-						"helo",
-						"ehlo",
-						"postmaster",
-						"mailer-daemon",
-						"smtp.mailfrom",
-						"received from",
-						"contact",
-						"administrator",
-						"webmaster",
-						"abuse@",
-						"www.",
-						"http",
-						"subject:",
-						"message from",
-						"your message to",
-						"cc:",
-						"date:",
-						NULL};
 
 /* bounce_addr_at - the address whose '@' is at p, copied to out[256] */
 static bool
@@ -786,9 +639,9 @@ bounce_addr_at(const char *line, const char *p, char *out, const char **start_r,
 	       (isalnum((unsigned char)s[-1]) ||
 		(s[-1] && strchr(local_ok, s[-1]))))
 		s--;
-	while (*e && e - p < 256 &&
-	       (isalnum((unsigned char)*e) || *e == '.' || *e == '-' ||
-		*e == '_'))
+	while (
+	    *e && e - p < 256 &&
+	    (isalnum((unsigned char)*e) || *e == '.' || *e == '-' || *e == '_'))
 		e++;
 	while (e > p + 1 && (e[-1] == '.' || e[-1] == '-'))
 		e--;
@@ -821,6 +674,33 @@ bounce_skip_addr(struct bounce_ctx *c, const char *a)
 	return strchr(a, '$') != NULL || strlen(a) > 120;
 }
 
+/* bounce_line_error - l reports an error: an SMTP or enhanced code, or
+   an error word outside the addresses it names ("userunknown@x" is no
+   "unknown") */
+static bool
+bounce_line_error(const char *l)
+{
+	char st[16], *w;
+	bool yes;
+
+	if (bounce_find_code(l) || enhcode_find(l, st))
+		return true;
+	if (strchr(l, '@') == NULL)
+		return bounce_words_in(BW_ERROR, l);
+	w = xstrdup(l);
+	for (char *t = w; *t;) {
+		size_t n = strcspn(t, " \t<>()[],;\"'");
+
+		if (memchr(t, '@', n))
+			memset(t, ' ', n);
+		t += n;
+		t += strspn(t, " \t<>()[],;\"'");
+	}
+	yes = bounce_words_in(BW_ERROR, w);
+	free(w);
+	return yes;
+}
+
 /* bounce_line_diag - the error text for an address found on line i:
    the line itself when it holds a code or error word, else the next
    lines up to one that does */
@@ -832,12 +712,10 @@ bounce_line_diag(char **lines, size_t nlines, size_t i)
 
 	for (size_t j = i; j < nlines && j < i + 6; j++) {
 		const char *l = lines[j];
-		char st[16];
 
 		if (j > i && *l == '\0' && b.len)
 			break;
-		if (bounce_find_code(l) || bounce_has_any(l, bounce_kw_error) ||
-		    enhcode_find(l, st)) {
+		if (bounce_line_error(l)) {
 			if (b.len)
 				buf_putc(&b, ' ');
 			buf_puts(&b, l);
@@ -851,28 +729,15 @@ bounce_line_diag(char **lines, size_t nlines, size_t i)
 	return d;
 }
 
-/* bounce_text_warning - the report says it will try again */
+/* bounce_text_warning - the report says it will try again: in so many
+   words ("warning only", "will be retried until"), or with a delay word
+   and no word of giving up */
 static bool
 bounce_text_warning(struct bounce_ctx *c)
 {
-	static const char *const delay[] = {"warning",
-					    "delayed",
-					    "not yet been delivered",
-					    "will continue",
-					    "will retry",
-					    "will be retried",
-					    "still trying",
-					    "retry again",
-					    "will try again",
-					    "delivery is delayed",
-					    NULL};
-	static const char *const final[] = {
-	    "permanent",   "given up",	 "giving up",
-	    "fatal",	   "gave up",	 "could not be delivered",
-	    "will not be", "no further", NULL};
-
-	return bounce_has_any(c->ltext, delay) &&
-	       !bounce_has_any(c->ltext, final);
+	return bounce_words_in(BW_DELAY_SURE, c->ltext) ||
+	       (bounce_words_in(BW_DELAY, c->ltext) &&
+		!bounce_words_in(BW_FINAL, c->ltext));
 }
 
 /* bounce_text_class - bounce_class() of the whole report, computed
@@ -881,8 +746,8 @@ static enum bounce_kind
 bounce_text_class(struct bounce_ctx *c, char *status, bool *dmarc_r)
 {
 	if (!c->text_classed) {
-		c->text_kind = bounce_class(c->text_status, c->text,
-					    &c->text_dmarc);
+		c->text_kind =
+		    bounce_class(c->text_status, c->text, &c->text_dmarc);
 		c->text_classed = true;
 	}
 	memcpy(status, c->text_status, sizeof(c->text_status));
@@ -910,6 +775,20 @@ bounce_rcpt_class(struct bounce_ctx *c, struct bounce_rcpt *r, bool warning)
 			r->kind = bounce_class(status, r->diagnostic, &dmarc);
 		else
 			r->kind = bounce_text_class(c, status, &dmarc);
+		/* the only recipient's lines name no cause: the report's
+		   own may (Gmail puts the server's reply lines below) */
+		if (*r->diagnostic && c->b->nrcpts == 1 &&
+		    bounce_status_vague(status)) {
+			char ts[16];
+			bool td;
+			enum bounce_kind tk = bounce_text_class(c, ts, &td);
+
+			if (!bounce_status_vague(ts)) {
+				memcpy(status, ts, sizeof(ts));
+				r->kind = tk;
+				dmarc = dmarc || td;
+			}
+		}
 		if (!dmarc && c->all_dmarc)
 			dmarc = true;
 		r->dmarc = dmarc;
@@ -928,8 +807,9 @@ bounce_line_diag_text(const char *t)
 		size_t n = strcspn(t, "\n");
 		char *l = xstrndup(t, n);
 
-		if (bounce_find_code(l) || bounce_has_any(l, bounce_kw_hard) ||
-		    bounce_has_any(l, bounce_kw_soft)) {
+		if (bounce_find_code(l) || bounce_words_in(BW_HARD_USER, l) ||
+		    bounce_words_in(BW_HARD_DOMAIN, l) ||
+		    bounce_words_in(BW_SOFT, l)) {
 			char *d = bounce_one_line(l);
 
 			free(l);
@@ -960,7 +840,7 @@ bounce_notrcpt_end(const char *line)
 {
 	size_t end = SIZE_MAX;
 
-	for (const char *const *k = bounce_kw_notrcpt; *k; k++) {
+	for (const char *const *k = bounce_words_list(BW_NOTRCPT); *k; k++) {
 		const char *hit = strcasestr(line, *k);
 		size_t e = hit ? (size_t)(hit - line) + strlen(*k) : SIZE_MAX;
 
@@ -977,9 +857,9 @@ bounce_notrcpt_end(const char *line)
 static void
 bounce_text(struct bounce_ctx *c)
 {
-	char **lines = NULL, *p = c->text;
-	size_t nlines = 0, cap = 0, naddrs = 0;
-	bool warning = bounce_text_warning(c);
+	char **lines = NULL, *p = c->text, *weak[BOUNCE_MAX_WEAK];
+	size_t nlines = 0, cap = 0, naddrs = 0, nweak = 0;
+	bool warning = bounce_text_warning(c), use_weak;
 
 	for (;;) {
 		char *eol = strchr(p, '\n');
@@ -1031,10 +911,18 @@ bounce_text(struct bounce_ctx *c)
 				lead = colon && s - q < 40;
 			}
 			if (errline < 0)
-				errline = bounce_find_code(line) ||
-					  bounce_has_any(line, bounce_kw_error);
+				errline = bounce_line_error(line);
 			if (!lead && !errline)
 				continue;
+			/* "To: a" is the returned message's header, quoted
+			   in the summary of Exchange, GroupWise...: a
+			   recipient only when nothing else names one */
+			if (str_has_prefix_ci(line + strspn(line, " \t>"),
+					      "to:")) {
+				if (nweak < BOUNCE_MAX_WEAK)
+					weak[nweak++] = xstrdup(addr);
+				continue;
+			}
 			if (diag == NULL)
 				diag = bounce_line_diag(lines, nlines, i);
 			bounce_add(c->b, addr, "", diag,
@@ -1042,12 +930,24 @@ bounce_text(struct bounce_ctx *c)
 		}
 		free(diag);
 	}
-	for (size_t i = 0; i < c->b->nrcpts; i++)
-		bounce_rcpt_class(c, &c->b->rcpts[i], warning);
-	/* lines point into c->text, which must stay whole for later use */
+	/* lines point into c->text, which must be whole again before the
+	   report is classed as a whole */
 	for (size_t i = 0; i + 1 < nlines; i++)
 		lines[i][strlen(lines[i])] = '\n';
 	free(lines);
+	use_weak = c->b->nrcpts == 0;
+	for (size_t i = 0; i < nweak; i++) {
+		if (use_weak) {
+			char *d = bounce_text_diag(c);
+
+			bounce_add(c->b, weak[i], "", d,
+				   warning ? "delayed" : "failed");
+			free(d);
+		}
+		free(weak[i]);
+	}
+	for (size_t i = 0; i < c->b->nrcpts; i++)
+		bounce_rcpt_class(c, &c->b->rcpts[i], warning);
 }
 
 /* judgement --------------------------------------------------------------- */
@@ -1069,126 +969,52 @@ bounce_is_arf(struct bounce_ctx *c)
 	return false;
 }
 
-/* bounce_looks - something says this is a delivery report */
+/* bounce_looks_head - the headers say this is a delivery report: the
+   parser's DSN flag, a daemon sender, a report's subject */
+static bool
+bounce_looks_head(struct bounce_ctx *c)
+{
+	if (c->m->is_bounce ||
+	    bounce_words_in(BW_SENDER_NAME, c->m->from_addr) ||
+	    bounce_words_in(BW_SENDER_NAME, c->m->from_name))
+		return true;
+	return bounce_words_in(BW_SUBJECT, c->m->subject);
+}
+
+/* bounce_is_reply - a person's answer in a thread, whose text may well
+   quote or tell of a delivery failure: it is a post, never a report */
+static bool
+bounce_is_reply(struct bounce_ctx *c)
+{
+	const char *s = c->m->subject ? c->m->subject : "";
+
+	s += strspn(s, " \t");
+	return c->m->in_reply_to != NULL || str_has_prefix_ci(s, "re:") ||
+	       str_has_prefix_ci(s, "aw:") || str_has_prefix_ci(s, "sv:");
+}
+
+/* bounce_looks - something says this is a delivery report: the headers,
+   or, for a message that answers nobody, the report's own words */
 static bool
 bounce_looks(struct bounce_ctx *c)
 {
-	static const char *const senders[] = {"mailer-daemon",
-					      "postmaster",
-					      "mail delivery",
-					      "maildelivery",
-					      "mailer_daemon",
-					      "mdaemon",
-					      "mail administrator",
-					      "mailadmin",
-					      "double-bounce",
-					      "bounce",
-					      NULL};
-	static const char *const subjects[] = {"undeliver",
-					       "delivery status",
-					       "failure notice",
-					       "returned mail",
-					       "delivery fail",
-					       "mail delivery",
-					       "could not be delivered",
-					       "non remis",
-					       "unzustellbar",
-					       "warning: message",
-					       "delivery notif",
-					       "not delivered",
-					       "delivery problem",
-					       "mail system error",
-					       "nondeliverable",
-					       "non-deliverable",
-					       "delivery report",
-					       "failed delivery",
-					       "delivery error",
-					       "delivery delayed",
-					       "unable to deliver",
-					       "mail failure",
-					       "returned to sender",
-					       "permanent error",
-					       "undelivered",
-					       "échec de la remise",
-					       "mail could not",
-					       "nicht zugestellt",
-					       NULL};
-	static const char *const phrases[] = {"qmail-send program",
-					      "mail delivery software",
-					      "could not be delivered",
-					      "couldn't be delivered",
-					      "was not delivered",
-					      "permanent fatal errors",
-					      "transcript of session follows",
-					      "delivery has failed",
-					      "delivery to the following",
-					      "unable to deliver",
-					      "undeliverable",
-					      "delivery failed",
-					      "failed permanently",
-					      "wasn't able to deliver",
-					      "not be delivered",
-					      "adresse destinataire invalide",
-					      "unzustellbar",
-					      "did not reach",
-					      "message not delivered",
-					      "following addresses had",
-					      "following address(es) failed",
-					      "delivery status notification",
-					      "user unknown",
-					      "mailbox unavailable",
-					      "could not deliver",
-					      "non remis",
-					      "delivery attempts",
-					      "has not been delivered",
-					      "has not yet been delivered",
-					      "this is a warning message",
-					      "returned to sender",
-					      "the following recipient",
-					      "message could not be sent",
-					      "undelivered mail",
-					      NULL};
-	const char *from = c->m->from_addr;
-	char *fromhdr = NULL;
-	bool yes = false;
-
-	if (c->m->is_bounce)
+	if (bounce_looks_head(c))
 		return true;
-	fromhdr = c->m->from_name ? bounce_lower_dup(c->m->from_name) : NULL;
-	if ((from && bounce_has_any(from, senders)) ||
-	    (fromhdr && bounce_has_any(fromhdr, senders)))
-		yes = true;
-	free(fromhdr);
-	if (yes || bounce_has_any(c->m->subject, subjects))
-		return true;
-	return bounce_has_any(c->ltext, phrases);
+	return !bounce_is_reply(c) && bounce_words_in(BW_TEXT, c->ltext);
 }
 
-/* bounce_is_autoreply - vacation and other auto-answers (RFC 3834) */
+/* bounce_is_autoreply - vacation and other auto-answers (RFC 3834).
+   Exim marks its bounces "auto-replied" too: the header decides only
+   when the sender and subject are not a report's (the text may say "your
+   message will not be forwarded"). */
 static bool
 bounce_is_autoreply(struct bounce_ctx *c, const char *raw, size_t len)
 {
-	static const char *const subjects[] = {"out of office",
-					       "out of the office",
-					       "auto:",
-					       "autoreply",
-					       "auto-reply",
-					       "auto reply",
-					       "automatic reply",
-					       "vacation",
-					       "absence",
-					       "absent",
-					       "abwesenheit",
-					       "réponse automatique",
-					       "reponse automatique",
-					       "away from",
-					       "autoresponse",
-					       NULL};
 	char *v;
 	bool yes = false;
 
 	if ((v = msg_header_value(raw, len, "Auto-Submitted")) != NULL) {
-		yes = bounce_has(v, "auto-replied") && !bounce_looks(c);
+		yes = bounce_has(v, "auto-replied") && !bounce_looks_head(c);
 		free(v);
 	}
 	if (!yes && (v = msg_header_value(raw, len, "X-Autoreply")) != NULL) {
@@ -1199,10 +1025,10 @@ bounce_is_autoreply(struct bounce_ctx *c, const char *raw, size_t len)
 		yes = true;
 		free(v);
 	}
-	if (!yes && bounce_has_any(c->m->subject, subjects) &&
-	    !bounce_has_any(c->m->subject,
-			    (const char *const[]){"undeliver", "failure",
-						  "delivery", NULL}))
+	if (!yes && bounce_words_in(BW_AUTO_SUBJECT, c->m->subject) &&
+	    !bounce_words_in(BW_SUBJECT, c->m->subject) &&
+	    !bounce_has(c->m->subject, "failure") &&
+	    !bounce_has(c->m->subject, "delivery"))
 		yes = true;
 	return yes;
 }
@@ -1252,7 +1078,7 @@ bounce_collect_text(struct bounce_ctx *c)
 	c->all_text = buf_steal(&all);
 	if (c->all_text == NULL)
 		c->all_text = xstrdup("");
-	c->all_dmarc = bounce_has_any(c->all_text, bounce_kw_dmarc);
+	c->all_dmarc = bounce_words_in(BW_DMARC, c->all_text);
 	buf_free(&t);
 }
 
@@ -1321,6 +1147,39 @@ bounce_original_to(struct bounce_ctx *c)
 	free(to);
 }
 
+/* bounce_failed_header - a report whose text names nobody readable:
+   the X-Failed-Recipients header Exim and Gmail add (a comma list) */
+static void
+bounce_failed_header(struct bounce_ctx *c, const char *raw, size_t len)
+{
+	char *v = msg_header_value(raw, len, "X-Failed-Recipients"), *d;
+	bool warning = bounce_text_warning(c);
+	int n = 0;
+
+	if (v == NULL)
+		return;
+	d = bounce_text_diag(c);
+	for (char *tok = v, *next; tok && *tok && n < BOUNCE_MAX_RCPTS;
+	     tok = next, n++) {
+		char *a;
+
+		next = strchr(tok, ',');
+		if (next)
+			*next++ = '\0';
+		a = bounce_dsn_addr(tok);
+		if (bounce_addr_ok(a) && !bounce_skip_addr(c, a)) {
+			struct bounce_rcpt *r = bounce_add(
+			    c->b, a, "", d, warning ? "delayed" : "failed");
+
+			if (r)
+				bounce_rcpt_class(c, r, warning);
+		}
+		free(a);
+	}
+	free(d);
+	free(v);
+}
+
 /* bounce_text_kind - a report that names no address still tells a
    failure from a warning; the kind comes from its text */
 static void
@@ -1370,6 +1229,8 @@ bounce_judge(struct bounce_ctx *c, const char *raw, size_t len)
 	}
 	b->format = "text";
 	bounce_text(c);
+	if (b->nrcpts == 0)
+		bounce_failed_header(c, raw, len);
 	if (b->nrcpts == 0)
 		bounce_original_to(c);
 	if (b->nrcpts == 0)

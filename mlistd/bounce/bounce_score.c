@@ -2,9 +2,8 @@
  * bounce_score - what one bounce does to a member's score
  * (see bounce_score.h).
  */
-#include <string.h>
-
 #include "bounce_score.h"
+#include "enhcode.h"
 
 bool
 bounce_score_add(struct bounce_score *b, enum bounce_kind kind, bool dmarc,
@@ -34,17 +33,6 @@ bounce_score_add(struct bounce_score *b, enum bounce_kind kind, bool dmarc,
 enum bounce_kind
 bounce_score_kind_for(const char *enhanced)
 {
-	/* 5.1.1-5.1.6 and 5.1.10: the address; 5.1.7 and 5.1.8 are about
-	   the sender, never the member's fault.  XXX bounce.c's
-	   bounce_class has its own list (5.4.4; no 5.1.4, 5.1.5) */
-	static const char *const hard[] = {"5.1.1",  "5.1.2", "5.1.3",
-					   "5.1.4",  "5.1.5", "5.1.6",
-					   "5.1.10", "5.2.1", NULL};
-
-	if (enhanced == NULL)
-		return BOUNCE_SOFT;
-	for (size_t i = 0; hard[i]; i++)
-		if (strcmp(enhanced, hard[i]) == 0)
-			return BOUNCE_HARD;
-	return BOUNCE_SOFT;
+	/* one list for the relay and the bounce reader (enhcode.h) */
+	return enhcode_is_bad_address(enhanced) ? BOUNCE_HARD : BOUNCE_SOFT;
 }

@@ -37,9 +37,9 @@ struct bounce_score {
    changed the score */
 bool bounce_score_add(struct bounce_score *b, enum bounce_kind kind, bool dmarc,
 		      time_t now);
-/* bounce_score_kind_for - the kind of a relay's own refusal: 5.1.1-5.1.6
-   and 5.1.10 (bad address), 5.2.1 (disabled mailbox) hard, anything
-   else soft */
+/* bounce_score_kind_for - the kind of a relay's own refusal: hard when
+   enhcode_is_bad_address() says the address is dead, anything else
+   soft */
 enum bounce_kind bounce_score_kind_for(const char *enhanced);
 
 #endif

@@ -7,10 +7,10 @@
  * No libetpan here: msg_parse.c and msg_rewrite.c both read fields this
  * way, on raw and on normalised (CRLF-only) text alike.
  *
- * XXX bounce.c still reads RFC 3464 delivery-status groups (blank-line
- * separated, values untrimmed) and the returned message's To with its
- * own code (bounce_dsn, bounce_original_to): merging them is a decision
- * about those rules, not a move.
+ * bounce.c reads RFC 3464 delivery-status groups with it too (each
+ * blank-line separated block is a header block).
+ * XXX bounce_original_to still looks for the returned message's To with
+ * its own loop: an inline original has no header block to start from.
  */
 #ifndef MLISTD_MSG_HEADER_H
 #define MLISTD_MSG_HEADER_H

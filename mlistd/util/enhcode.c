@@ -67,3 +67,22 @@ enhcode_is_sender(const char *code)
 	return (code[0] == '4' || code[0] == '5') &&
 	       (strcmp(code + 1, ".1.7") == 0 || strcmp(code + 1, ".1.8") == 0);
 }
+
+/* enhcode_is_bad_address - the address itself is dead.  5.1.4: the
+   address as written matches no single mailbox and will not until the
+   member changes it, a fault of the address like 5.1.1; 5.1.5 says the
+   address is valid, so it can never mean dead (see enhcode.h) */
+bool
+enhcode_is_bad_address(const char *code)
+{
+	static const char *const bad[] = {"5.1.1", "5.1.2", "5.1.3",
+					  "5.1.4", "5.1.6", "5.1.10",
+					  "5.2.1", "5.4.4", NULL};
+
+	if (code == NULL)
+		return false;
+	for (size_t i = 0; bad[i]; i++)
+		if (strcmp(code, bad[i]) == 0)
+			return true;
+	return false;
+}

@@ -34,4 +34,14 @@ bool enhcode_find(const char *text, char out[ENHCODE_SIZE]);
    address, not the recipient's */
 bool enhcode_is_sender(const char *code);
 
+/* enhcode_is_bad_address - a permanent (5.x.x) code saying the
+   recipient's address itself is dead (SPEC 8 "hard"): the one list the
+   relay and the bounce reader share.  RFC 3463: 5.1.1 bad mailbox,
+   5.1.2 bad system (domain), 5.1.3 bad syntax, 5.1.4 ambiguous, 5.1.6
+   moved without forwarding address, 5.2.1 mailbox disabled, 5.4.4
+   unable to route (no route to the domain at all); RFC 7505: 5.1.10
+   null MX.  Not 5.1.5 ("destination address valid", for positive
+   reports), 5.1.7/5.1.8 (the sender's) nor 5.1.9 (relayed) */
+bool enhcode_is_bad_address(const char *code);
+
 #endif
