@@ -242,17 +242,24 @@ static void
 data_end(struct lmtp_session *s)
 {
 	bool lost = spool_finish(&s->msg) < 0;
+	bool full = lost && (errno == ENOSPC || errno == EDQUOT);
 
-	if (lost)
+	if (lost) {
 		log_warn("lmtp: cannot spool a message in %s: %s", s->spool_dir,
 			 strerror(errno));
+		/* the file is shorter than the message: the committer
+		   must not map it (SIGBUS past its end) */
+		spool_start(&s->msg);
+	}
 	for (size_t i = 0; i < s->nrcpts; i++)
 		if (lost && s->rcpts[i].code == 250) {
-			s->rcpts[i].code = 451;
+			s->rcpts[i].code = full ? 452 : 451;
 			snprintf(s->rcpts[i].enh, sizeof(s->rcpts[i].enh),
-				 "4.3.0");
+				 full ? "4.3.1" : "4.3.0");
 			snprintf(s->rcpts[i].text, sizeof(s->rcpts[i].text),
-				 "cannot spool the message, try again");
+				 full ? "disk full: cannot spool the message, "
+					"try again later"
+				      : "cannot spool the message, try again");
 		} else if (s->over || s->msg.len > s->rcpts[i].max_size) {
 			s->rcpts[i].code = 552;
 			snprintf(s->rcpts[i].enh, sizeof(s->rcpts[i].enh),
