@@ -14,7 +14,8 @@ complete 2 s after the previous reply, a message 4 s after DATA):
 Header caps (1,000 fields, 2 MB of header section):
   - 100,000 tiny header fields: 554 5.6.0 "too many header fields";
   - a 5 MB header section (50 lines of 100 KB): 554 5.6.0 "header
-    section too big"; 1,000 fields and a 1 MB header line still get 250;
+    section too big"; 1,000 fields, a 1 MB header line, and 1,500 lines
+    that are not fields (no blank line before the text) still get 250;
   - each answer comes quickly, mlistd's peak RSS stays bounded, the
     daemon stays up and takes the next post.
 """
@@ -183,6 +184,10 @@ t.ok(lat < 5, "answered quickly (%.2f s)" % lat)
 head = b"".join(b"X-F%d: v\r\n" % i for i in range(995))
 r, lat = deliver(msg(4, head))
 t.like(r.text, r"^250 ", "1,000 header fields: 250 (%s)" % r.text)
+r, lat = deliver(msg(7, b"".join(b"line %d of a text with no blank line\r\n"
+                                 % i for i in range(1500))))
+t.like(r.text, r"^250 ", "1,500 lines that are not fields (no blank line "
+       "before them): 250 (%s)" % r.text)
 r, lat = deliver(msg(5, b"X-Long: " + b"b" * (1 << 20) + b"\r\n"))
 t.like(r.text, r"^250 ", "a 1 MB header line: 250 (%s)" % r.text)
 t.ok("long-line" in (d.sql1("SELECT problems FROM messages WHERE message_id"

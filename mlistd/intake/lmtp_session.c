@@ -66,6 +66,7 @@ struct lmtp_session {
 	size_t head_fields;
 	size_t head_line;      /* bytes of its current line so far */
 	char head_first;       /* that line's first byte */
+	bool head_name;	       /* still reading what may be a field name */
 	const char *head_over; /* the cap it broke: message refused */
 };
 
@@ -291,8 +292,18 @@ head_track(struct lmtp_session *s, const char *p, size_t n, bool eol)
 		return;
 	if (s->head_line == 0) {
 		s->head_first = p[0];
-		if (p[0] != ' ' && p[0] != '\t' && p[0] != '\r' && p[0] != '\n')
-			s->head_fields++;
+		s->head_name = p[0] != ' ' && p[0] != '\t';
+	}
+	/* a field is a name (printable, no colon) and a colon; other lines
+	   (continuations, junk) count only in bytes */
+	for (size_t i = 0; s->head_name && i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c == ':') {
+			s->head_name = false;
+			s->head_fields += s->head_line + i > 0;
+		} else if (c < 33 || c > 126)
+			s->head_name = false;
 	}
 	s->head_line += n;
 	s->head_bytes += n;
