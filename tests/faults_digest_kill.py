@@ -43,10 +43,7 @@ addrs = ["m%04d@example.org" % i for i in range(N)]
 os.environ["MLISTD_NOW"] = "2025-03-17T09:00:00Z"
 L.club(d, [], digest_time="08:00", digest_day="mon",
        timezone="Europe/Paris", moderation="none")
-with open(os.path.join(d.dir, "members.txt"), "w") as f:
-    f.write("\n".join(addrs) + "\n")
-d.ctl("member", "import", "acme", os.path.join(d.dir, "members.txt"),
-      "--delivery", "digest", check=True)
+d.import_members("acme", addrs, "--delivery", "digest")
 d.start()
 time.sleep(1.5)         # the club's first pass notes its slots
 d.stop()

@@ -41,15 +41,6 @@ L.club(d, ["ann@example.com"])
 d.start()
 
 
-def rss_peak():
-    """mlistd's peak resident set (VmHWM), in kB."""
-    with open("/proc/%d/status" % d.pid) as f:
-        for ln in f:
-            if ln.startswith("VmHWM:"):
-                return int(ln.split()[1])
-    return None
-
-
 def drip(c, data, every=0.3, limit=20):
     """Send DATA one byte every EVERY seconds until the server closes
     the connection; (seconds until closed, bytes sent, last reply)."""
@@ -162,7 +153,7 @@ t.ok(results["noop"] >= DATA + 1, "a NOOP a second is served for %d s "
      "(%d NOOPs): the bound is per command" % (DATA + 2, results["noop"]))
 
 # ---------------------------------------------------- header caps
-rss0 = rss_peak()
+rss0 = d.peak_rss()
 t.diag("mlistd peak RSS before the header tests: %d kB" % rss0)
 
 head = b"".join(b"X-F%d: v\r\n" % i for i in range(100000))
@@ -196,7 +187,7 @@ t.ok("long-line" in (d.sql1("SELECT problems FROM messages WHERE message_id"
 t.is_(d.sql1("SELECT count(*) FROM messages WHERE message_id IN "
              "('<f2@faults.test>', '<f3@faults.test>')"), 0,
       "neither refused message is stored")
-rss1 = rss_peak()
+rss1 = d.peak_rss()
 t.diag("mlistd peak RSS after: %d kB (+%d kB)" % (rss1, rss1 - rss0))
 t.ok(rss1 - rss0 < 64 * 1024, "peak RSS grew by less than 64 MB")
 t.ok(d.running(), "mlistd is still running")

@@ -304,6 +304,21 @@ class Daemon:
             _state["dirs"].remove(self.dir)
             shutil.rmtree(self.dir, ignore_errors=True)
 
+    def peak_rss(self):
+        """The running daemon's peak resident set (VmHWM), in kB."""
+        with open("/proc/%d/status" % self.pid) as f:
+            for ln in f:
+                if ln.startswith("VmHWM:"):
+                    return int(ln.split()[1])
+        return 0
+
+    def import_members(self, club, addrs, *opts):
+        """mlistctl member import of ADDRS (one a line) into CLUB."""
+        path = os.path.join(self.dir, "members.txt")
+        with open(path, "w") as f:
+            f.write("\n".join(addrs) + "\n")
+        self.ctl("member", "import", club, path, *opts, check=True)
+
     def log_tail(self, n=30):
         try:
             with open(self.log, "rb") as f:
@@ -455,6 +470,17 @@ class Sink:
             body = b"\n".join(lines[i + 3:]) + b"\n\n" + msg
             out.append((mail, rcpts, body))
         return out
+
+    def copies(self):
+        """collections.Counter of (recipient, Message-ID) over the
+        complete dumps."""
+        import collections
+        c = collections.Counter()
+        for _, rcpts, body in self.messages():
+            mid = header(body, "Message-ID")
+            for r in rcpts:
+                c[(r, mid)] += 1
+        return c
 
     def wait_count(self, n, timeout=30):
         deadline = time.monotonic() + timeout
