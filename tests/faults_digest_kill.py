@@ -9,6 +9,9 @@ issue is due.  The run writes its issues 64 members a transaction; the
 test SIGKILLs mlistd when a random number of issues has been recorded
 (a seed, printed), restarts it (same instant plus the seconds elapsed),
 and does so several times.  At the end:
+  - at the last start another process holds the database locked for
+    6 s (less than the 10 s busy timeout): nothing is written meanwhile,
+    then the run carries on;
   - every member has exactly one issue recorded (digests.sent);
   - every member's issue reached the relay (capture outbox) under one
     Message-ID: no member got two different issues;
@@ -34,6 +37,7 @@ import lmtplib as L  # noqa: E402
 
 N = 5000
 KILLS = 4
+LOCK = 6        # seconds, less than mlistd's busy timeout (10 s)
 D = L.DOMAIN
 
 t = L.Tap()
@@ -101,11 +105,20 @@ for k in range(KILLS):
     if target >= N - 1:
         break
 
+# the last start meets the database locked by another process for
+# less than the busy timeout: the run waits, then carries on
 os.environ["MLISTD_NOW"] = now()
+locker = L.lock_db(d.db, LOCK)
+t.ok(locker is not None, "another process holds BEGIN EXCLUSIVE for %d s "
+     "as mlistd starts again" % LOCK)
+before = recorded()
 d.start()
+locker.wait(LOCK + 10)
+t.is_(recorded(), before, "no issue is written while the lock is held")
 deadline = time.monotonic() + 60
 while recorded() < N and time.monotonic() < deadline:
     time.sleep(0.1)
+t.diag("after the lock: %d of %d issues recorded" % (recorded(), N))
 t.ok(len(kills) >= 2, "mlistd was killed %d times during the run (%s)" %
      (len(kills), kills))
 t.ok(d.wait_queue_empty(60), "the issues drain to the relay")

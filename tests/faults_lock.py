@@ -17,7 +17,6 @@ exactly once.
 """
 
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -43,13 +42,6 @@ d.ctl("club", "set", "acme", "moderation", "none", check=True)
 d.import_members("acme", addrs)
 d.start()
 
-LOCKER = ("import sqlite3, sys, time\n"
-          "con = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
-          "con.execute('BEGIN EXCLUSIVE')\n"
-          "print('locked', flush=True)\n"
-          "time.sleep(float(sys.argv[2]))\n"
-          "con.execute('COMMIT')\n")
-
 def post(frm, msgid, subject):
     """L.post, waiting up to 30 s for the reply."""
     raw = ("From: %s\r\nTo: acme@%s\r\nSubject: %s\r\nMessage-ID: %s\r\n"
@@ -64,11 +56,9 @@ def post(frm, msgid, subject):
 
 r = post(addrs[0], "<l1@faults.test>", "Before the lock")
 t.like(r.text if r else "", r"^250 ", "a post before the lock: 250")
-locker = subprocess.Popen([sys.executable, "-c", LOCKER, d.db, str(HOLD)],
-                          stdout=subprocess.PIPE, universal_newlines=True)
-t.is_(locker.stdout.readline().strip(), "locked",
-      "another process holds BEGIN EXCLUSIVE for %d s (pid %d)" %
-      (HOLD, locker.pid))
+locker = L.lock_db(d.db, HOLD)
+t.ok(locker is not None, "another process holds BEGIN EXCLUSIVE for %d s "
+     "(pid %s)" % (HOLD, locker and locker.pid))
 t0 = time.monotonic()
 sent_at_lock = len(sink.messages())
 out = {}

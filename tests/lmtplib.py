@@ -491,6 +491,26 @@ class Sink:
         return False
 
 
+_LOCKER = ("import sqlite3, sys, time\n"
+           "con = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+           "con.execute('BEGIN EXCLUSIVE')\n"
+           "print('locked', flush=True)\n"
+           "time.sleep(float(sys.argv[2]))\n"
+           "con.execute('COMMIT')\n")
+
+
+def lock_db(path, seconds):
+    """Another process (python3's sqlite3) holding BEGIN EXCLUSIVE on the
+    database at PATH for SECONDS; returns its Popen once it holds the
+    lock (its stdout said "locked"), None if it could not."""
+    p = subprocess.Popen([sys.executable, "-c", _LOCKER, path, str(seconds)],
+                         stdout=subprocess.PIPE, universal_newlines=True)
+    if p.stdout.readline().strip() != "locked":
+        p.wait(10)
+        return None
+    return p
+
+
 def rfc3339(ts):
     """A Unix time as MLISTD_NOW wants it."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
