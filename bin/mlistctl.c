@@ -84,8 +84,17 @@ mlistctl_fail(int code, const char *fmt, ...)
 int
 mlistctl_db_error(struct mlistctl *c, const char *what)
 {
+	/* a full disk and a lock pass: say so, and exit 75 (try again) */
+	const char *hint = "";
+
+	if (store_full(c->store))
+		hint = " (free some space on the disk holding the database, "
+		       "then try again)";
+	else if (store_locked(c->store))
+		hint = " (another process is using the database; try again "
+		       "in a moment)";
 	return mlistctl_fail(store_busy(c->store) ? EX_TEMPFAIL : EX_SOFTWARE,
-			     "%s: %s", what, store_error(c->store));
+			     "%s: %s%s", what, store_error(c->store), hint);
 }
 
 int

@@ -153,8 +153,10 @@ main(int argc, char **argv)
 	}
 	/* tests shorten the idle timeout; anything but a positive number
 	   keeps the default */
-	if ((cerr = getenv("MLISTD_IDLE_TIMEOUT")) != NULL && atoi(cerr) > 0)
+	if ((cerr = getenv("MLISTD_IDLE_TIMEOUT")) != NULL && atoi(cerr) > 0) {
 		lmtp_idle_timeout = atoi(cerr);
+		lmtp_data_timeout = 2 * lmtp_idle_timeout;
+	}
 	if (conf_load(path, &conf, &err) < 0) {
 		fprintf(stderr, "mlistd: %s\n", err);
 		free(err);

@@ -304,6 +304,21 @@ class Daemon:
             _state["dirs"].remove(self.dir)
             shutil.rmtree(self.dir, ignore_errors=True)
 
+    def peak_rss(self):
+        """The running daemon's peak resident set (VmHWM), in kB."""
+        with open("/proc/%d/status" % self.pid) as f:
+            for ln in f:
+                if ln.startswith("VmHWM:"):
+                    return int(ln.split()[1])
+        return 0
+
+    def import_members(self, club, addrs, *opts):
+        """mlistctl member import of ADDRS (one a line) into CLUB."""
+        path = os.path.join(self.dir, "members.txt")
+        with open(path, "w") as f:
+            f.write("\n".join(addrs) + "\n")
+        self.ctl("member", "import", club, path, *opts, check=True)
+
     def log_tail(self, n=30):
         try:
             with open(self.log, "rb") as f:
@@ -456,6 +471,17 @@ class Sink:
             out.append((mail, rcpts, body))
         return out
 
+    def copies(self):
+        """collections.Counter of (recipient, Message-ID) over the
+        complete dumps."""
+        import collections
+        c = collections.Counter()
+        for _, rcpts, body in self.messages():
+            mid = header(body, "Message-ID")
+            for r in rcpts:
+                c[(r, mid)] += 1
+        return c
+
     def wait_count(self, n, timeout=30):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -463,6 +489,26 @@ class Sink:
                 return True
             time.sleep(0.05)
         return False
+
+
+_LOCKER = ("import sqlite3, sys, time\n"
+           "con = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+           "con.execute('BEGIN EXCLUSIVE')\n"
+           "print('locked', flush=True)\n"
+           "time.sleep(float(sys.argv[2]))\n"
+           "con.execute('COMMIT')\n")
+
+
+def lock_db(path, seconds):
+    """Another process (python3's sqlite3) holding BEGIN EXCLUSIVE on the
+    database at PATH for SECONDS; returns its Popen once it holds the
+    lock (its stdout said "locked"), None if it could not."""
+    p = subprocess.Popen([sys.executable, "-c", _LOCKER, path, str(seconds)],
+                         stdout=subprocess.PIPE, universal_newlines=True)
+    if p.stdout.readline().strip() != "locked":
+        p.wait(10)
+        return None
+    return p
 
 
 def rfc3339(ts):

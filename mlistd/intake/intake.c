@@ -273,13 +273,20 @@ intake_fill_in(struct store_msg_in *in, const struct msg *m, const char *raw,
 	in->received = clock_now();
 }
 
-/* fail_pending - every recipient still due a 250 gets 451 4.3.0 instead:
-   nothing of the job is on disk, Postfix will retry */
+/* fail_pending - every recipient still due a 250 gets 451 4.3.0 instead
+   (452 4.3.1 when s says the disk is full: RFC 3463's "mail system
+   full"): nothing of the job is on disk, Postfix will retry */
 static void
-fail_pending(struct intake_job *job, const char *text)
+fail_pending(struct intake_job *job, struct store *s, const char *text)
 {
+	bool full = s != NULL && store_full(s);
+
 	for (size_t i = 0; i < job->n; i++) {
-		if (job->rcpts[i].code == 250)
+		if (job->rcpts[i].code == 250 && full)
+			reply(&job->rcpts[i], 452, "4.3.1",
+			      "disk full: no room for the message, try again "
+			      "later");
+		else if (job->rcpts[i].code == 250)
 			reply(&job->rcpts[i], 451, "4.3.0", text);
 		job->rcpts[i].row = 0; /* the log must not name a row */
 	}
@@ -575,7 +582,7 @@ commit_job(struct intake *d, struct intake_job *job, bool *queued_r)
 	struct store *s = d->writer;
 
 	if (store_savepoint(s) < 0) {
-		fail_pending(job, "database error, try again");
+		fail_pending(job, s, "database error, try again");
 		return;
 	}
 	for (size_t i = 0; i < job->n; i++) {
@@ -621,7 +628,7 @@ commit_job(struct intake *d, struct intake_job *job, bool *queued_r)
 fail:
 	log_warn("store: %s: %s", job->msg->message_id, store_error(s));
 	store_savepoint_rollback(s);
-	fail_pending(job, "database error, try again");
+	fail_pending(job, s, "database error, try again");
 	store_savepoint_release(s);
 }
 
@@ -683,7 +690,8 @@ prepare_job(struct intake_job *job)
 	if (job->fd >= 0 && (job->raw = spool_map(job->fd, job->len)) == NULL) {
 		log_warn("spool: cannot map a message of %zu bytes: %s",
 			 job->len, strerror(errno));
-		fail_pending(job, "cannot read the spooled message, try again");
+		fail_pending(job, NULL,
+			     "cannot read the spooled message, try again");
 		job->raw = "";
 		job->len = 0;
 		close(job->fd);
@@ -781,7 +789,8 @@ committer(void *arg)
 		if (store_begin(d->writer) < 0) {
 			log_warn("store: begin: %s", store_error(d->writer));
 			for (j = batch; j; j = j->next)
-				fail_pending(j, "database busy, try again");
+				fail_pending(j, d->writer,
+					     "database busy, try again");
 		} else {
 			for (j = batch; j; j = j->next) {
 				commit_job(d, j, &queued);
@@ -798,7 +807,8 @@ committer(void *arg)
 				store_rollback(d->writer);
 				for (j = batch; j; j = j->next)
 					fail_pending(
-					    j, "commit failed, try again");
+					    j, d->writer,
+					    "commit failed, try again");
 			}
 		}
 		wgate_unlock(d->gate);

@@ -180,12 +180,14 @@ struct lmtp_conn {
 	struct lmtp_session *session;
 	char in[16384]; /* read, not yet consumed by the session */
 	size_t in_len;
-	size_t out_off;	    /* bytes of the session's output written */
-	bool want_write;    /* EPOLLOUT registered: the peer is slow */
-	bool eof;	    /* the peer closed its side */
-	bool broken;	    /* a write failed: close when possible */
-	bool ready;	    /* turn ended with input maybe left */
-	int64_t last_input; /* monotonic ms */
+	size_t out_off;	     /* bytes of the session's output written */
+	bool want_write;     /* EPOLLOUT registered: the peer is slow */
+	bool eof;	     /* the peer closed its side */
+	bool broken;	     /* a write failed: close when possible */
+	bool ready;	     /* turn ended with input maybe left */
+	int64_t last_input;  /* monotonic ms */
+	unsigned long steps; /* the session's, when step_start was set */
+	int64_t step_start;  /* the current command or message began */
 	struct lmtp_conn *prev, *next;
 };
 
@@ -310,6 +312,10 @@ conn_run(struct lmtp_conn *c, bool maybe_more)
 			}
 		}
 		st = lmtp_session_state(c->session);
+		if (lmtp_session_steps(c->session) != c->steps) {
+			c->steps = lmtp_session_steps(c->session);
+			c->step_start = c->loop->now;
+		}
 		/* everything complete has been answered: write (PIPELINING) */
 		if (!c->broken && conn_flush(c) < 0)
 			c->broken = true;
@@ -406,7 +412,7 @@ accept_some(struct lmtp_loop *loop, size_t i)
 		c = xcalloc(1, sizeof(*c));
 		c->loop = loop;
 		c->fd = fd;
-		c->last_input = loop->now;
+		c->last_input = c->step_start = loop->now;
 		c->session =
 		    lmtp_session_new(loop->ops->conf(), loop->ops->intake, c);
 		ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
@@ -465,6 +471,10 @@ sweep(struct lmtp_loop *loop)
 	for (c = loop->conns; c; c = next) {
 		enum lmtp_state st = lmtp_session_state(c->session);
 		int64_t quiet = loop->now - c->last_input;
+		bool in_data = lmtp_session_in_data(c->session);
+		int64_t bound =
+		    (int64_t)(in_data ? lmtp_data_timeout : lmtp_idle_timeout) *
+		    1000;
 
 		next = c->next;
 		if (st == LMTP_COMMITTING)
@@ -483,6 +493,16 @@ sweep(struct lmtp_loop *loop)
 				conn_close(c); /* the peer reads nothing */
 			else
 				conn_shut(c, "4.4.2 idle timeout");
+		} else if (loop->now - c->step_start >= bound) {
+			/* input trickling in keeps a session busy, not alive
+			   for ever */
+			if (st == LMTP_CLOSING)
+				conn_close(c);
+			else
+				conn_shut(c, in_data ? "4.4.2 timeout: message "
+						       "not complete in time"
+						     : "4.4.2 timeout: command "
+						       "not complete in time");
 		}
 	}
 }

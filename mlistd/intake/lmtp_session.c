@@ -27,6 +27,7 @@
 #include "xalloc.h"
 
 int lmtp_idle_timeout = LMTP_IDLE_TIMEOUT;
+int lmtp_data_timeout = LMTP_DATA_TIMEOUT;
 
 #define LMTP_MAX_ERRORS 20
 
@@ -49,6 +50,7 @@ struct lmtp_session {
 	size_t nrcpts;
 	size_t naccepted;
 	int errors;
+	unsigned long steps; /* commands and messages completed */
 	/* DATA in progress */
 	bool in_data;
 	struct spool msg; /* memory held is bounded: see spool.h */
@@ -58,6 +60,14 @@ struct lmtp_session {
 	bool bol;     /* at the beginning of a line */
 	bool crlf;    /* the previous line ended in CRLF */
 	char last;    /* the last byte consumed */
+	/* the header section, counted as it streams by (caps in .h) */
+	bool in_head;
+	size_t head_bytes;
+	size_t head_fields;
+	size_t head_line;      /* bytes of its current line so far */
+	char head_first;       /* that line's first byte */
+	bool head_name;	       /* still reading what may be a field name */
+	const char *head_over; /* the cap it broke: message refused */
 };
 
 static void say(struct lmtp_session *s, const char *fmt, ...)
@@ -222,6 +232,9 @@ cmd_data(struct lmtp_session *s)
 	s->crlf = true;
 	s->last = '\n';
 	s->in_data = true;
+	s->in_head = true;
+	s->head_bytes = s->head_fields = s->head_line = 0;
+	s->head_over = NULL;
 }
 
 /* data_end - the message is complete: over-size recipients get 552,
@@ -230,29 +243,82 @@ static void
 data_end(struct lmtp_session *s)
 {
 	bool lost = spool_finish(&s->msg) < 0;
+	bool full = lost && (errno == ENOSPC || errno == EDQUOT);
 
-	if (lost)
-		log_warn("lmtp: cannot spool a message in %s: %s",
-			 s->spool_dir, strerror(errno));
+	if (lost) {
+		log_warn("lmtp: cannot spool a message in %s: %s", s->spool_dir,
+			 strerror(errno));
+		/* the file is shorter than the message: the committer
+		   must not map it (SIGBUS past its end) */
+		spool_start(&s->msg);
+	}
 	for (size_t i = 0; i < s->nrcpts; i++)
 		if (lost && s->rcpts[i].code == 250) {
-			s->rcpts[i].code = 451;
+			s->rcpts[i].code = full ? 452 : 451;
 			snprintf(s->rcpts[i].enh, sizeof(s->rcpts[i].enh),
-				 "4.3.0");
+				 full ? "4.3.1" : "4.3.0");
 			snprintf(s->rcpts[i].text, sizeof(s->rcpts[i].text),
-				 "cannot spool the message, try again");
+				 full ? "disk full: cannot spool the message, "
+					"try again later"
+				      : "cannot spool the message, try again");
 		} else if (s->over || s->msg.len > s->rcpts[i].max_size) {
 			s->rcpts[i].code = 552;
 			snprintf(s->rcpts[i].enh, sizeof(s->rcpts[i].enh),
 				 "5.3.4");
 			snprintf(s->rcpts[i].text, sizeof(s->rcpts[i].text),
 				 "message too big for this club");
+		} else if (s->head_over && s->rcpts[i].code == 250) {
+			s->rcpts[i].code = 554;
+			snprintf(s->rcpts[i].enh, sizeof(s->rcpts[i].enh),
+				 "5.6.0");
+			snprintf(s->rcpts[i].text, sizeof(s->rcpts[i].text),
+				 "%s", s->head_over);
 		}
 	s->in_data = false;
+	s->steps++;
 	s->state = LMTP_COMMITTING;
 	intake_submit(s->intake, &s->msg.mem, s->msg.fd, s->msg.len,
 		       s->rcpts, s->nrcpts, s->owner);
 	s->msg.fd = -1; /* the committer's now */
+}
+
+/* head_track - count the header section's fields and bytes in a piece
+   of message (after dot-unstuffing) that ends a line when eol; past a
+   cap the message is refused, and its bytes are no longer kept */
+static void
+head_track(struct lmtp_session *s, const char *p, size_t n, bool eol)
+{
+	if (!s->in_head || n == 0)
+		return;
+	if (s->head_line == 0) {
+		s->head_first = p[0];
+		s->head_name = p[0] != ' ' && p[0] != '\t';
+	}
+	/* a field is a name (printable, no colon) and a colon; other lines
+	   (continuations, junk) count only in bytes */
+	for (size_t i = 0; s->head_name && i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c == ':') {
+			s->head_name = false;
+			s->head_fields += s->head_line + i > 0;
+		} else if (c < 33 || c > 126)
+			s->head_name = false;
+	}
+	s->head_line += n;
+	s->head_bytes += n;
+	if (s->head_fields > LMTP_MAX_HEADER_FIELDS)
+		s->head_over = "too many header fields (limit 1000)";
+	else if (s->head_bytes > LMTP_MAX_HEADER_BYTES)
+		s->head_over = "header section too big (limit 2 MB)";
+	if (s->head_over)
+		s->in_head = false;
+	if (!eol)
+		return;
+	/* an empty line ends the header section */
+	if (s->head_line == 1 || (s->head_line == 2 && s->head_first == '\r'))
+		s->in_head = false;
+	s->head_line = 0;
 }
 
 /* data_feed - message bytes up to CRLF.CRLF, dot-unstuffed; bytes over
@@ -288,10 +354,11 @@ data_feed(struct lmtp_session *s, const char *p, size_t avail)
 		}
 		nl = memchr(p, '\n', avail);
 		n = nl ? (size_t)(nl - p) + 1 : avail;
-		if (s->msg.len + n <= s->limit)
-			spool_write(&s->msg, s->spool_dir, p, n);
-		else
+		head_track(s, p, n, nl != NULL);
+		if (s->msg.len + n > s->limit)
 			s->over = true;
+		else if (s->head_over == NULL)
+			spool_write(&s->msg, s->spool_dir, p, n);
 		if (nl) {
 			s->crlf = (nl > p ? nl[-1] : s->last) == '\r';
 			s->bol = true;
@@ -314,6 +381,7 @@ command(struct lmtp_session *s)
 
 	s->line_len = 0;
 	s->too_long = false;
+	s->steps++;
 	if (too_long) {
 		say(s, "500 5.5.2 line too long");
 		goto error;
@@ -413,6 +481,7 @@ lmtp_session_committed(struct lmtp_session *s)
 		say(s, "%d %s <%s>: %s", r->code, r->enh, r->addr, r->text);
 	}
 	reset(s);
+	s->steps++;
 	s->state = LMTP_OPEN;
 }
 
@@ -433,6 +502,18 @@ bool
 lmtp_session_in_transaction(const struct lmtp_session *s)
 {
 	return s->mail;
+}
+
+unsigned long
+lmtp_session_steps(const struct lmtp_session *s)
+{
+	return s->steps;
+}
+
+bool
+lmtp_session_in_data(const struct lmtp_session *s)
+{
+	return s->in_data;
 }
 
 struct buf *

@@ -19,10 +19,17 @@ struct intake;
 #define LMTP_LINE_MAX 512 /* command line incl. CRLF (RFC 5321) */
 #define LMTP_MAX_RCPTS 1000
 #define LMTP_IDLE_TIMEOUT 300 /* seconds without input */
+#define LMTP_DATA_TIMEOUT 600 /* seconds for a whole message */
+#define LMTP_MAX_HEADER_FIELDS 1000
+#define LMTP_MAX_HEADER_BYTES (2 * 1024 * 1024)
 
-/* Seconds of silence before a session is closed with 421 4.4.2; tests
-   shorten it with MLISTD_IDLE_TIMEOUT. */
+/* Seconds a command line may take, counted from the previous reply (so
+   also the longest silence between commands), and seconds the message
+   after DATA may take in all, however it trickles in; past either the
+   session is closed with 421 4.4.2.  Tests shorten both with
+   MLISTD_IDLE_TIMEOUT (the message then gets twice as long). */
 extern int lmtp_idle_timeout;
+extern int lmtp_data_timeout;
 
 enum lmtp_state {
 	LMTP_OPEN,	 /* reading commands or message data */
@@ -34,8 +41,8 @@ struct lmtp_session;
 
 /* lmtp_session_new - a session with its greeting buffered; owner is what
    the intake completion hands back (see lmtp_session_committed) */
-struct lmtp_session *lmtp_session_new(const struct conf *conf,
-				      struct intake *d, void *owner);
+struct lmtp_session *lmtp_session_new(const struct conf *conf, struct intake *d,
+				      void *owner);
 void lmtp_session_free(struct lmtp_session **s);
 
 /* lmtp_session_feed - consume input; returns how many bytes were used.
@@ -54,6 +61,11 @@ void lmtp_session_close(struct lmtp_session *s, const char *text);
 enum lmtp_state lmtp_session_state(const struct lmtp_session *s);
 /* lmtp_session_in_transaction - MAIL given and not finished */
 bool lmtp_session_in_transaction(const struct lmtp_session *s);
+/* lmtp_session_steps - commands and messages completed so far: the
+   event loop starts a step's clock when this changes */
+unsigned long lmtp_session_steps(const struct lmtp_session *s);
+/* lmtp_session_in_data - reading a message after DATA */
+bool lmtp_session_in_data(const struct lmtp_session *s);
 /* lmtp_session_output - the replies buffered so far; the caller writes
    and removes them */
 struct buf *lmtp_session_output(struct lmtp_session *s);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "spool.h"
@@ -106,8 +107,17 @@ spool_clear(struct spool *sp)
 const char *
 spool_map(int fd, size_t len)
 {
-	void *p = mmap(NULL, len + 1, PROT_READ, MAP_PRIVATE, fd, 0);
+	struct stat st;
+	void *p;
 
+	/* a file shorter than the mapping faults (SIGBUS) when read */
+	if (fstat(fd, &st) < 0)
+		return NULL;
+	if ((size_t)st.st_size < len + 1) {
+		errno = EIO;
+		return NULL;
+	}
+	p = mmap(NULL, len + 1, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (p == MAP_FAILED)
 		return NULL;
 	/* read once, front to back: let the kernel read ahead and drop */

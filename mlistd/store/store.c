@@ -4,6 +4,7 @@
  * Durability: WAL with synchronous=FULL, so a commit returns only after
  * the WAL is on disk; the LMTP layer answers 250 after that.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@ int
 store_fail(struct store *s, const char *what)
 {
 	s->last_rc = sqlite3_extended_errcode(s->db);
+	s->last_errno = sqlite3_system_errno(s->db);
 	snprintf(s->err, sizeof(s->err), "%s: %s", what, sqlite3_errmsg(s->db));
 	return -1;
 }
@@ -33,6 +35,24 @@ store_busy(struct store *s)
 
 	return rc == SQLITE_BUSY || rc == SQLITE_LOCKED || rc == SQLITE_IOERR ||
 	       rc == SQLITE_FULL || rc == SQLITE_CANTOPEN;
+}
+
+bool
+store_full(struct store *s)
+{
+	int rc = s->last_rc & 0xff;
+
+	return rc == SQLITE_FULL ||
+	       (rc == SQLITE_IOERR &&
+		(s->last_errno == ENOSPC || s->last_errno == EDQUOT));
+}
+
+bool
+store_locked(struct store *s)
+{
+	int rc = s->last_rc & 0xff;
+
+	return rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
 }
 
 sqlite3_stmt *
@@ -75,6 +95,7 @@ store_exec(struct store *s, const char *sql)
 
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
 		s->last_rc = sqlite3_extended_errcode(s->db);
+		s->last_errno = sqlite3_system_errno(s->db);
 		snprintf(s->err, sizeof(s->err), "%s",
 			 msg ? msg : sqlite3_errmsg(s->db));
 		sqlite3_free(msg);
@@ -192,6 +213,7 @@ store_run(struct store *s, const char *sql)
 	if (rc != SQLITE_DONE) {
 		/* the caller names the step ("begin: database is locked") */
 		s->last_rc = sqlite3_extended_errcode(s->db);
+		s->last_errno = sqlite3_system_errno(s->db);
 		snprintf(s->err, sizeof(s->err), "%s", sqlite3_errmsg(s->db));
 		sqlite3_reset(st);
 		return -1;

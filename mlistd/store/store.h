@@ -32,6 +32,10 @@ void store_close(struct store **store);
 const char *store_error(struct store *store);
 /* store_busy - the last error was a lock or I/O condition worth retrying */
 bool store_busy(struct store *store);
+/* store_full - the last error was the disk (or quota) being full */
+bool store_full(struct store *store);
+/* store_locked - the last error was another connection's lock */
+bool store_locked(struct store *store);
 
 /* store_release - end every statement's read, so the next read sees the
    latest commit (readers outside transactions call it after use) */

@@ -17,6 +17,7 @@ struct store {
 	char *path;
 	char err[512];
 	int last_rc;
+	int last_errno; /* the OS error behind last_rc, if any */
 	struct {
 		const char *sql; /* static string: compared by address */
 		sqlite3_stmt *stmt;
