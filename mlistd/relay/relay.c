@@ -217,7 +217,34 @@ relay_thread_nice(void)
 	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), RELAY_NICE);
 }
 
-/* dispatcher - the dispatcher thread: record, claim, the periodic jobs */
+/* ticker - the periodic jobs' thread: a pass a second (periodic_run
+   decides what is due), with the configuration of the moment */
+static void *
+ticker(void *arg)
+{
+	struct relay *r = arg;
+
+	relay_thread_nice();
+	pthread_mutex_lock(&r->lock);
+	while (!r->stopping) {
+		const struct conf *conf = r->conf;
+		struct timespec until;
+
+		pthread_mutex_unlock(&r->lock);
+		periodic_run(r->periodic, conf, clock_now());
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 1;
+		pthread_mutex_lock(&r->lock);
+		while (!r->stopping &&
+		       pthread_cond_timedwait(&r->tick, &r->lock, &until) !=
+			   ETIMEDOUT)
+			;
+	}
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+/* dispatcher - the dispatcher thread: record, claim */
 static void *
 dispatcher(void *arg)
 {
@@ -270,8 +297,6 @@ dispatcher(void *arg)
 		r->unrecorded = relay_record_batch(r, done);
 		if (want)
 			claim(r, load);
-		if (!r->stopping)
-			periodic_run(r->periodic, r->dconf, clock_now());
 		pthread_mutex_lock(&r->lock);
 		if (r->stopping && r->done == NULL)
 			break;
@@ -304,13 +329,21 @@ relay_open(const struct conf *conf, const unsigned char key[TOKEN_KEY_LEN],
 		free(r);
 		return -1;
 	}
-	r->periodic = periodic_new(r->store, gate, key);
+	if (store_open(conf->database, STORE_CREATE, &r->pstore, error_r) < 0) {
+		store_close(&r->store);
+		free(r);
+		return -1;
+	}
+	/* digests and notices lost to a power cut are only made again */
+	store_sync_lazy(r->pstore);
+	r->periodic = periodic_new(r->pstore, gate, key);
 	relay_name(conf->relay, r->relay_name, sizeof(r->relay_name));
 	relay_smtp_global_init();
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->work, NULL);
 	pthread_cond_init(&r->wake, NULL);
 	pthread_cond_init(&r->check, NULL);
+	pthread_cond_init(&r->tick, NULL);
 	atomic_init(&r->stop, false);
 	r->check_due = true;
 	if (pthread_create(&r->checker, NULL, relay_health_checker, r) != 0)
@@ -323,6 +356,8 @@ relay_open(const struct conf *conf, const unsigned char key[TOKEN_KEY_LEN],
 			log_fatal(71, "relay: cannot start a sender thread");
 	if (pthread_create(&r->dispatcher, NULL, dispatcher, r) != 0)
 		log_fatal(71, "relay: cannot start the dispatcher");
+	if (pthread_create(&r->ticker, NULL, ticker, r) != 0)
+		log_fatal(71, "relay: cannot start the periodic jobs");
 	*r_r = r;
 	return 0;
 }
@@ -368,7 +403,11 @@ relay_close(struct relay **rp)
 	atomic_store(&r->stop, true);
 	pthread_cond_broadcast(&r->work);
 	pthread_cond_signal(&r->check);
+	pthread_cond_signal(&r->tick);
 	pthread_mutex_unlock(&r->lock);
+	/* a digest run under way finishes first: its issues and their
+	   queue rows are committed together */
+	pthread_join(r->ticker, NULL);
 	pthread_join(r->checker, NULL);
 	for (int i = 0; i < r->nsenders; i++)
 		pthread_join(r->senders[i], NULL);
@@ -413,6 +452,7 @@ relay_close(struct relay **rp)
 	if (store_queue_reset(r->store) < 0)
 		log_warn("relay: %s", store_error(r->store));
 	periodic_free(&r->periodic);
+	store_close(&r->pstore);
 	store_close(&r->store);
 	free(r->senders);
 	free(r);

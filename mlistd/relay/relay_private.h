@@ -89,8 +89,14 @@ struct relay {
 	unsigned char key[TOKEN_KEY_LEN];
 	struct store *store;
 	struct wgate *gate; /* taken around every write transaction */
-	struct periodic
-	    *periodic; /* the periodic jobs, run by the dispatcher */
+	/* the periodic jobs (digests, expiry, probes) run in a thread of
+	   their own with their own connection: a long digest run must not
+	   hold back the dispatcher's outcomes, or a kill during it would
+	   send again every copy it let out */
+	struct periodic *periodic;
+	struct store *pstore;
+	pthread_t ticker;
+	pthread_cond_t tick; /* the ticker's second, cut short by a stop */
 	pthread_t dispatcher;
 	pthread_t *senders;
 	int nsenders;

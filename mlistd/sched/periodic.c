@@ -16,7 +16,7 @@
 #include "xalloc.h"
 
 struct periodic {
-	struct store *store; /* borrowed: the dispatcher's connection */
+	struct store *store; /* borrowed: the relay ticker's connection */
 	struct wgate *gate;
 	unsigned char key[TOKEN_KEY_LEN];
 	time_t last; /* the last pass; 0: none yet */
