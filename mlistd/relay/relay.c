@@ -218,7 +218,8 @@ relay_thread_nice(void)
 }
 
 /* ticker - the periodic jobs' thread: a pass a second (periodic_run
-   decides what is due), with the configuration of the moment */
+   decides what is due), with the configuration of the moment; the
+   first a second after the start, as the dispatcher used to run them */
 static void *
 ticker(void *arg)
 {
@@ -226,19 +227,22 @@ ticker(void *arg)
 
 	relay_thread_nice();
 	pthread_mutex_lock(&r->lock);
-	while (!r->stopping) {
-		const struct conf *conf = r->conf;
+	for (;;) {
+		const struct conf *conf;
 		struct timespec until;
 
-		pthread_mutex_unlock(&r->lock);
-		periodic_run(r->periodic, conf, clock_now());
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += 1;
-		pthread_mutex_lock(&r->lock);
 		while (!r->stopping &&
 		       pthread_cond_timedwait(&r->tick, &r->lock, &until) !=
 			   ETIMEDOUT)
 			;
+		if (r->stopping)
+			break;
+		conf = r->conf;
+		pthread_mutex_unlock(&r->lock);
+		periodic_run(r->periodic, conf, clock_now());
+		pthread_mutex_lock(&r->lock);
 	}
 	pthread_mutex_unlock(&r->lock);
 	return NULL;
