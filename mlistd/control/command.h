@@ -30,6 +30,7 @@ enum command_kind {
 	CMD_MODERATE,	/* arg: the address */
 	CMD_UNMODERATE, /* arg: the address */
 	CMD_EMERGENCY,	/* arg: on | off */
+	CMD_QUIET,	/* arg: "FROM..TO" (the club setting), or "off" */
 	CMD_THREAD,	/* action: pin | close | reopen | mute |
 			   mark-answered; arg: the thread key */
 	CMD_BAD,	/* a command word with a missing or bad argument */

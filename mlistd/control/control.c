@@ -483,6 +483,16 @@ apply(const struct ctx *c, const char *addr, const char *role,
 		return store_club_put(
 		    c->s, c->club, "moderation",
 		    strcmp(cmd->arg, "on") == 0 ? "emergency" : "newcomers");
+	case CMD_QUIET:
+		if (!animator) {
+			*outcome_r = "not_animator";
+			return 0;
+		}
+		/* the period replaces the club's "quiet" setting; off
+		   clears it (README) */
+		return store_club_put(c->s, c->club, "quiet",
+				      strcmp(cmd->arg, "off") == 0 ? ""
+								   : cmd->arg);
 	case CMD_THREAD:
 		if (!animator) {
 			*outcome_r = "not_animator";
