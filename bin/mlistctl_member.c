@@ -86,7 +86,7 @@ member_remove(struct mlistctl *c)
 	if ((rc = mlistctl_club(c, c->argv[0], &club)) != 0)
 		return rc;
 	addr = str_lower(xstrdup(c->argv[1]));
-	rc = store_member_remove(c->store, club, addr);
+	rc = store_member_remove(c->store, club, addr, clock_now(), "removed");
 	if (rc == STORE_NOTFOUND)
 		rc = mlistctl_fail(CTL_NOTFOUND, "%s: not a member of %s", addr,
 				   c->argv[0]);

@@ -31,6 +31,9 @@ struct digest_msg {
 	bool substantive; /* counted, not ack-only, not by an animator */
 	bool marker;	  /* a disagreement marker (DIGEST 1.4) */
 	bool first_post;  /* the author's first counted message */
+	bool back;	  /* a member's (not an animator's) first counted
+			     message after returning_users_d of silence
+			     (DIGEST 1.7's "de retour") */
 };
 
 /* DIGEST.md 1.4 for one thread */
@@ -128,8 +131,11 @@ struct digest_issue {
 	int bienvenue[5];
 	size_t nbienvenue, bienvenue_more;
 	int autres[5];
+	int autres_back[5]; /* per item: a member back in that thread in
+			       the period (member index), -1: none */
 	size_t nautres;
 	int n_debates, n_waiting, n_new; /* subject counts (DIGEST 2.3) */
+	bool invite; /* the "invite a peer" footer (DIGEST 2.2 row 7) */
 };
 
 /* digest_select - member's issue for the period starting at since
@@ -143,6 +149,9 @@ void digest_select(const struct digest_club *c, int member, time_t since,
 int digest_affinity(const struct digest_club *c, int u, int t, bool waiting);
 /* digest_lurker - u is a passive member (DIGEST 1.6's definition) */
 bool digest_lurker(const struct digest_club *c, int u);
+/* digest_recent_posts - u's substantive messages in the last
+   lurker_window_d (0: passive; core_min_posts or more: a core member) */
+int digest_recent_posts(const struct digest_club *c, int u);
 /* digest_passive - u is passive and may be nudged now */
 bool digest_passive(const struct digest_club *c, int u);
 /* digest_nudge_names - up to two participants of t to name for u */

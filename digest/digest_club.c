@@ -97,9 +97,10 @@ is_role(const struct store_member *m, const char *role)
 	return m->role && strcmp(m->role, role) == 0;
 }
 
-/* classify - message i's class; parents and authors are known */
+/* classify - message i's class; parents and authors are known; last:
+   each member's latest counted message so far (0: none) */
 static void
-classify(struct digest_club *c, size_t i, bool *seen)
+classify(struct digest_club *c, size_t i, time_t *last)
 {
 	const struct store_dmsg *sm = &c->d->msgs[i];
 	struct digest_msg *m = &c->msg[i];
@@ -110,8 +111,12 @@ classify(struct digest_club *c, size_t i, bool *seen)
 		return;
 	a = &c->d->members[m->author];
 	m->counted = true;
-	m->first_post = !seen[m->author];
-	seen[m->author] = true;
+	m->first_post = last[m->author] == 0;
+	m->back = !m->first_post && !is_role(a, "animator") &&
+		  !is_role(a, "system") &&
+		  sm->date - last[m->author] >=
+		      (time_t)c->p->returning_users_d * 86400;
+	last[m->author] = sm->date;
 	stripped = msg_text_strip(sm->text);
 	m->ack = msg_text_ack_len(stripped) <= (size_t)c->p->ack_max_chars;
 	m->substantive =
@@ -225,7 +230,7 @@ digest_club_init(struct digest_club *c, const struct store_digest *d,
 	size_t n = d->nmsgs, nt = d->nthreads;
 	struct id_index *ids = xcalloc(n ? n : 1, sizeof(*ids));
 	struct id_index *tids = xcalloc(nt ? nt : 1, sizeof(*tids));
-	bool *seen = xcalloc(d->nmembers ? d->nmembers : 1, sizeof(*seen));
+	time_t *last = xcalloc(d->nmembers ? d->nmembers : 1, sizeof(*last));
 
 	memset(c, 0, sizeof(*c));
 	c->d = d;
@@ -266,7 +271,7 @@ digest_club_init(struct digest_club *c, const struct store_digest *d,
 			t->msgs[t->nmsgs++] = (int)i;
 		}
 		if (d->msgs[i].date <= c->until)
-			classify(c, i, seen);
+			classify(c, i, last);
 	}
 	for (size_t t = 0; t < nt; t++) {
 		thread_root(c, (int)t);
@@ -276,7 +281,7 @@ digest_club_init(struct digest_club *c, const struct store_digest *d,
 	digest_metrics_open_debates(c);
 	digest_unanswered(c);
 	header_index(c);
-	free(seen);
+	free(last);
 	free(tids);
 	free(ids);
 }

@@ -29,6 +29,9 @@ struct digest_params {
 	int nudge_min_affinity;
 	int active_skip_posts;
 	int launched_max_idle_d; /* a launched debate without replies */
+	int returning_users_d;	 /* silence before a post is "back" */
+	int core_min_posts;	 /* in lurker_window_d: a core member */
+	int invite_every;	 /* issues: the invite footer at most once */
 	double bounce_inactive;	 /* bounce score that stops issues */
 };
 

@@ -139,8 +139,26 @@ digest_render_vars(const struct digest_club *c, const struct digest_issue *is,
 	}
 	if (is->bienvenue_more)
 		tmpl_vars_setf(v, "bienvenue_more", "%zu", is->bienvenue_more);
-	for (size_t i = 0; i < is->nautres; i++)
-		thread_item(v, "autres", c, is->autres[i], r);
+	for (size_t i = 0; i < is->nautres; i++) {
+		struct tmpl_vars *it =
+		    thread_item(v, "autres", c, is->autres[i], r);
+		int b = is->autres_back[i];
+
+		if (b >= 0)
+			tmpl_vars_set(it, "back",
+				      c->d->members[b].name
+					  ? c->d->members[b].name
+					  : c->d->members[b].address);
+	}
+	if (is->invite) {
+		/* the invite command, its address waiting in the subject */
+		tmpl_vars_setf(v, "invite_address", "%s%crequest@%s", r->club,
+			       r->delimiter, r->domain);
+		tmpl_vars_setf(v, "invite_url",
+			       "mailto:%s%crequest@%s?subject=%s", r->club,
+			       r->delimiter, r->domain,
+			       fr ? "inviter%20" : "invite%20");
+	}
 	if (strcmp(c->d->members[is->member].delivery, "digest") == 0)
 		full_text(v, c, is, r);
 }

@@ -60,6 +60,7 @@ struct pending {
 	int64_t shown[3];
 	size_t nshown;
 	int64_t nudged;
+	bool invite;
 };
 
 struct run {
@@ -111,6 +112,7 @@ prepare(struct run *r, const struct digest_send_opts *o, int u,
 	digest_select(&r->dc, u, 0, &is);
 	if ((p->skip = is.skip) != NULL)
 		return 0;
+	p->invite = is.invite;
 	for (size_t i = 0; i < is.nattente; i++)
 		p->shown[p->nshown++] = r->dc.d->threads[is.attente[i]].id;
 	for (size_t i = 0; i < is.npv; i++)
@@ -164,6 +166,9 @@ write_batch(struct run *r, struct pending *p, size_t n,
 		else if (store_digest_record(r->s, m->id, r->dc.now, p[i].skip,
 					     p[i].shown, p[i].nshown,
 					     p[i].nudged) < 0)
+			ok = false;
+		else if (p[i].skip == NULL && p[i].invite &&
+			 store_digest_invite_shown(r->s, m->id, r->dc.now) < 0)
 			ok = false;
 	}
 	end(r, ok);

@@ -192,6 +192,22 @@ commands(void)
 	l = command_line(&c[1]);
 	is_str(l, "quiet 2026-12-20 2027-01-02", "quiet stored in English");
 	free(l);
+	n = command_parse(
+	    NULL,
+	    "ignorer Bob@Example.ORG\ndesignorer bob@example.org\n"
+	    "demasquer 0123abcd\nmasquer 0123abcd\nignore\n",
+	    c, COMMAND_MAX, &capped);
+	is_int(n, 5, "ignore, unignore, unmute, mute: five lines");
+	ok(c[0].kind == CMD_IGNORE && strcmp(c[0].arg, "bob@example.org") == 0,
+	   "ignorer ADRESSE: the address normalised");
+	ok(c[1].kind == CMD_UNIGNORE && c[2].kind == CMD_THREAD &&
+	       strcmp(c[2].action, "unmute") == 0 &&
+	       strcmp(c[3].action, "mute") == 0,
+	   "designorer, demasquer KEY, masquer KEY");
+	ok(c[4].kind == CMD_BAD, "ignore without an address: not understood");
+	l = command_line(&c[0]);
+	is_str(l, "ignore bob@example.org", "ignore stored in English");
+	free(l);
 }
 
 static void

@@ -53,6 +53,12 @@ static const struct {
     {"rouvrir", CMD_THREAD, "reopen"},
     {"mute", CMD_THREAD, "mute"},
     {"masquer", CMD_THREAD, "mute"},
+    {"unmute", CMD_THREAD, "unmute"},
+    {"demasquer", CMD_THREAD, "unmute"},
+    {"ignore", CMD_IGNORE, NULL},
+    {"ignorer", CMD_IGNORE, NULL},
+    {"unignore", CMD_UNIGNORE, NULL},
+    {"designorer", CMD_UNIGNORE, NULL},
     {"mark-answered", CMD_THREAD, "mark-answered"},
     {"repondu", CMD_THREAD, "mark-answered"},
 };
@@ -214,7 +220,9 @@ parse_line(const char *line, struct command *c)
 		break;
 	case CMD_INVITE:
 	case CMD_MODERATE:
-	case CMD_UNMODERATE: {
+	case CMD_UNMODERATE:
+	case CMD_IGNORE:
+	case CMD_UNIGNORE: {
 		char *n = *a ? addr_normalize(a) : NULL;
 
 		if (n == NULL || *p)
@@ -329,6 +337,10 @@ command_line(const struct command *c)
 		return xasprintf("moderate %s", c->arg);
 	case CMD_UNMODERATE:
 		return xasprintf("unmoderate %s", c->arg);
+	case CMD_IGNORE:
+		return xasprintf("ignore %s", c->arg);
+	case CMD_UNIGNORE:
+		return xasprintf("unignore %s", c->arg);
 	case CMD_EMERGENCY:
 		return xasprintf("emergency %s", c->arg);
 	case CMD_QUIET:

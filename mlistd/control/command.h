@@ -31,8 +31,10 @@ enum command_kind {
 	CMD_UNMODERATE, /* arg: the address */
 	CMD_EMERGENCY,	/* arg: on | off */
 	CMD_QUIET,	/* arg: "FROM..TO" (the club setting), or "off" */
-	CMD_THREAD,	/* action: pin | close | reopen | mute |
+	CMD_THREAD,	/* action: pin | close | reopen | mute | unmute |
 			   mark-answered; arg: the thread key */
+	CMD_IGNORE,	/* arg: the address whose threads a member hides */
+	CMD_UNIGNORE,	/* arg: the address */
 	CMD_BAD,	/* a command word with a missing or bad argument */
 };
 

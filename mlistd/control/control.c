@@ -365,7 +365,8 @@ leave(const struct ctx *c, const char *addr, bool goodbye,
       const char **outcome_r)
 {
 	struct tmpl_vars *v;
-	int rc = store_member_remove(c->s, c->club, addr);
+	int rc =
+	    store_member_remove(c->s, c->club, addr, c->now, "unsubscribe");
 
 	if (rc < 0)
 		return -1;
@@ -493,9 +494,29 @@ apply(const struct ctx *c, const char *addr, const char *role,
 		return store_club_put(c->s, c->club, "quiet",
 				      strcmp(cmd->arg, "off") == 0 ? ""
 								   : cmd->arg);
+	case CMD_IGNORE:
+	case CMD_UNIGNORE:
+		if (role == NULL) {
+			*outcome_r = "not_member";
+			return 0;
+		}
+		rc = store_member_ignore(c->s, c->club, addr, cmd->arg,
+					 cmd->kind == CMD_IGNORE);
+		return rc < 0 ? -1 : 0;
 	case CMD_THREAD:
+		/* a member's mute, and anyone's unmute, hide the thread
+		   from their own digest only (DIGEST 2.3 D5) */
+		if (role && (strcmp(cmd->action, "unmute") == 0 ||
+			     (!animator && strcmp(cmd->action, "mute") == 0))) {
+			rc =
+			    store_member_mute(c->s, c->club, addr, cmd->arg,
+					      strcmp(cmd->action, "mute") == 0);
+			if (rc == STORE_NOTFOUND)
+				*outcome_r = "no_such_thread";
+			return rc < 0 ? -1 : 0;
+		}
 		if (!animator) {
-			*outcome_r = "not_animator";
+			*outcome_r = role ? "not_animator" : "not_member";
 			return 0;
 		}
 		rc = control_thread_action(c->s, c->club, cmd->arg, cmd->action,

@@ -297,6 +297,28 @@ static const char *const store_migrations[] = {
     "  at INTEGER NOT NULL);"
     "CREATE INDEX messages_digests ON messages(received)"
     "  WHERE role = 'notice' AND arg = 'digest';",
+
+    /* 12 (digest details, DIGEST.md 2.5, 2.3 D5, 2.2 row 7): when a
+       member left the club and how (unsubscribe, removed by an admin,
+       bounce), counted in the animators' report, no address kept; a
+       member's own muted threads and ignored authors (by address, so
+       an author who leaves and comes back stays ignored); the issue a
+       member last got the "invite a peer" footer in */
+    "CREATE TABLE departures ("
+    "  id INTEGER PRIMARY KEY,"
+    "  club_id INTEGER NOT NULL REFERENCES clubs(id) ON DELETE CASCADE,"
+    "  at INTEGER NOT NULL,"
+    "  how TEXT NOT NULL);"
+    "CREATE INDEX departures_club ON departures(club_id, at);"
+    "CREATE TABLE member_mutes ("
+    "  member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,"
+    "  thread_id INTEGER NOT NULL,"
+    "  PRIMARY KEY (member_id, thread_id));"
+    "CREATE TABLE member_ignores ("
+    "  member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,"
+    "  address TEXT NOT NULL,"
+    "  PRIMARY KEY (member_id, address));"
+    "ALTER TABLE members ADD COLUMN invite_footer_at INTEGER;",
 };
 #define STORE_NMIGRATIONS                                                      \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
