@@ -115,7 +115,9 @@ issue_json(struct buf *out, const struct digest_club *dc,
 	}
 	buf_printf(out, "],\"bienvenue_more\":%zu", is->bienvenue_more);
 	json_keys(out, dc, "autres", is->autres, is->nautres);
-	buf_printf(out, ",\"invite\":%s", is->invite ? "true" : "false");
+	buf_printf(out, ",\"invite\":%s,\"dormant_notice\":%s",
+		   is->invite ? "true" : "false",
+		   is->dormant_notice ? "true" : "false");
 	/* DIGEST 1.7's marker on section 6's items */
 	buf_puts(out, ",\"de_retour\":[");
 	for (size_t i = 0, n = 0; i < is->nautres; i++) {

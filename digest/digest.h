@@ -135,7 +135,9 @@ struct digest_issue {
 			       the period (member index), -1: none */
 	size_t nautres;
 	int n_debates, n_waiting, n_new; /* subject counts (DIGEST 2.3) */
-	bool invite; /* the "invite a peer" footer (DIGEST 2.2 row 7) */
+	bool invite;	     /* the "invite a peer" footer (DIGEST 2.2 row 7) */
+	bool dormant_notice; /* first monthly issue: say so (DIGEST 2.1) */
+	const char *keep_weekly; /* its one-click address (the sender's) */
 };
 
 /* digest_select - member's issue for the period starting at since
@@ -152,6 +154,9 @@ bool digest_lurker(const struct digest_club *c, int u);
 /* digest_recent_posts - u's substantive messages in the last
    lurker_window_d (0: passive; core_min_posts or more: a core member) */
 int digest_recent_posts(const struct digest_club *c, int u);
+/* digest_last_active - u's latest activity: a counted message, a list
+   command, a "keep weekly" click, else the join */
+time_t digest_last_active(const struct digest_club *c, int u);
 /* digest_passive - u is passive and may be nudged now */
 bool digest_passive(const struct digest_club *c, int u);
 /* digest_nudge_names - up to two participants of t to name for u */

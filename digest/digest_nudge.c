@@ -28,6 +28,20 @@ digest_lurker(const struct digest_club *c, int u)
 	return digest_recent_posts(c, u) == 0;
 }
 
+time_t
+digest_last_active(const struct digest_club *c, int u)
+{
+	time_t last = c->d->members[u].joined;
+
+	if (c->d->states[u].last_command_at > last)
+		last = c->d->states[u].last_command_at;
+	for (size_t i = 0; i < c->d->nmsgs; i++)
+		if (c->msg[i].author == u && c->msg[i].counted &&
+		    c->d->msgs[i].date <= c->until && c->d->msgs[i].date > last)
+			last = c->d->msgs[i].date;
+	return last;
+}
+
 int
 digest_recent_posts(const struct digest_club *c, int u)
 {

@@ -35,6 +35,8 @@ digest_params_default(struct digest_params *p)
 	    .returning_users_d = 120,
 	    .core_min_posts = 3,
 	    .invite_every = 4,
+	    .dormant_d = 365,
+	    .monthly_gap_d = 28,
 	    .bounce_inactive = 4,
 	};
 }

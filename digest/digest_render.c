@@ -150,6 +150,15 @@ digest_render_vars(const struct digest_club *c, const struct digest_issue *is,
 					  ? c->d->members[b].name
 					  : c->d->members[b].address);
 	}
+	if (is->dormant_notice) {
+		tmpl_vars_set(v, "dormant", "1");
+		if (is->keep_weekly) {
+			tmpl_vars_set(v, "keep_weekly_address",
+				      is->keep_weekly);
+			tmpl_vars_setf(v, "keep_weekly_url", "mailto:%s",
+				       is->keep_weekly);
+		}
+	}
 	if (is->invite) {
 		/* the invite command, its address waiting in the subject */
 		tmpl_vars_setf(v, "invite_address", "%s%crequest@%s", r->club,

@@ -488,6 +488,14 @@ substantive_posts(const struct view *v)
 	return n;
 }
 
+/* dormant - no activity for dormant_d: highlights become monthly */
+static bool
+dormant(const struct digest_club *c, int u)
+{
+	return digest_last_active(c, u) <=
+	       c->now - (time_t)c->p->dormant_d * 86400;
+}
+
 /* skip_before - DIGEST 2.4's reasons up to "too soon", or NULL */
 static const char *
 skip_before(const struct digest_club *c, int u)
@@ -508,6 +516,11 @@ skip_before(const struct digest_club *c, int u)
 	if (c->quiet)
 		return "quiet";
 	if (st->sent && c->now - st->sent < (daily ? 20 * 3600 : 6 * 86400))
+		return "too_soon";
+	/* a dormant member's month is not over */
+	if (st->sent &&
+	    c->now - st->sent < (time_t)c->p->monthly_gap_d * 86400 &&
+	    dormant(c, u))
 		return "too_soon";
 	return NULL;
 }
@@ -534,6 +547,9 @@ digest_select(const struct digest_club *c, int u, time_t since,
 
 	memset(is, 0, sizeof(*is));
 	is->member = u;
+	/* a monthly issue covers the month since the last one sent */
+	if (since == 0 && dormant(c, u))
+		since = st->sent > floor ? st->sent : floor;
 	if (since == 0)
 		since = st->attempted > floor ? st->attempted : floor;
 	is->since = since;
@@ -547,6 +563,11 @@ digest_select(const struct digest_club *c, int u, time_t since,
 	if (is->skip == NULL) {
 		sections(&v, is);
 		is->invite = invite_due(c, u);
+		/* told once, in the first monthly issue after the member's
+		   last activity */
+		is->dormant_notice =
+		    dormant(c, u) &&
+		    st->dormant_notice_at <= digest_last_active(c, u);
 		if (is->npv + is->nune + is->ndebats + is->nattente +
 			is->nbienvenue ==
 		    0)

@@ -13,6 +13,11 @@ capture relay and mlistctl:
 - the "invite a peer" footer (DIGEST 2.2 row 7): only for a core member
   (3 substantive posts in 84 days), in the issues sent by digest --send
   at most once every 4 issues, linking to the invite command;
+- dormant members (DIGEST 2.1): a member with no post or list command
+  for 365 days gets the scheduler's issue with the news that highlights
+  are now monthly and a one-click "keep weekly" address (a token, forged
+  ones refused at RCPT); the next weeks are too soon; writing to that
+  address makes the highlights weekly again;
 - members who left (DIGEST 2.5): an unsubscribe by mail and a removal by
   mlistctl are counted in mlistctl stats (JSON and text); a departure
   before the week is not.
@@ -20,7 +25,9 @@ capture relay and mlistctl:
 
 import json
 import os
+import re
 import sys
+import time
 
 sys.dont_write_bytecode = True    # the source tree may be read-only
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -257,4 +264,50 @@ t.is_(got, [(True, True), (True, False), (True, False), (True, False),
 t.is_(d.sql1("SELECT invite_footer_at FROM members WHERE address = ?",
              (CARLA,)), L_ts("2025-04-07T07:00:00Z"),
       "the issue that last carried the footer is remembered")
+
+# -- dormant (DIGEST 2.1)
+DORA = "dora@example.org"
+os.environ["MLISTD_NOW"] = "2025-04-13T10:00:00Z"
+d.ctl("member", "add", CLUB, DORA, "--name", "Dora", check=True)
+d.ctl("member", "set", CLUB, DORA, "joined", "2023-06-01T09:00:00Z",
+      check=True)
+d.ctl("member", "add", CLUB, "new-2025-04-13@example.org", check=True)
+print("# Dora joined 2023-06-01 and never wrote; the scheduler's slot of "
+      "Monday 2025-04-14 runs at a start at 07:30Z")
+os.environ["MLISTD_NOW"] = "2025-04-14T07:30:00Z"
+d.start()
+box = C.Box(d)
+deadline = time.monotonic() + 15
+mine = []
+while time.monotonic() < deadline and not mine:
+    time.sleep(0.3)
+    mine = [x for x in C.outbox(d) if x.to == DORA]
+t.is_(len(mine), 1, "Dora gets the scheduler's issue")
+text = C.words(mine[0].text) if mine else ""
+m = re.search(r"(%s\+weekly-[a-z0-9.]+@%s)" % (CLUB, re.escape(L.DOMAIN)),
+              text)
+t.ok("Vos temps forts deviennent mensuels" in text and m,
+     "it says the highlights are now monthly, with a keep-weekly address")
+at = d.sql1("SELECT dormant_notice_at FROM members WHERE address = ?",
+           (DORA,)) or 0
+t.ok(0 <= at - L_ts("2025-04-14T07:30:00Z") < 60,
+     "the news is remembered, so it is said once")
+x = digest(at="2025-04-21T06:00:00Z", since="2025-04-14T06:00:00Z")
+t.is_(x.get(DORA, {}).get("skip_reason"), "too_soon",
+      "a week later Dora's month is not over: too soon")
+r = C.send(d, "x@example.net", CLUB + "+weekly-1.abc.defghijklmno")
+t.like(r.text, r"^550", "a forged keep-weekly token is refused at RCPT")
+if m:
+    print("# Dora writes to %s" % m.group(1))
+    C.send(d, DORA, m.group(1), "", "")
+    got = box.new()
+    t.ok(got and got[-1].to == DORA and
+         "digest weekly" in C.words(got[-1].text),
+         "keep weekly: Dora is told her highlights are weekly")
+d.ctl("member", "add", CLUB, "new-2025-04-14@example.org", check=True)
+x = digest(at="2025-04-21T06:00:00Z", since="2025-04-14T06:00:00Z")
+print("# Dora on 2025-04-21: %r" % x.get(DORA, {}).get("skip_reason"))
+t.is_((x.get(DORA, {}).get("sent"), x.get(DORA, {}).get("dormant_notice")),
+      (True, False), "after the click Dora's next week is an issue again")
+d.stop()
 t.done()

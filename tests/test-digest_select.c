@@ -302,6 +302,56 @@ test_invite(void)
 	store_digest_free(&d);
 }
 
+/* test_dormant - DIGEST 2.1: no activity for dormant_d (here 150 days,
+   u's last post being 200 days old) makes the highlights monthly, said
+   once; a list command is activity again */
+static void
+test_dormant(void)
+{
+	struct store_digest d = {0};
+	struct digest_club c;
+	struct digest_issue is;
+	int u;
+
+	club(&d, "Prévoyez un parcours d'accueil écrit, cela aide.");
+	u = digest_member_find(&(struct digest_club){.d = &d}, "u@x");
+	p.dormant_d = 150;
+	digest_club_init(&c, &d, &p, VOCAB, NOW);
+	ok(digest_last_active(&c, u) == NOW - 200 * DAY,
+	   "u's last activity: the post 200 days ago");
+	digest_select(&c, u, 0, &is);
+	ok(is.skip == NULL && is.dormant_notice,
+	   "dormant, never told: the issue says highlights become monthly");
+	digest_club_free(&c);
+	printf("# u's last issue 14 days ago, then 28 days ago\n");
+	d.states[u].sent = d.states[u].attempted = NOW - 14 * DAY;
+	digest_club_init(&c, &d, &p, VOCAB, NOW);
+	digest_select(&c, u, 0, &is);
+	is_str(is.skip, "too_soon",
+	       "dormant, 14 days after an issue: too soon");
+	digest_club_free(&c);
+	d.states[u].sent = NOW - 28 * DAY;
+	d.states[u].attempted = NOW - 7 * DAY;
+	d.states[u].dormant_notice_at = NOW - 28 * DAY;
+	digest_club_init(&c, &d, &p, VOCAB, NOW);
+	digest_select(&c, u, 0, &is);
+	ok(is.skip == NULL && !is.dormant_notice,
+	   "28 days later: the monthly issue, told already");
+	ok(is.since == NOW - 28 * DAY,
+	   "it covers the month since the last issue sent");
+	digest_club_free(&c);
+	printf("# u sends a list command 10 days ago\n");
+	d.states[u].last_command_at = NOW - 10 * DAY;
+	d.states[u].sent = NOW - 7 * DAY;
+	digest_club_init(&c, &d, &p, VOCAB, NOW);
+	digest_select(&c, u, 0, &is);
+	ok(is.skip == NULL && !is.dormant_notice,
+	   "a list command: weekly again, 7 days after the last issue");
+	digest_club_free(&c);
+	p.dormant_d = 365;
+	store_digest_free(&d);
+}
+
 /* test_back - DIGEST 1.7's "de retour": f writes again after 130 days
    of silence, g after 100; only f is back, and only when featured */
 static void
@@ -414,6 +464,7 @@ main(void)
 	test_hidden();
 	test_back();
 	test_invite();
+	test_dormant();
 	test_subject();
 	tap_done();
 }

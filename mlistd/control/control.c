@@ -632,6 +632,9 @@ confirmed_commands(const struct ctx *c, const struct store_pending *p)
 		result(v, line, outcome);
 		free(line);
 	}
+	/* a list command is activity (DIGEST 2.1's dormant rule) */
+	if (n && store_member_touch(c->s, c->club, p->address, c->now) < 0)
+		goto out;
 	tmpl_vars_set(v, "address", p->address);
 	rc = send(c, "reply", v, p->address, NULL, NULL, 0, true) < 0 ? -1 : 0;
 out:
@@ -744,6 +747,41 @@ unsub(const struct ctx *c, const struct control_in *in, bool reply,
 	snprintf(status, statussz, "unsubscribed: %s", outcome);
 	store_member_clear(&m);
 	return rc;
+}
+
+/* weekly - acme+weekly-TOKEN@: "keep weekly" from a dormant member's
+   monthly issue (DIGEST 2.1), one click like unsub: it counts as
+   activity, so the highlights are weekly again */
+static int
+weekly(const struct ctx *c, const struct control_in *in, char *status,
+       size_t statussz)
+{
+	struct store_member m;
+	char arg[65], *end;
+	enum token_status st;
+	int rc;
+
+	st = token_check(c->key, c->club_name, "weekly", in->arg, c->now, arg,
+			 sizeof(arg));
+	if (st == TOKEN_FORGED)
+		return 0;
+	if (st == TOKEN_EXPIRED) {
+		snprintf(status, statussz, "keep-weekly token expired");
+		return answer(c, "token-expired", in->msg->from_addr, "expired",
+			      NULL);
+	}
+	rc = store_member_get_id(c->s, c->club,
+				 (int64_t)strtoull(arg, &end, 36), &m);
+	if (rc != 0) {
+		snprintf(status, statussz, "no such member");
+		return rc < 0 ? -1 : 0;
+	}
+	rc = store_member_touch(c->s, c->club, m.address, c->now);
+	snprintf(status, statussz, "keep weekly: <%s>", m.address);
+	if (rc == 0)
+		rc = answer(c, "reply", m.address, "ok", "digest weekly");
+	store_member_clear(&m);
+	return rc < 0 ? -1 : 0;
 }
 
 /* subscribe - acme+subscribe@ */
@@ -862,6 +900,8 @@ control_handle(struct store *s, const struct conf *conf,
 		snprintf(status, statussz, "not answered (%s)", why);
 	else if (in->role == ADDR_CONFIRM)
 		rc = confirm(&c, in, status, statussz);
+	else if (in->role == ADDR_WEEKLY)
+		rc = weekly(&c, in, status, statussz);
 	else if (in->role == ADDR_SUBSCRIBE)
 		rc = subscribe(&c, from, status, statussz);
 	else if (in->role == ADDR_UNSUBSCRIBE)

@@ -279,7 +279,9 @@ struct store_dstate {
 	time_t attempted; /* last evaluation, 0: never */
 	time_t sent;	  /* last issue sent, 0: never */
 	time_t invite_at; /* last issue with the invite footer, 0: never */
-	int issues_since_invite; /* issues sent after invite_at */
+	int issues_since_invite;  /* issues sent after invite_at */
+	time_t last_command_at;	  /* a list command or keep-weekly, 0: never */
+	time_t dormant_notice_at; /* told highlights became monthly */
 };
 
 /* (member, thread, count): a nudge given, or an item's shows */
@@ -307,6 +309,13 @@ struct store_digest {
 /* store_digest_invite_shown - member's issue at now carried the "invite
    a peer" footer (DIGEST 2.2 row 7); inside a transaction */
 int store_digest_invite_shown(struct store *s, int64_t member, time_t now);
+/* store_member_touch - address of club sent a list command at now (an
+   activity for DIGEST 2.1's dormant rule) */
+int store_member_touch(struct store *s, int64_t club, const char *address,
+		       time_t now);
+/* store_digest_dormant_noticed - member's issue at now told them their
+   highlights became monthly; inside a transaction */
+int store_digest_dormant_noticed(struct store *s, int64_t member, time_t now);
 /* store_member_mute - member address of club hides (on) or shows again
    the thread named by key (or an alias) in their own digest;
    STORE_NOTFOUND: no such thread */

@@ -62,7 +62,9 @@ load_states(struct store *s, int64_t club, struct store_digest *d)
 	       "= m.id), 0), coalesce((SELECT max(sent) FROM digests WHERE "
 	       "member_id = m.id), 0), coalesce(m.invite_footer_at, 0), "
 	       "(SELECT count(*) FROM digests WHERE member_id = m.id AND "
-	       "sent > coalesce(m.invite_footer_at, 0)) "
+	       "sent > coalesce(m.invite_footer_at, 0)), "
+	       "coalesce(m.last_command_at, 0), coalesce(m.dormant_notice_at, "
+	       "0) "
 	       "FROM members m WHERE m.club_id = ? "
 	       "ORDER BY m.address");
 	size_t i = 0;
@@ -89,6 +91,8 @@ load_states(struct store *s, int64_t club, struct store_digest *d)
 		ds->sent = sqlite3_column_int64(st, 4);
 		ds->invite_at = sqlite3_column_int64(st, 5);
 		ds->issues_since_invite = sqlite3_column_int(st, 6);
+		ds->last_command_at = sqlite3_column_int64(st, 7);
+		ds->dormant_notice_at = sqlite3_column_int64(st, 8);
 	}
 	return rc == SQLITE_DONE || rc == SQLITE_ROW
 		   ? 0
@@ -446,5 +450,38 @@ store_digest_invite_shown(struct store *s, int64_t member, time_t now)
 	sqlite3_bind_int64(st, 2, member);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return store_fail(s, "invite footer");
+	return 0;
+}
+
+int
+store_member_touch(struct store *s, int64_t club, const char *address,
+		   time_t now)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, "UPDATE members SET last_command_at = ? WHERE club_id = ? AND "
+	       "address = ?");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, club);
+	sqlite3_bind_text(st, 3, address, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_fail(s, "member touch");
+	return 0;
+}
+
+int
+store_digest_dormant_noticed(struct store *s, int64_t member, time_t now)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, "UPDATE members SET dormant_notice_at = ? WHERE id = ?");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, member);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_fail(s, "dormant notice");
 	return 0;
 }

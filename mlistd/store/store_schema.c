@@ -303,7 +303,10 @@ static const char *const store_migrations[] = {
        bounce), counted in the animators' report, no address kept; a
        member's own muted threads and ignored authors (by address, so
        an author who leaves and comes back stays ignored); the issue a
-       member last got the "invite a peer" footer in */
+       member last got the "invite a peer" footer in; the last list
+       command a member confirmed (or "keep weekly" click) and when a
+       dormant member was told their highlights became monthly
+       (DIGEST 2.1) */
     "CREATE TABLE departures ("
     "  id INTEGER PRIMARY KEY,"
     "  club_id INTEGER NOT NULL REFERENCES clubs(id) ON DELETE CASCADE,"
@@ -318,7 +321,9 @@ static const char *const store_migrations[] = {
     "  member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,"
     "  address TEXT NOT NULL,"
     "  PRIMARY KEY (member_id, address));"
-    "ALTER TABLE members ADD COLUMN invite_footer_at INTEGER;",
+    "ALTER TABLE members ADD COLUMN invite_footer_at INTEGER;"
+    "ALTER TABLE members ADD COLUMN last_command_at INTEGER;"
+    "ALTER TABLE members ADD COLUMN dormant_notice_at INTEGER;",
 };
 #define STORE_NMIGRATIONS                                                      \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
