@@ -57,6 +57,11 @@ struct digest_thread {
 	struct digest_metrics m;
 };
 
+struct digest_alias {
+	char *address;
+	int member;
+};
+
 struct digest_club {
 	const struct store_digest *d;
 	const struct digest_params *p;
@@ -79,6 +84,8 @@ struct digest_club {
 	   are then binary searches, not passes over the whole club */
 	time_t *hdr_msgs, *hdr_roots, *hdr_joins;
 	size_t nhdr_msgs, nhdr_roots, nhdr_joins;
+	struct digest_alias *aliases; /* members' other addresses, sorted */
+	size_t naliases;
 };
 
 /* digest_club_init - derive everything per club at now; vocabulary is
@@ -87,7 +94,8 @@ void digest_club_init(struct digest_club *c, const struct store_digest *d,
 		      const struct digest_params *p, const char *vocabulary,
 		      time_t now);
 void digest_club_free(struct digest_club *c);
-/* digest_member_find - index of address, -1 if not a member */
+/* digest_member_find - index of address, or of the member it is an
+   alias of (DIGEST 1.2), -1 if not a member */
 int digest_member_find(const struct digest_club *c, const char *address);
 /* digest_tied - a and b exchanged a substantive cross-author reply */
 bool digest_tied(const struct digest_club *c, int a, int b);

@@ -18,6 +18,10 @@ capture relay and mlistctl:
   are now monthly and a one-click "keep weekly" address (a token, forged
   ones refused at RCPT); the next weeks are too soon; writing to that
   address makes the highlights weekly again;
+- aliases (DIGEST 1.2): "member set CLUB ADDR aliases LIST" makes mail
+  from those addresses the member's (Alice, with two posts from her
+  home address, becomes an active member the digest skips); a bad
+  address is refused;
 - members who left (DIGEST 2.5): an unsubscribe by mail and a removal by
   mlistctl are counted in mlistctl stats (JSON and text); a departure
   before the week is not.
@@ -310,4 +314,27 @@ print("# Dora on 2025-04-21: %r" % x.get(DORA, {}).get("skip_reason"))
 t.is_((x.get(DORA, {}).get("sent"), x.get(DORA, {}).get("dormant_notice")),
       (True, False), "after the click Dora's next week is an issue again")
 d.stop()
+
+# -- aliases (DIGEST 1.2)
+HOME = "alice@home.example"
+path = os.path.join(d.dir, "alias.mbox")
+mbox(path, [mail("a1", HOME, fr("Wed, 05 Mar", "12:00"), "Re: " + W,
+                 "Nous avons aussi des notes de la réunion précédente.\n",
+                 parent="w1", club=CLUB),
+            mail("a2", HOME, fr("Thu, 06 Mar", "12:00"), "Re: " + W,
+                 "Je les mets en ligne sur notre espace partagé demain.\n",
+                 parent="w1", club=CLUB)])
+d.ctl("import", CLUB, path, check=True)
+print("# two posts of the week from %s, not yet Alice's alias" % HOME)
+LATER = dict(at="2025-04-21T06:00:00Z", since="2025-03-03T07:00:00Z")
+t.is_(digest(**LATER).get(ALICE, {}).get("skip_reason"), None,
+      "without the alias Alice has one post in the week: she gets her issue")
+r = d.ctl("member", "set", CLUB, ALICE, "aliases", "alice@, x")
+t.is_(r.returncode, 2, "aliases: a bad address is refused (exit 2)")
+d.ctl("member", "set", CLUB, ALICE, "aliases", " Alice@Home.Example ",
+      check=True)
+t.is_(d.sql1("SELECT aliases FROM members WHERE address = ?", (ALICE,)),
+      HOME, "the alias is stored normalised")
+t.is_(digest(**LATER).get(ALICE, {}).get("skip_reason"), "active",
+      "with the alias her three posts make her active (each): skipped")
 t.done()

@@ -352,6 +352,35 @@ test_dormant(void)
 	store_digest_free(&d);
 }
 
+/* test_aliases - DIGEST 1.2: mail from a member's registered alias is
+   that member's; an alias that is another member's own address stays
+   that member's */
+static void
+test_aliases(void)
+{
+	struct store_digest d = {0};
+	struct digest_club c;
+	int a, b;
+
+	a = fx_member(&d, "a@x", "member", "each", NOW - 900 * DAY, "");
+	b = fx_member(&d, "b@x", "member", "each", NOW - 900 * DAY, "");
+	d.members[a].aliases = xstrdup("a@home.x,b@x");
+	fx_thread(&d, 1, "t1", 1);
+	fx_msg(&d, 1, 1, 0, NOW - 3 * DAY, "a@home.x", "Compte rendu",
+	       "Le compte rendu est en pièce jointe pour tous.");
+	fx_msg(&d, 2, 1, 1, NOW - 2 * DAY, "b@x", "Re",
+	       "Très utile, nous le partagerons en interne.");
+	printf("# a@x has the aliases a@home.x and b@x (b's own address)\n");
+	digest_club_init(&c, &d, &p, NULL, NOW);
+	is_int(digest_member_find(&c, "a@home.x"), a, "an alias finds a");
+	ok(c.msg[0].author == a && c.msg[0].counted,
+	   "a message from the alias is a's, and counted");
+	ok(c.msg[1].author == b, "b's own address stays b's");
+	is_int(digest_member_find(&c, "nobody@x"), -1, "no one else");
+	digest_club_free(&c);
+	store_digest_free(&d);
+}
+
 /* test_back - DIGEST 1.7's "de retour": f writes again after 130 days
    of silence, g after 100; only f is back, and only when featured */
 static void
@@ -465,6 +494,7 @@ main(void)
 	test_back();
 	test_invite();
 	test_dormant();
+	test_aliases();
 	test_subject();
 	tap_done();
 }

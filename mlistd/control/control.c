@@ -714,6 +714,38 @@ confirm(const struct ctx *c, const struct control_in *in, char *status,
 	return rc;
 }
 
+/* token_member - the member a one-click token (unsub-, weekly-) of
+   action names, in *m: 0; 1 when there is none (forged: silence;
+   expired: said so when reply; gone), -1 on error */
+static int
+token_member(const struct ctx *c, const struct control_in *in,
+	     const char *action, bool reply, struct store_member *m,
+	     char *status, size_t statussz)
+{
+	char arg[65], *end;
+	enum token_status st;
+	int rc;
+
+	st = token_check(c->key, c->club_name, action, in->arg, c->now, arg,
+			 sizeof(arg));
+	if (st == TOKEN_FORGED)
+		return 1;
+	if (st == TOKEN_EXPIRED) {
+		snprintf(status, statussz, "%s token expired", action);
+		rc = reply ? answer(c, "token-expired", in->msg->from_addr,
+				    "expired", NULL)
+			   : 0;
+		return rc < 0 ? -1 : 1;
+	}
+	rc = store_member_get_id(c->s, c->club,
+				 (int64_t)strtoull(arg, &end, 36), m);
+	if (rc != 0) {
+		snprintf(status, statussz, "no such member");
+		return rc < 0 ? -1 : 1;
+	}
+	return 0;
+}
+
 /* unsub - acme+unsub-TOKEN@: one click, no confirmation (the token
    reached only the member's mailbox); answered only when allowed */
 static int
@@ -721,28 +753,11 @@ unsub(const struct ctx *c, const struct control_in *in, bool reply,
       char *status, size_t statussz)
 {
 	struct store_member m;
-	char arg[65], *end;
 	const char *outcome;
-	enum token_status st;
-	int64_t id;
-	int rc;
+	int rc = token_member(c, in, "unsub", reply, &m, status, statussz);
 
-	st = token_check(c->key, c->club_name, "unsub", in->arg, c->now, arg,
-			 sizeof(arg));
-	if (st == TOKEN_FORGED)
-		return 0;
-	if (st == TOKEN_EXPIRED) {
-		snprintf(status, statussz, "unsubscribe token expired");
-		return reply ? answer(c, "token-expired", in->msg->from_addr,
-				      "expired", NULL)
-			     : 0;
-	}
-	id = (int64_t)strtoull(arg, &end, 36);
-	rc = store_member_get_id(c->s, c->club, id, &m);
-	if (rc != 0) {
-		snprintf(status, statussz, "no such member");
+	if (rc != 0)
 		return rc < 0 ? -1 : 0;
-	}
 	rc = leave(c, m.address, reply, &outcome);
 	snprintf(status, statussz, "unsubscribed: %s", outcome);
 	store_member_clear(&m);
@@ -757,25 +772,10 @@ weekly(const struct ctx *c, const struct control_in *in, char *status,
        size_t statussz)
 {
 	struct store_member m;
-	char arg[65], *end;
-	enum token_status st;
-	int rc;
+	int rc = token_member(c, in, "weekly", true, &m, status, statussz);
 
-	st = token_check(c->key, c->club_name, "weekly", in->arg, c->now, arg,
-			 sizeof(arg));
-	if (st == TOKEN_FORGED)
-		return 0;
-	if (st == TOKEN_EXPIRED) {
-		snprintf(status, statussz, "keep-weekly token expired");
-		return answer(c, "token-expired", in->msg->from_addr, "expired",
-			      NULL);
-	}
-	rc = store_member_get_id(c->s, c->club,
-				 (int64_t)strtoull(arg, &end, 36), &m);
-	if (rc != 0) {
-		snprintf(status, statussz, "no such member");
+	if (rc != 0)
 		return rc < 0 ? -1 : 0;
-	}
 	rc = store_member_touch(c->s, c->club, m.address, c->now);
 	snprintf(status, statussz, "keep weekly: <%s>", m.address);
 	if (rc == 0)

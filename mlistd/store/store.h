@@ -114,6 +114,7 @@ struct store_member {
 	char *status;	/* active | suspended */
 	bool moderated; /* posts held under moderation = newcomers */
 	double bounce_score;
+	char *aliases; /* other addresses, comma-separated (DIGEST 1.2) */
 };
 
 /* store_member_add - STORE_EXISTS when the address is already there */

@@ -390,6 +390,19 @@ store_newcomer_alert(struct store *s, int64_t msg, time_t now)
 	return sqlite3_changes(s->db) > 0;
 }
 
+/* member_run - a member preference statement, ?1 already bound: ?2
+   the club, ?3 the member's address */
+static int
+member_run(struct store *s, sqlite3_stmt *st, int64_t club, const char *address,
+	   const char *what)
+{
+	sqlite3_bind_int64(st, 2, club);
+	sqlite3_bind_text(st, 3, address, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_fail(s, what);
+	return 0;
+}
+
 int
 store_member_mute(struct store *s, int64_t club, const char *address,
 		  const char *key, bool on)
@@ -409,11 +422,7 @@ store_member_mute(struct store *s, int64_t club, const char *address,
 	if ((rc = store_thread_find(s, club, key, &thread)) != 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, thread);
-	sqlite3_bind_int64(st, 2, club);
-	sqlite3_bind_text(st, 3, address, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return store_fail(s, "member mute");
-	return 0;
+	return member_run(s, st, club, address, "member mute");
 }
 
 int
@@ -431,26 +440,7 @@ store_member_ignore(struct store *s, int64_t club, const char *address,
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, author, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, club);
-	sqlite3_bind_text(st, 3, address, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return store_fail(s, "member ignore");
-	return 0;
-}
-
-int
-store_digest_invite_shown(struct store *s, int64_t member, time_t now)
-{
-	sqlite3_stmt *st = store_stmt(
-	    s, "UPDATE members SET invite_footer_at = ? WHERE id = ?");
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, member);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return store_fail(s, "invite footer");
-	return 0;
+	return member_run(s, st, club, address, "member ignore");
 }
 
 int
@@ -458,30 +448,43 @@ store_member_touch(struct store *s, int64_t club, const char *address,
 		   time_t now)
 {
 	sqlite3_stmt *st = store_stmt(
-	    s, "UPDATE members SET last_command_at = ? WHERE club_id = ? AND "
-	       "address = ?");
+	    s, "UPDATE members SET last_command_at = ?1 WHERE club_id = ?2 "
+	       "AND address = ?3");
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, club);
-	sqlite3_bind_text(st, 3, address, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return store_fail(s, "member touch");
-	return 0;
+	return member_run(s, st, club, address, "member touch");
 }
 
-int
-store_digest_dormant_noticed(struct store *s, int64_t member, time_t now)
+/* stamp - one of the fixed statements below, ?1 now, ?2 the member */
+static int
+stamp(struct store *s, const char *sql, int64_t member, time_t now,
+      const char *what)
 {
-	sqlite3_stmt *st = store_stmt(
-	    s, "UPDATE members SET dormant_notice_at = ? WHERE id = ?");
+	sqlite3_stmt *st = store_stmt(s, sql);
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, member);
 	if (sqlite3_step(st) != SQLITE_DONE)
-		return store_fail(s, "dormant notice");
+		return store_fail(s, what);
 	return 0;
+}
+
+int
+store_digest_invite_shown(struct store *s, int64_t member, time_t now)
+{
+	return stamp(s,
+		     "UPDATE members SET invite_footer_at = ?1 WHERE id = ?2",
+		     member, now, "invite footer");
+}
+
+int
+store_digest_dormant_noticed(struct store *s, int64_t member, time_t now)
+{
+	return stamp(s,
+		     "UPDATE members SET dormant_notice_at = ?1 WHERE id = ?2",
+		     member, now, "dormant notice");
 }

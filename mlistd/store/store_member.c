@@ -96,7 +96,7 @@ static const struct {
     SETTER(name),      SETTER(role),	   SETTER(delivery), SETTER(highlights),
     SETTER(joined),    SETTER(tags),	   SETTER(company),  SETTER(featured),
     SETTER(paused),    SETTER(own_copy),   SETTER(profile),  SETTER(status),
-    SETTER(moderated), SETTER(invited_by),
+    SETTER(moderated), SETTER(invited_by), SETTER(aliases),
 #undef SETTER
 };
 
@@ -128,7 +128,7 @@ store_member_set(struct store *s, int64_t club, const char *address,
 #define MEMBER_COLS                                                            \
 	"id, address, name, role, delivery, highlights, joined, tags, "        \
 	"company, featured, paused, own_copy, status, moderated, "             \
-	"bounce_score"
+	"bounce_score, aliases"
 
 /* member_row - fill m from a row of MEMBER_COLS */
 static void
@@ -151,6 +151,7 @@ member_row(sqlite3_stmt *st, void *elem)
 	m->status = store_text(st, 12);
 	m->moderated = sqlite3_column_int(st, 13);
 	m->bounce_score = sqlite3_column_double(st, 14);
+	m->aliases = store_text(st, 15);
 }
 
 /* member_one - step st, bound to name one member, into *m_r */
@@ -224,6 +225,7 @@ store_member_clear(struct store_member *m)
 	free(m->tags);
 	free(m->company);
 	free(m->status);
+	free(m->aliases);
 	memset(m, 0, sizeof(*m));
 }
 

@@ -306,7 +306,8 @@ static const char *const store_migrations[] = {
        member last got the "invite a peer" footer in; the last list
        command a member confirmed (or "keep weekly" click) and when a
        dormant member was told their highlights became monthly
-       (DIGEST 2.1) */
+       (DIGEST 2.1); a member's other addresses, mapped to them as
+       authors (DIGEST 1.2), a comma list */
     "CREATE TABLE departures ("
     "  id INTEGER PRIMARY KEY,"
     "  club_id INTEGER NOT NULL REFERENCES clubs(id) ON DELETE CASCADE,"
@@ -323,7 +324,8 @@ static const char *const store_migrations[] = {
     "  PRIMARY KEY (member_id, address));"
     "ALTER TABLE members ADD COLUMN invite_footer_at INTEGER;"
     "ALTER TABLE members ADD COLUMN last_command_at INTEGER;"
-    "ALTER TABLE members ADD COLUMN dormant_notice_at INTEGER;",
+    "ALTER TABLE members ADD COLUMN dormant_notice_at INTEGER;"
+    "ALTER TABLE members ADD COLUMN aliases TEXT NOT NULL DEFAULT '';",
 };
 #define STORE_NMIGRATIONS                                                      \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
