@@ -115,6 +115,20 @@ issue_json(struct buf *out, const struct digest_club *dc,
 	}
 	buf_printf(out, "],\"bienvenue_more\":%zu", is->bienvenue_more);
 	json_keys(out, dc, "autres", is->autres, is->nautres);
+	buf_printf(out, ",\"invite\":%s,\"dormant_notice\":%s",
+		   is->invite ? "true" : "false",
+		   is->dormant_notice ? "true" : "false");
+	/* DIGEST 1.7's marker on section 6's items */
+	buf_puts(out, ",\"de_retour\":[");
+	for (size_t i = 0, n = 0; i < is->nautres; i++) {
+		if (is->autres_back[i] < 0)
+			continue;
+		buf_printf(out, "%s{\"key\":\"%s\",\"member\":", n++ ? "," : "",
+			   dc->d->threads[is->autres[i]].key);
+		buf_json_str(out, members[is->autres_back[i]].address);
+		buf_putc(out, '}');
+	}
+	buf_putc(out, ']');
 	buf_putc(out, '}');
 }
 

@@ -86,7 +86,7 @@ member_remove(struct mlistctl *c)
 	if ((rc = mlistctl_club(c, c->argv[0], &club)) != 0)
 		return rc;
 	addr = str_lower(xstrdup(c->argv[1]));
-	rc = store_member_remove(c->store, club, addr);
+	rc = store_member_remove(c->store, club, addr, clock_now(), "removed");
 	if (rc == STORE_NOTFOUND)
 		rc = mlistctl_fail(CTL_NOTFOUND, "%s: not a member of %s", addr,
 				   c->argv[0]);
@@ -194,6 +194,27 @@ member_value(struct mlistctl *c, const char *key, const char *v, char **out_r)
 		}
 		free(copy);
 		*out_r = buf_steal(&b);
+	} else if (strcmp(key, "aliases") == 0) {
+		struct buf b = BUF_INIT;
+		char *copy = xstrdup(v), *save = NULL, *a, *n;
+
+		for (a = strtok_r(copy, ",", &save); a;
+		     a = strtok_r(NULL, ",", &save)) {
+			a = str_trim(a);
+			if (*a == '\0')
+				continue;
+			if ((n = addr_normalize(a)) == NULL) {
+				buf_free(&b);
+				free(copy);
+				return mlistctl_usage(
+				    "aliases: %s is not a mail address", a);
+			}
+			buf_printf(&b, "%s%s", b.len ? "," : "", n);
+			free(n);
+		}
+		free(copy);
+		*out_r = b.len ? buf_steal(&b) : xstrdup("");
+		buf_free(&b);
 	} else if (strcmp(key, "featured") == 0 || strcmp(key, "paused") == 0 ||
 		   strcmp(key, "own_copy") == 0 ||
 		   strcmp(key, "moderated") == 0) {
@@ -204,7 +225,7 @@ member_value(struct mlistctl *c, const char *key, const char *v, char **out_r)
 		return mlistctl_usage(
 		    "%s: unknown member setting (name, role, "
 		    "delivery, highlights, joined, tags, company, "
-		    "featured, paused, own_copy, moderated)",
+		    "featured, paused, own_copy, moderated, aliases)",
 		    key);
 	(void)c;
 	return 0;

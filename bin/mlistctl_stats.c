@@ -138,10 +138,10 @@ mlistctl_stats_cmd(struct mlistctl *c)
 	buf_printf(&out,
 		   "{\"period\":{\"since\":\"%s\",\"until\":\"%s\"},"
 		   "\"figures\":{\"new_threads\":%d,\"messages\":%d,"
-		   "\"posters\":%d,\"new_members\":%d,\"left\":null,"
+		   "\"posters\":%d,\"new_members\":%d,\"left\":%lld,"
 		   "\"suspended\":%lld}",
 		   since_s, until_s, r.new_threads, r.messages, r.posters,
-		   r.new_members, (long long)st.suspended);
+		   r.new_members, (long long)st.left, (long long)st.suspended);
 	if (held_json(c, club, dc.now, &out) < 0) {
 		buf_free(&out);
 		digest_report_free(&r);
@@ -157,14 +157,14 @@ mlistctl_stats_cmd(struct mlistctl *c)
 	else
 		printf("period %s to %s\n"
 		       "new threads %d, messages %d, posters %d, new members "
-		       "%d, suspended %lld\n"
+		       "%d, left %lld, suspended %lld\n"
 		       "waiting for a reply %zu, open debates %zu, newcomers "
 		       "%zu\n"
 		       "passive members %d, nudges sent %lld\n",
 		       since_s, until_s, r.new_threads, r.messages, r.posters,
-		       r.new_members, (long long)st.suspended, dc.nwaiting,
-		       dc.ndebates, r.nnewcomers, r.passive,
-		       (long long)st.nudges_sent);
+		       r.new_members, (long long)st.left,
+		       (long long)st.suspended, dc.nwaiting, dc.ndebates,
+		       r.nnewcomers, r.passive, (long long)st.nudges_sent);
 	buf_free(&out);
 	digest_report_free(&r);
 	mlistctl_digest_close(&d, &dc);

@@ -31,6 +31,9 @@ struct digest_msg {
 	bool substantive; /* counted, not ack-only, not by an animator */
 	bool marker;	  /* a disagreement marker (DIGEST 1.4) */
 	bool first_post;  /* the author's first counted message */
+	bool back;	  /* a member's (not an animator's) first counted
+			     message after returning_users_d of silence
+			     (DIGEST 1.7's "de retour") */
 };
 
 /* DIGEST.md 1.4 for one thread */
@@ -52,6 +55,11 @@ struct digest_thread {
 	bool answered;
 	bool listed; /* unanswered and old enough, not too old */
 	struct digest_metrics m;
+};
+
+struct digest_alias {
+	char *address;
+	int member;
 };
 
 struct digest_club {
@@ -76,6 +84,8 @@ struct digest_club {
 	   are then binary searches, not passes over the whole club */
 	time_t *hdr_msgs, *hdr_roots, *hdr_joins;
 	size_t nhdr_msgs, nhdr_roots, nhdr_joins;
+	struct digest_alias *aliases; /* members' other addresses, sorted */
+	size_t naliases;
 };
 
 /* digest_club_init - derive everything per club at now; vocabulary is
@@ -84,7 +94,8 @@ void digest_club_init(struct digest_club *c, const struct store_digest *d,
 		      const struct digest_params *p, const char *vocabulary,
 		      time_t now);
 void digest_club_free(struct digest_club *c);
-/* digest_member_find - index of address, -1 if not a member */
+/* digest_member_find - index of address, or of the member it is an
+   alias of (DIGEST 1.2), -1 if not a member */
 int digest_member_find(const struct digest_club *c, const char *address);
 /* digest_tied - a and b exchanged a substantive cross-author reply */
 bool digest_tied(const struct digest_club *c, int a, int b);
@@ -128,8 +139,13 @@ struct digest_issue {
 	int bienvenue[5];
 	size_t nbienvenue, bienvenue_more;
 	int autres[5];
+	int autres_back[5]; /* per item: a member back in that thread in
+			       the period (member index), -1: none */
 	size_t nautres;
 	int n_debates, n_waiting, n_new; /* subject counts (DIGEST 2.3) */
+	bool invite;	     /* the "invite a peer" footer (DIGEST 2.2 row 7) */
+	bool dormant_notice; /* first monthly issue: say so (DIGEST 2.1) */
+	const char *keep_weekly; /* its one-click address (the sender's) */
 };
 
 /* digest_select - member's issue for the period starting at since
@@ -143,6 +159,12 @@ void digest_select(const struct digest_club *c, int member, time_t since,
 int digest_affinity(const struct digest_club *c, int u, int t, bool waiting);
 /* digest_lurker - u is a passive member (DIGEST 1.6's definition) */
 bool digest_lurker(const struct digest_club *c, int u);
+/* digest_recent_posts - u's substantive messages in the last
+   lurker_window_d (0: passive; core_min_posts or more: a core member) */
+int digest_recent_posts(const struct digest_club *c, int u);
+/* digest_last_active - u's latest activity: a counted message, a list
+   command, a "keep weekly" click, else the join */
+time_t digest_last_active(const struct digest_club *c, int u);
 /* digest_passive - u is passive and may be nudged now */
 bool digest_passive(const struct digest_club *c, int u);
 /* digest_nudge_names - up to two participants of t to name for u */

@@ -21,6 +21,55 @@ static const char *const markers[] = {
     "i beg to differ", "push back",	  NULL,
 };
 
+static int
+cmp_alias(const void *a, const void *b)
+{
+	return strcmp(((const struct digest_alias *)a)->address,
+		      ((const struct digest_alias *)b)->address);
+}
+
+/* alias_find - the member whose alias address is, -1 if none */
+static int
+alias_find(const struct digest_club *c, const char *address)
+{
+	struct digest_alias k = {(char *)address, -1};
+	const struct digest_alias *hit =
+	    c->naliases
+		? bsearch(&k, c->aliases, c->naliases, sizeof(k), cmp_alias)
+		: NULL;
+
+	return hit ? hit->member : -1;
+}
+
+/* aliases_index - every member's aliases, sorted for alias_find; an
+   address that is some member's own is left to that member */
+static void
+aliases_index(struct digest_club *c)
+{
+	size_t cap = 0;
+
+	for (size_t u = 0; u < c->d->nmembers; u++) {
+		char *copy, *save = NULL, *a;
+
+		if (c->d->members[u].aliases == NULL)
+			continue;
+		copy = xstrdup(c->d->members[u].aliases);
+		for (a = strtok_r(copy, ",", &save); a;
+		     a = strtok_r(NULL, ",", &save)) {
+			if (c->naliases == cap) {
+				cap = cap ? cap * 2 : 16;
+				c->aliases = xrealloc(
+				    c->aliases, cap * sizeof(*c->aliases));
+			}
+			c->aliases[c->naliases++] =
+			    (struct digest_alias){xstrdup(a), (int)u};
+		}
+		free(copy);
+	}
+	if (c->naliases > 1)
+		qsort(c->aliases, c->naliases, sizeof(*c->aliases), cmp_alias);
+}
+
 int
 digest_member_find(const struct digest_club *c, const char *address)
 {
@@ -40,7 +89,7 @@ digest_member_find(const struct digest_club *c, const char *address)
 		else
 			hi = mid;
 	}
-	return -1;
+	return alias_find(c, address);
 }
 
 static int
@@ -97,9 +146,10 @@ is_role(const struct store_member *m, const char *role)
 	return m->role && strcmp(m->role, role) == 0;
 }
 
-/* classify - message i's class; parents and authors are known */
+/* classify - message i's class; parents and authors are known; last:
+   each member's latest counted message so far (0: none) */
 static void
-classify(struct digest_club *c, size_t i, bool *seen)
+classify(struct digest_club *c, size_t i, time_t *last)
 {
 	const struct store_dmsg *sm = &c->d->msgs[i];
 	struct digest_msg *m = &c->msg[i];
@@ -110,8 +160,12 @@ classify(struct digest_club *c, size_t i, bool *seen)
 		return;
 	a = &c->d->members[m->author];
 	m->counted = true;
-	m->first_post = !seen[m->author];
-	seen[m->author] = true;
+	m->first_post = last[m->author] == 0;
+	m->back = !m->first_post && !is_role(a, "animator") &&
+		  !is_role(a, "system") &&
+		  sm->date - last[m->author] >=
+		      (time_t)c->p->returning_users_d * 86400;
+	last[m->author] = sm->date;
 	stripped = msg_text_strip(sm->text);
 	m->ack = msg_text_ack_len(stripped) <= (size_t)c->p->ack_max_chars;
 	m->substantive =
@@ -225,7 +279,7 @@ digest_club_init(struct digest_club *c, const struct store_digest *d,
 	size_t n = d->nmsgs, nt = d->nthreads;
 	struct id_index *ids = xcalloc(n ? n : 1, sizeof(*ids));
 	struct id_index *tids = xcalloc(nt ? nt : 1, sizeof(*tids));
-	bool *seen = xcalloc(d->nmembers ? d->nmembers : 1, sizeof(*seen));
+	time_t *last = xcalloc(d->nmembers ? d->nmembers : 1, sizeof(*last));
 
 	memset(c, 0, sizeof(*c));
 	c->d = d;
@@ -235,6 +289,7 @@ digest_club_init(struct digest_club *c, const struct store_digest *d,
 	c->msg = xcalloc(n ? n : 1, sizeof(*c->msg));
 	c->thr = xcalloc(nt ? nt : 1, sizeof(*c->thr));
 	digest_vocab_parse(&c->vocab, vocabulary);
+	aliases_index(c);
 	for (size_t i = 0; i < n; i++)
 		ids[i] = (struct id_index){d->msgs[i].id, (int)i};
 	if (n > 1)
@@ -266,7 +321,7 @@ digest_club_init(struct digest_club *c, const struct store_digest *d,
 			t->msgs[t->nmsgs++] = (int)i;
 		}
 		if (d->msgs[i].date <= c->until)
-			classify(c, i, seen);
+			classify(c, i, last);
 	}
 	for (size_t t = 0; t < nt; t++) {
 		thread_root(c, (int)t);
@@ -276,7 +331,7 @@ digest_club_init(struct digest_club *c, const struct store_digest *d,
 	digest_metrics_open_debates(c);
 	digest_unanswered(c);
 	header_index(c);
-	free(seen);
+	free(last);
 	free(tids);
 	free(ids);
 }
@@ -284,6 +339,9 @@ digest_club_init(struct digest_club *c, const struct store_digest *d,
 void
 digest_club_free(struct digest_club *c)
 {
+	for (size_t i = 0; i < c->naliases; i++)
+		free(c->aliases[i].address);
+	free(c->aliases);
 	for (size_t t = 0; c->thr && t < c->d->nthreads; t++)
 		free(c->thr[t].msgs);
 	free(c->thr);

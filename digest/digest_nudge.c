@@ -18,7 +18,6 @@ digest_lurker(const struct digest_club *c, int u)
 {
 	const struct digest_params *p = c->p;
 	const struct store_member *m = &c->d->members[u];
-	time_t from = c->now - (time_t)p->lurker_window_d * 86400;
 
 	if (is_role(m, "animator") || is_role(m, "system") || m->paused ||
 	    strcmp(m->status, "active") != 0 ||
@@ -26,11 +25,34 @@ digest_lurker(const struct digest_club *c, int u)
 	    (m->highlights && strcmp(m->highlights, "off") == 0) ||
 	    m->joined > c->now - (time_t)p->newcomer_grace_d * 86400)
 		return false;
+	return digest_recent_posts(c, u) == 0;
+}
+
+time_t
+digest_last_active(const struct digest_club *c, int u)
+{
+	time_t last = c->d->members[u].joined;
+
+	if (c->d->states[u].last_command_at > last)
+		last = c->d->states[u].last_command_at;
 	for (size_t i = 0; i < c->d->nmsgs; i++)
-		if (c->msg[i].author == u && c->msg[i].substantive &&
-		    c->d->msgs[i].date > from && c->d->msgs[i].date <= c->until)
-			return false;
-	return true;
+		if (c->msg[i].author == u && c->msg[i].counted &&
+		    c->d->msgs[i].date <= c->until && c->d->msgs[i].date > last)
+			last = c->d->msgs[i].date;
+	return last;
+}
+
+int
+digest_recent_posts(const struct digest_club *c, int u)
+{
+	time_t from = c->now - (time_t)c->p->lurker_window_d * 86400;
+	int n = 0;
+
+	for (size_t i = 0; i < c->d->nmsgs; i++)
+		n += c->msg[i].author == u && c->msg[i].substantive &&
+		     c->d->msgs[i].date > from &&
+		     c->d->msgs[i].date <= c->until;
+	return n;
 }
 
 bool

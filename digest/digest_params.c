@@ -32,6 +32,11 @@ digest_params_default(struct digest_params *p)
 	    .nudge_min_affinity = 3,
 	    .active_skip_posts = 3,
 	    .launched_max_idle_d = 14,
+	    .returning_users_d = 120,
+	    .core_min_posts = 3,
+	    .invite_every = 4,
+	    .dormant_d = 365,
+	    .monthly_gap_d = 28,
 	    .bounce_inactive = 4,
 	};
 }

@@ -29,7 +29,12 @@ struct digest_params {
 	int nudge_min_affinity;
 	int active_skip_posts;
 	int launched_max_idle_d; /* a launched debate without replies */
-	double bounce_inactive;	 /* bounce score that stops issues */
+	int returning_users_d;	 /* silence before a post is "back" */
+	int core_min_posts;	 /* in lurker_window_d: a core member */
+	int invite_every;	 /* issues: the invite footer at most once */
+	int dormant_d;		 /* no activity: highlights become monthly */
+	int monthly_gap_d; /* a dormant member's issues at most this often */
+	double bounce_inactive; /* bounce score that stops issues */
 };
 
 /* digest_params_default - DIGEST.md 1.1's defaults */

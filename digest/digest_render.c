@@ -139,8 +139,35 @@ digest_render_vars(const struct digest_club *c, const struct digest_issue *is,
 	}
 	if (is->bienvenue_more)
 		tmpl_vars_setf(v, "bienvenue_more", "%zu", is->bienvenue_more);
-	for (size_t i = 0; i < is->nautres; i++)
-		thread_item(v, "autres", c, is->autres[i], r);
+	for (size_t i = 0; i < is->nautres; i++) {
+		struct tmpl_vars *it =
+		    thread_item(v, "autres", c, is->autres[i], r);
+		int b = is->autres_back[i];
+
+		if (b >= 0)
+			tmpl_vars_set(it, "back",
+				      c->d->members[b].name
+					  ? c->d->members[b].name
+					  : c->d->members[b].address);
+	}
+	if (is->dormant_notice) {
+		tmpl_vars_set(v, "dormant", "1");
+		if (is->keep_weekly) {
+			tmpl_vars_set(v, "keep_weekly_address",
+				      is->keep_weekly);
+			tmpl_vars_setf(v, "keep_weekly_url", "mailto:%s",
+				       is->keep_weekly);
+		}
+	}
+	if (is->invite) {
+		/* the invite command, its address waiting in the subject */
+		tmpl_vars_setf(v, "invite_address", "%s%crequest@%s", r->club,
+			       r->delimiter, r->domain);
+		tmpl_vars_setf(v, "invite_url",
+			       "mailto:%s%crequest@%s?subject=%s", r->club,
+			       r->delimiter, r->domain,
+			       fr ? "inviter%20" : "invite%20");
+	}
 	if (strcmp(c->d->members[is->member].delivery, "digest") == 0)
 		full_text(v, c, is, r);
 }

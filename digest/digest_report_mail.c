@@ -43,6 +43,7 @@ common_vars(const struct digest_club *c, const struct digest_report *r,
 	tmpl_vars_setf(v, "messages", "%d", r->messages);
 	tmpl_vars_setf(v, "posters", "%d", r->posters);
 	tmpl_vars_setf(v, "new_members", "%d", r->new_members);
+	tmpl_vars_setf(v, "left", "%lld", (long long)st->left);
 	tmpl_vars_setf(v, "suspended", "%lld", (long long)st->suspended);
 	tmpl_vars_setf(v, "passive_count", "%d", r->passive);
 	tmpl_vars_setf(v, "nudges_sent", "%lld", (long long)st->nudges_sent);
@@ -141,9 +142,9 @@ digest_report_mail(struct store *s, const struct conf *conf,
 		goto out;
 	}
 	empty = r.new_threads == 0 && r.messages == 0 && r.posters == 0 &&
-		r.new_members == 0 && st.suspended == 0 && c->nwaiting == 0 &&
-		r.nnewcomers == 0 && c->ndebates == 0 && r.passive == 0 &&
-		st.nudges_sent == 0;
+		r.new_members == 0 && st.suspended == 0 && st.left == 0 &&
+		c->nwaiting == 0 && r.nnewcomers == 0 && c->ndebates == 0 &&
+		r.passive == 0 && st.nudges_sent == 0;
 	for (size_t i = 0; i < nan && rc == 0; i++) {
 		struct tmpl_vars *v = tmpl_vars_new();
 		struct notice_to to = {an[i].member, an[i].address, NULL};

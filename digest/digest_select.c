@@ -17,7 +17,7 @@ struct view {
 	int u;
 	time_t since;
 	bool each, digest;
-	bool *claimed;
+	bool *claimed;	     /* taken by a section, or hidden (D5) */
 	bool *posted_period; /* a counted message in the period (D2) */
 	bool *posted_ever;   /* a counted message at any time (D3) */
 	bool *news;	     /* substantive by others after u's last post */
@@ -31,6 +31,37 @@ in_period(const struct view *v, int i)
 	time_t d = v->c->d->msgs[i].date;
 
 	return d > v->since && d <= v->c->until;
+}
+
+static int
+cmp_pair(const void *a, const void *b)
+{
+	const struct store_dpair *x = a, *y = b;
+
+	if (x->member != y->member)
+		return x->member < y->member ? -1 : 1;
+	return x->thread < y->thread ? -1 : x->thread > y->thread;
+}
+
+/* pair_find - (member, other) in pairs sorted by member, other */
+static const struct store_dpair *
+pair_find(const struct store_dpair *v, size_t n, int64_t member, int64_t other)
+{
+	struct store_dpair k = {member, other, 0};
+
+	return n ? bsearch(&k, v, n, sizeof(k), cmp_pair) : NULL;
+}
+
+/* hidden - D5: u muted t, or ignores the member who started it */
+static bool
+hidden(const struct digest_club *c, int u, int t)
+{
+	int root = c->thr[t].root, a = root >= 0 ? c->msg[root].author : -1;
+	int64_t id = c->d->members[u].id;
+
+	return pair_find(c->d->mutes, c->d->nmutes, id, c->d->threads[t].id) ||
+	       (a >= 0 && pair_find(c->d->ignores, c->d->nignores, id,
+				    c->d->members[a].id));
 }
 
 static void
@@ -54,6 +85,7 @@ view_init(struct view *v, const struct digest_club *c, int u, time_t since)
 	for (size_t t = 0; t < c->d->nthreads; t++) {
 		const struct digest_thread *dt = &c->thr[t];
 
+		v->claimed[t] = hidden(c, u, (int)t);
 		for (size_t k = 0; k < dt->nmsgs; k++) {
 			int i = dt->msgs[k];
 			const struct digest_msg *m = &c->msg[i];
@@ -150,24 +182,13 @@ by_activity(const void *a, const void *b, void *arg)
 	return by_recent(a, b, arg);
 }
 
-static int
-cmp_pair(const void *a, const void *b)
-{
-	const struct store_dpair *x = a, *y = b;
-
-	if (x->member != y->member)
-		return x->member < y->member ? -1 : 1;
-	return x->thread < y->thread ? -1 : x->thread > y->thread;
-}
-
 /* pair_count - the count of (u, t) in pairs sorted by member, thread */
 static int
 pair_count(const struct digest_club *c, const struct store_dpair *v, size_t n,
 	   int u, int t)
 {
-	struct store_dpair k = {c->d->members[u].id, c->d->threads[t].id, 0};
 	const struct store_dpair *hit =
-	    n ? bsearch(&k, v, n, sizeof(k), cmp_pair) : NULL;
+	    pair_find(v, n, c->d->members[u].id, c->d->threads[t].id);
 
 	return hit ? hit->count : 0;
 }
@@ -346,6 +367,24 @@ section5(const struct view *v, struct digest_issue *is)
 	free(who);
 }
 
+/* back_in - the first member back after a long silence (DIGEST 1.7)
+   in thread t during the period, other than u and featured (those who
+   opted out are never named), or -1 */
+static int
+back_in(const struct view *v, int t)
+{
+	const struct digest_thread *dt = &v->c->thr[t];
+
+	for (size_t k = 0; k < dt->nmsgs; k++) {
+		int i = dt->msgs[k], a = v->c->msg[i].author;
+
+		if (v->c->msg[i].back && a != v->u && in_period(v, i) &&
+		    v->c->d->members[a].featured)
+			return a;
+	}
+	return -1;
+}
+
 /* sections - everything of a member not skipped before "empty" */
 static void
 sections(struct view *v, struct digest_issue *is)
@@ -359,12 +398,13 @@ sections(struct view *v, struct digest_issue *is)
 	/* section 1 without the nudge: replies (digest members), then u's
 	   own waiting roots (D4) */
 	for (size_t t = 0; v->digest && t < nd; t++)
-		if (v->news[t] && !c->d->threads[t].muted)
+		if (v->news[t] && !c->d->threads[t].muted && !v->claimed[t])
 			list_add(&replies, (int)t);
 	if (replies.n > 1)
 		qsort_r(replies.v, replies.n, sizeof(int), by_recent, v);
 	for (size_t i = 0; i < c->nwaiting; i++)
-		if (c->msg[c->thr[c->waiting[i]].root].author == v->u)
+		if (c->msg[c->thr[c->waiting[i]].root].author == v->u &&
+		    !v->claimed[c->waiting[i]])
 			list_add(&reassure, c->waiting[i]);
 	for (size_t i = 0; i < replies.n; i++)
 		v->claimed[replies.v[i]] = true;
@@ -426,6 +466,8 @@ sections(struct view *v, struct digest_issue *is)
 	n14 = is->npv + is->nune + is->ndebats + is->nattente;
 	cap6 = n14 >= MAX_THREADS ? 0 : MAX_THREADS - n14;
 	claim(v, &s6, cap6 < 5 ? cap6 : 5, is->autres, &is->nautres);
+	for (size_t i = 0; i < is->nautres; i++)
+		is->autres_back[i] = back_in(v, is->autres[i]);
 	free(replies.v);
 	free(reassure.v);
 	free(s2.v);
@@ -444,6 +486,14 @@ substantive_posts(const struct view *v)
 		n += v->c->msg[i].author == v->u && v->c->msg[i].substantive &&
 		     in_period(v, (int)i);
 	return n;
+}
+
+/* dormant - no activity for dormant_d: highlights become monthly */
+static bool
+dormant(const struct digest_club *c, int u)
+{
+	return digest_last_active(c, u) <=
+	       c->now - (time_t)c->p->dormant_d * 86400;
 }
 
 /* skip_before - DIGEST 2.4's reasons up to "too soon", or NULL */
@@ -467,7 +517,24 @@ skip_before(const struct digest_club *c, int u)
 		return "quiet";
 	if (st->sent && c->now - st->sent < (daily ? 20 * 3600 : 6 * 86400))
 		return "too_soon";
+	/* a dormant member's month is not over */
+	if (st->sent &&
+	    c->now - st->sent < (time_t)c->p->monthly_gap_d * 86400 &&
+	    dormant(c, u))
+		return "too_soon";
 	return NULL;
+}
+
+/* invite_due - the "invite a peer" footer: core members only, at most
+   once every invite_every issues (DIGEST 2.2 row 7) */
+static bool
+invite_due(const struct digest_club *c, int u)
+{
+	const struct store_dstate *st = &c->d->states[u];
+
+	return digest_recent_posts(c, u) >= c->p->core_min_posts &&
+	       (st->invite_at == 0 ||
+		st->issues_since_invite >= c->p->invite_every - 1);
 }
 
 void
@@ -480,6 +547,9 @@ digest_select(const struct digest_club *c, int u, time_t since,
 
 	memset(is, 0, sizeof(*is));
 	is->member = u;
+	/* a monthly issue covers the month since the last one sent */
+	if (since == 0 && dormant(c, u))
+		since = st->sent > floor ? st->sent : floor;
 	if (since == 0)
 		since = st->attempted > floor ? st->attempted : floor;
 	is->since = since;
@@ -492,6 +562,12 @@ digest_select(const struct digest_club *c, int u, time_t since,
 	}
 	if (is->skip == NULL) {
 		sections(&v, is);
+		is->invite = invite_due(c, u);
+		/* told once, in the first monthly issue after the member's
+		   last activity */
+		is->dormant_notice =
+		    dormant(c, u) &&
+		    st->dormant_notice_at <= digest_last_active(c, u);
 		if (is->npv + is->nune + is->ndebats + is->nattente +
 			is->nbienvenue ==
 		    0)

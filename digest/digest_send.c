@@ -15,8 +15,12 @@
 #include "relay.h"
 #include "store.h"
 #include "tmpl.h"
+#include "token.h"
 #include "wgate.h"
 #include "xalloc.h"
+
+/* a "keep weekly" link works for a year, like the unsubscribe one */
+#define KEEP_WEEKLY_LIFE (365 * 86400)
 
 int
 digest_send_build(struct buf *m, const struct conf *conf,
@@ -60,6 +64,7 @@ struct pending {
 	int64_t shown[3];
 	size_t nshown;
 	int64_t nudged;
+	bool invite, dormant;
 };
 
 struct run {
@@ -98,6 +103,7 @@ prepare(struct run *r, const struct digest_send_opts *o, int u,
 	const struct store_member *m = &r->dc.d->members[u];
 	struct digest_issue is;
 	struct buf h = BUF_INIT;
+	char *keep = NULL;
 
 	if (o->member && strcmp(m->address, o->member) != 0)
 		return 1;
@@ -111,6 +117,18 @@ prepare(struct run *r, const struct digest_send_opts *o, int u,
 	digest_select(&r->dc, u, 0, &is);
 	if ((p->skip = is.skip) != NULL)
 		return 0;
+	p->invite = is.invite;
+	if ((p->dormant = is.dormant_notice)) {
+		char id[16], *tok;
+
+		token_b36((unsigned long long)m->id, id);
+		tok = token_make(r->key, r->name, "weekly", id,
+				 r->dc.now + KEEP_WEEKLY_LIFE);
+		keep = xasprintf("%s%cweekly-%s@%s", r->name,
+				 r->conf->delimiter, tok, r->conf->domain);
+		free(tok);
+		is.keep_weekly = keep;
+	}
 	for (size_t i = 0; i < is.nattente; i++)
 		p->shown[p->nshown++] = r->dc.d->threads[is.attente[i]].id;
 	for (size_t i = 0; i < is.npv; i++)
@@ -127,9 +145,11 @@ prepare(struct run *r, const struct digest_send_opts *o, int u,
 			      &p->mid, error_r) < 0) {
 		buf_free(&h);
 		free(p->subject);
+		free(keep);
 		return -1;
 	}
 	buf_free(&h);
+	free(keep);
 	return 0;
 }
 
@@ -164,6 +184,13 @@ write_batch(struct run *r, struct pending *p, size_t n,
 		else if (store_digest_record(r->s, m->id, r->dc.now, p[i].skip,
 					     p[i].shown, p[i].nshown,
 					     p[i].nudged) < 0)
+			ok = false;
+		else if (p[i].skip == NULL && p[i].invite &&
+			 store_digest_invite_shown(r->s, m->id, r->dc.now) < 0)
+			ok = false;
+		else if (p[i].skip == NULL && p[i].dormant &&
+			 store_digest_dormant_noticed(r->s, m->id, r->dc.now) <
+			     0)
 			ok = false;
 	}
 	end(r, ok);

@@ -31,6 +31,9 @@ for club in ("acme", "cercle"):
           check=True)
     d.ctl("member", "set", club, "shy@example.org", "featured", "no",
           check=True)
+    # a second animator for quiet: 10 automatic replies a day per address
+    d.ctl("member", "add", club, "anim2@example.com", "--role", "animator",
+          check=True)
 d.start()
 box = C.Box(d)
 _m = [0]
@@ -202,11 +205,14 @@ t.is_(C.member(d, leaver, "cercle"), None,
       "désabonner: left")
 
 # animator commands
+print("# a member sends moderate, emergency on, quiet 08-01 08-31, pin")
 rep = ask("acme", fresh(), "", "moderate newbie@example.net\n"
-          "emergency on\npin 0123abcd\n")
+          "emergency on\nquiet 08-01 08-31\npin 0123abcd\n")
 rep2 = confirm("acme", rep)
-t.ok(rep2 and C.words(rep2.text).count("only animators can do this") == 3,
+t.ok(rep2 and C.words(rep2.text).count("only animators can do this") == 4,
      "a member's animator commands are refused")
+t.ok(not re.search(r"quiet = 08", d.ctl("club", "show", "acme").stdout),
+         "a member's quiet: no quiet period set")
 d.ctl("member", "set", "acme", "newbie@example.net", "moderated", "no",
       check=True)
 L.post(d, "anim@example.com", "<topic@example.com>", "A topic to close")
@@ -227,6 +233,43 @@ t.is_(d.sql("SELECT closed, pin_issues FROM threads t JOIN thread_keys k "
       "close KEY and pin KEY: applied to the thread")
 t.ok(rep2 and "no thread has this key" in C.words(rep2.text),
      "close of an unknown key: said so")
+# quiet FROM TO: the club's quiet period, no digest inside it
+print("# the animator sends quiet 08-01 08-31 and confirms")
+rep = ask("acme", "anim2@example.com", "", "quiet 08-01 08-31\n")
+t.ok(rep and "to be confirmed" in C.words(rep.text),
+     "quiet: waits for the confirmation round-trip")
+t.ok(not re.search(r"quiet = 08", d.ctl("club", "show", "acme").stdout),
+         "quiet: nothing changed before the confirmation")
+rep2 = confirm("acme", rep)
+t.ok(rep2 and re.search(r"quiet 08-01 08-31: done", C.words(rep2.text)),
+     "quiet: the reply says it was done")
+t.like(d.ctl("club", "show", "acme").stdout, r"quiet = 08-01\.\.08-31",
+       "quiet 08-01 08-31: the club setting")
+skips = {x["member"]: x["skip_reason"] for x in json.loads(d.ctl(
+    "digest", "acme", "--json", "--at", "2031-08-11T08:00:00Z",
+    check=True).stdout)}
+print("# digest --json at 2031-08-11: %s" % skips.get("alice@example.org"))
+t.is_(skips.get("alice@example.org"), "quiet",
+      "quiet by mail: a digest inside the period is skipped (quiet)")
+rep = ask("acme", "anim2@example.com", "", "quiet 12-20\n")
+t.ok(rep and "not understood" in C.words(rep.text) and not rep.reply_to,
+     "quiet with one date: not understood, nothing to confirm")
+rep = ask("acme", "anim2@example.com", "quiet off", "")
+confirm("acme", rep)
+t.ok(not re.search(r"quiet = 08", d.ctl("club", "show", "acme").stdout),
+         "quiet off: the quiet period is removed")
+rep = ask("cercle", "anim2@example.com", "", "silence 2026-12-20 2027-01-02\n")
+confirm("cercle", rep)
+t.like(d.ctl("club", "show", "cercle").stdout,
+       r"quiet = 2026-12-20\.\.2027-01-02", "silence (French): applied")
+C.send(d, fresh(), "acme+help", "help", "")
+got = box.new()
+t.ok(got and "quiet FROM TO" in C.words(got[0].text),
+     "the help text lists quiet FROM TO")
+C.send(d, fresh(), "cercle+help", "aide", "")
+got = box.new()
+t.ok(got and "silence DEBUT FIN" in C.words(got[0].text),
+     "the French help lists silence DEBUT FIN")
 rep = ask("acme", "anim@example.com", "", "unmoderate newbie@example.net\n"
           "emergency off\n")
 confirm("acme", rep)

@@ -10,9 +10,12 @@ sends nothing twice; a member with daily highlights gets the next day's
 issue; three missed weeks give one issue; mlistctl digest --send uses
 the same path and its records; the animators get one alert
 about a newcomer's first post left unanswered 24 h, once, and the weekly
-report, which a club with nothing to report does not get.
+report, which a club with nothing to report does not get, and which a
+club whose only news is a member who left does get, with that count.
 """
 
+import email
+import email.policy
 import os
 import sqlite3
 import sys
@@ -93,6 +96,11 @@ d.ctl("member", "add", "acme", ANIM, "--role", "animator", check=True)
 d.ctl("club", "create", "calm", check=True)
 d.ctl("member", "add", "calm", "calm-anim@example.com", "--role", "animator",
       check=True)
+# a club whose only news is a departure (DIGEST 2.5: members who left)
+d.ctl("club", "create", "leavers", check=True)
+d.ctl("member", "add", "leavers", "leavers-anim@example.com", "--role",
+      "animator", check=True)
+d.ctl("member", "add", "leavers", "gone@example.org", check=True)
 
 # the club's first pass notes the slots; a question arrives on Thursday
 restart("2025-03-20T10:00:00Z")
@@ -101,9 +109,11 @@ r = deliver(ALICE, "<q1@example.org>", "Which accountant do you use?",
             "Hello, I am new here. Could anyone recommend an accountant "
             "for a small company?")
 t.like(r.text, r"^250", "the newcomer's question is accepted")
+print("# gone@example.org is removed from club leavers on 2025-03-20")
+d.ctl("member", "remove", "leavers", "gone@example.org", check=True)
 settle()
-t.is_(d.sql1("SELECT count(*) FROM digest_slots"), 4,
-      "the first pass notes the weekly and daily slots of both clubs")
+t.is_(d.sql1("SELECT count(*) FROM digest_slots"), 6,
+      "the first pass notes the weekly and daily slots of the clubs")
 t.is_(issues(BOB), [], "nothing is sent at the club's first pass")
 
 # newcomer alert: 24 h after the post, once
@@ -141,7 +151,15 @@ if out:
     t.is_(L.header(out[0], "Auto-Submitted"), "auto-generated",
           "the issue is Auto-Submitted")
     t.like(L.header(out[0], "List-Id") or "", r"acme\.", "and a List-Id")
-rep = [(r, raw) for r, raw in reports() if r != ["calm-anim@example.com"]]
+gone = [raw for r, raw in reports() if r == ["leavers-anim@example.com"]]
+t.is_(len(gone), 1, "a club whose only news is a departure: one report")
+if gone:
+    m = email.message_from_bytes(gone[0], policy=email.policy.default)
+    body = " ".join(m.get_body(("plain",)).get_content().split())
+    t.ok("Members who left: 1" in body,
+         "the report counts the member who left")
+rep = [(r, raw) for r, raw in reports()
+       if r not in (["calm-anim@example.com"], ["leavers-anim@example.com"])]
 t.is_([r for r, _ in rep], [[ANIM]],
       "acme's weekly report goes to its animator only")
 if rep:

@@ -170,6 +170,44 @@ commands(void)
 	n = command_parse("subscribe me now please", "", c, COMMAND_MAX,
 			  &capped);
 	is_int(n, 0, "a sentence is no command");
+	n = command_parse(
+	    NULL,
+	    "quiet 08-01 08-31\nsilence 2026-12-20 2027-01-02\n"
+	    "Quiet Off\nquiet 08-01\nquiet 13-01 14-01\n"
+	    "silence 2027-01-02 2026-12-20\nquiet 08-01 2026-08-31\n",
+	    c, COMMAND_MAX, &capped);
+	printf("# quiet: an every-year and a dated period, off, then four "
+	       "bad ones (one date, month 13, backwards, mixed forms)\n");
+	is_int(n, 7, "quiet: seven command lines");
+	ok(c[0].kind == CMD_QUIET && strcmp(c[0].arg, "08-01..08-31") == 0,
+	   "quiet MM-DD MM-DD: the club setting's FROM..TO");
+	ok(c[1].kind == CMD_QUIET &&
+	       strcmp(c[1].arg, "2026-12-20..2027-01-02") == 0,
+	   "silence (French) with dated ends, across the new year");
+	ok(c[2].kind == CMD_QUIET && strcmp(c[2].arg, "off") == 0, "quiet off");
+	ok(c[3].kind == CMD_BAD && c[4].kind == CMD_BAD &&
+	       c[5].kind == CMD_BAD && c[6].kind == CMD_BAD,
+	   "quiet with one date, a bad month, a backwards period or mixed "
+	   "forms: not understood");
+	l = command_line(&c[1]);
+	is_str(l, "quiet 2026-12-20 2027-01-02", "quiet stored in English");
+	free(l);
+	n = command_parse(
+	    NULL,
+	    "ignorer Bob@Example.ORG\ndesignorer bob@example.org\n"
+	    "demasquer 0123abcd\nmasquer 0123abcd\nignore\n",
+	    c, COMMAND_MAX, &capped);
+	is_int(n, 5, "ignore, unignore, unmute, mute: five lines");
+	ok(c[0].kind == CMD_IGNORE && strcmp(c[0].arg, "bob@example.org") == 0,
+	   "ignorer ADRESSE: the address normalised");
+	ok(c[1].kind == CMD_UNIGNORE && c[2].kind == CMD_THREAD &&
+	       strcmp(c[2].action, "unmute") == 0 &&
+	       strcmp(c[3].action, "mute") == 0,
+	   "designorer, demasquer KEY, masquer KEY");
+	ok(c[4].kind == CMD_BAD, "ignore without an address: not understood");
+	l = command_line(&c[0]);
+	is_str(l, "ignore bob@example.org", "ignore stored in English");
+	free(l);
 }
 
 static void

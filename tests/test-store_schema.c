@@ -136,7 +136,7 @@ test_member_ids(void)
 		       "'members_new'"),
 	       0, "no leftover table");
 	ok(store_open(path, STORE_CREATE, &s, &err) == 0, "reopened");
-	ok(store_member_remove(s, 1, "top@x.org") == 0,
+	ok(store_member_remove(s, 1, "top@x.org", 1000, "removed") == 0,
 	   "the member with the highest id leaves");
 	is_int(sql_int("SELECT count(*) FROM bounces WHERE member_id = 7") +
 		   sql_int("SELECT count(*) FROM digests WHERE member_id = 7"),

@@ -251,7 +251,7 @@ member_bounce_probes(struct store *s, const struct conf *conf,
 			log_info("member removed: club=%s address=<%s> "
 				 "probes=%d (no answer)",
 				 p[i].club_name, p[i].address, p[i].probes);
-			if (store_member_delete_id(s, p[i].member) < 0) {
+			if (store_member_delete_id(s, p[i].member, now) < 0) {
 				free(*error_r);
 				*error_r = xstrdup(store_error(s));
 				rc = -1;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "club.h"
 #include "command.h"
 #include "msg_text.h"
 #include "strutil.h"
@@ -42,6 +43,8 @@ static const struct {
     {"demoderer", CMD_UNMODERATE, NULL},
     {"emergency", CMD_EMERGENCY, NULL},
     {"urgence", CMD_EMERGENCY, NULL},
+    {"quiet", CMD_QUIET, NULL},
+    {"silence", CMD_QUIET, NULL},
     {"pin", CMD_THREAD, "pin"},
     {"epingler", CMD_THREAD, "pin"},
     {"close", CMD_THREAD, "close"},
@@ -50,6 +53,12 @@ static const struct {
     {"rouvrir", CMD_THREAD, "reopen"},
     {"mute", CMD_THREAD, "mute"},
     {"masquer", CMD_THREAD, "mute"},
+    {"unmute", CMD_THREAD, "unmute"},
+    {"demasquer", CMD_THREAD, "unmute"},
+    {"ignore", CMD_IGNORE, NULL},
+    {"ignorer", CMD_IGNORE, NULL},
+    {"unignore", CMD_UNIGNORE, NULL},
+    {"designorer", CMD_UNIGNORE, NULL},
     {"mark-answered", CMD_THREAD, "mark-answered"},
     {"repondu", CMD_THREAD, "mark-answered"},
 };
@@ -134,6 +143,34 @@ is_profile(const char *w, const char *p)
 	return w[n] == ':' || (w[n] == '\0' && *p == ':');
 }
 
+/* quiet_arg - "quiet FROM TO" (dates as the club setting "quiet"
+   writes them: MM-DD every year, or YYYY-MM-DD) into "FROM..TO", or
+   "quiet off"; a (the first word) and *p (the rest) are read */
+static void
+quiet_arg(const char *a, const char **p, struct command *c)
+{
+	char *to = next_word(p), *range, *norm;
+	const char *v, *why;
+
+	if (!*to && !**p &&
+	    (v = lookup(a, switches, sizeof(switches) / sizeof(switches[0]))) &&
+	    strcmp(v, "off") == 0) {
+		snprintf(c->arg, sizeof(c->arg), "off");
+	} else if (*a && *to && !**p) {
+		range = xasprintf("%s..%s", a, to);
+		norm = club_check("quiet", range, &why);
+		if (norm && strlen(norm) < sizeof(c->arg))
+			snprintf(c->arg, sizeof(c->arg), "%s", norm);
+		else
+			c->kind = CMD_BAD;
+		free(norm);
+		free(range);
+	} else {
+		c->kind = CMD_BAD;
+	}
+	free(to);
+}
+
 /* parse_line - one trimmed line into c: 1 a command (maybe CMD_BAD), 0
    not a command */
 static int
@@ -183,7 +220,9 @@ parse_line(const char *line, struct command *c)
 		break;
 	case CMD_INVITE:
 	case CMD_MODERATE:
-	case CMD_UNMODERATE: {
+	case CMD_UNMODERATE:
+	case CMD_IGNORE:
+	case CMD_UNIGNORE: {
 		char *n = *a ? addr_normalize(a) : NULL;
 
 		if (n == NULL || *p)
@@ -200,6 +239,9 @@ parse_line(const char *line, struct command *c)
 			snprintf(c->arg, sizeof(c->arg), "%s", v);
 		else
 			c->kind = CMD_BAD;
+		break;
+	case CMD_QUIET:
+		quiet_arg(a, &p, c);
 		break;
 	case CMD_THREAD:
 		snprintf(c->action, sizeof(c->action), "%s", words[i].value);
@@ -295,8 +337,25 @@ command_line(const struct command *c)
 		return xasprintf("moderate %s", c->arg);
 	case CMD_UNMODERATE:
 		return xasprintf("unmoderate %s", c->arg);
+	case CMD_IGNORE:
+		return xasprintf("ignore %s", c->arg);
+	case CMD_UNIGNORE:
+		return xasprintf("unignore %s", c->arg);
 	case CMD_EMERGENCY:
 		return xasprintf("emergency %s", c->arg);
+	case CMD_QUIET:
+		if (strcmp(c->arg, "off") == 0)
+			return xstrdup("quiet off");
+		/* "FROM..TO" back to "quiet FROM TO" */
+		{
+			const char *dots = strstr(c->arg, "..");
+
+			if (dots)
+				return xasprintf("quiet %.*s %s",
+						 (int)(dots - c->arg), c->arg,
+						 dots + 2);
+		}
+		break;
 	case CMD_THREAD:
 		return xasprintf("%s %s", c->action, c->arg);
 	case CMD_BAD:

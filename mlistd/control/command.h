@@ -30,8 +30,11 @@ enum command_kind {
 	CMD_MODERATE,	/* arg: the address */
 	CMD_UNMODERATE, /* arg: the address */
 	CMD_EMERGENCY,	/* arg: on | off */
-	CMD_THREAD,	/* action: pin | close | reopen | mute |
+	CMD_QUIET,	/* arg: "FROM..TO" (the club setting), or "off" */
+	CMD_THREAD,	/* action: pin | close | reopen | mute | unmute |
 			   mark-answered; arg: the thread key */
+	CMD_IGNORE,	/* arg: the address whose threads a member hides */
+	CMD_UNIGNORE,	/* arg: the address */
 	CMD_BAD,	/* a command word with a missing or bad argument */
 };
 

@@ -365,7 +365,8 @@ leave(const struct ctx *c, const char *addr, bool goodbye,
       const char **outcome_r)
 {
 	struct tmpl_vars *v;
-	int rc = store_member_remove(c->s, c->club, addr);
+	int rc =
+	    store_member_remove(c->s, c->club, addr, c->now, "unsubscribe");
 
 	if (rc < 0)
 		return -1;
@@ -483,9 +484,39 @@ apply(const struct ctx *c, const char *addr, const char *role,
 		return store_club_put(
 		    c->s, c->club, "moderation",
 		    strcmp(cmd->arg, "on") == 0 ? "emergency" : "newcomers");
-	case CMD_THREAD:
+	case CMD_QUIET:
 		if (!animator) {
 			*outcome_r = "not_animator";
+			return 0;
+		}
+		/* the period replaces the club's "quiet" setting; off
+		   clears it (README) */
+		return store_club_put(c->s, c->club, "quiet",
+				      strcmp(cmd->arg, "off") == 0 ? ""
+								   : cmd->arg);
+	case CMD_IGNORE:
+	case CMD_UNIGNORE:
+		if (role == NULL) {
+			*outcome_r = "not_member";
+			return 0;
+		}
+		rc = store_member_ignore(c->s, c->club, addr, cmd->arg,
+					 cmd->kind == CMD_IGNORE);
+		return rc < 0 ? -1 : 0;
+	case CMD_THREAD:
+		/* a member's mute, and anyone's unmute, hide the thread
+		   from their own digest only (DIGEST 2.3 D5) */
+		if (role && (strcmp(cmd->action, "unmute") == 0 ||
+			     (!animator && strcmp(cmd->action, "mute") == 0))) {
+			rc =
+			    store_member_mute(c->s, c->club, addr, cmd->arg,
+					      strcmp(cmd->action, "mute") == 0);
+			if (rc == STORE_NOTFOUND)
+				*outcome_r = "no_such_thread";
+			return rc < 0 ? -1 : 0;
+		}
+		if (!animator) {
+			*outcome_r = role ? "not_animator" : "not_member";
 			return 0;
 		}
 		rc = control_thread_action(c->s, c->club, cmd->arg, cmd->action,
@@ -601,6 +632,9 @@ confirmed_commands(const struct ctx *c, const struct store_pending *p)
 		result(v, line, outcome);
 		free(line);
 	}
+	/* a list command is activity (DIGEST 2.1's dormant rule) */
+	if (n && store_member_touch(c->s, c->club, p->address, c->now) < 0)
+		goto out;
 	tmpl_vars_set(v, "address", p->address);
 	rc = send(c, "reply", v, p->address, NULL, NULL, 0, true) < 0 ? -1 : 0;
 out:
@@ -680,6 +714,38 @@ confirm(const struct ctx *c, const struct control_in *in, char *status,
 	return rc;
 }
 
+/* token_member - the member a one-click token (unsub-, weekly-) of
+   action names, in *m: 0; 1 when there is none (forged: silence;
+   expired: said so when reply; gone), -1 on error */
+static int
+token_member(const struct ctx *c, const struct control_in *in,
+	     const char *action, bool reply, struct store_member *m,
+	     char *status, size_t statussz)
+{
+	char arg[65], *end;
+	enum token_status st;
+	int rc;
+
+	st = token_check(c->key, c->club_name, action, in->arg, c->now, arg,
+			 sizeof(arg));
+	if (st == TOKEN_FORGED)
+		return 1;
+	if (st == TOKEN_EXPIRED) {
+		snprintf(status, statussz, "%s token expired", action);
+		rc = reply ? answer(c, "token-expired", in->msg->from_addr,
+				    "expired", NULL)
+			   : 0;
+		return rc < 0 ? -1 : 1;
+	}
+	rc = store_member_get_id(c->s, c->club,
+				 (int64_t)strtoull(arg, &end, 36), m);
+	if (rc != 0) {
+		snprintf(status, statussz, "no such member");
+		return rc < 0 ? -1 : 1;
+	}
+	return 0;
+}
+
 /* unsub - acme+unsub-TOKEN@: one click, no confirmation (the token
    reached only the member's mailbox); answered only when allowed */
 static int
@@ -687,32 +753,35 @@ unsub(const struct ctx *c, const struct control_in *in, bool reply,
       char *status, size_t statussz)
 {
 	struct store_member m;
-	char arg[65], *end;
 	const char *outcome;
-	enum token_status st;
-	int64_t id;
-	int rc;
+	int rc = token_member(c, in, "unsub", reply, &m, status, statussz);
 
-	st = token_check(c->key, c->club_name, "unsub", in->arg, c->now, arg,
-			 sizeof(arg));
-	if (st == TOKEN_FORGED)
-		return 0;
-	if (st == TOKEN_EXPIRED) {
-		snprintf(status, statussz, "unsubscribe token expired");
-		return reply ? answer(c, "token-expired", in->msg->from_addr,
-				      "expired", NULL)
-			     : 0;
-	}
-	id = (int64_t)strtoull(arg, &end, 36);
-	rc = store_member_get_id(c->s, c->club, id, &m);
-	if (rc != 0) {
-		snprintf(status, statussz, "no such member");
+	if (rc != 0)
 		return rc < 0 ? -1 : 0;
-	}
 	rc = leave(c, m.address, reply, &outcome);
 	snprintf(status, statussz, "unsubscribed: %s", outcome);
 	store_member_clear(&m);
 	return rc;
+}
+
+/* weekly - acme+weekly-TOKEN@: "keep weekly" from a dormant member's
+   monthly issue (DIGEST 2.1), one click like unsub: it counts as
+   activity, so the highlights are weekly again */
+static int
+weekly(const struct ctx *c, const struct control_in *in, char *status,
+       size_t statussz)
+{
+	struct store_member m;
+	int rc = token_member(c, in, "weekly", true, &m, status, statussz);
+
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	rc = store_member_touch(c->s, c->club, m.address, c->now);
+	snprintf(status, statussz, "keep weekly: <%s>", m.address);
+	if (rc == 0)
+		rc = answer(c, "reply", m.address, "ok", "digest weekly");
+	store_member_clear(&m);
+	return rc < 0 ? -1 : 0;
 }
 
 /* subscribe - acme+subscribe@ */
@@ -831,6 +900,8 @@ control_handle(struct store *s, const struct conf *conf,
 		snprintf(status, statussz, "not answered (%s)", why);
 	else if (in->role == ADDR_CONFIRM)
 		rc = confirm(&c, in, status, statussz);
+	else if (in->role == ADDR_WEEKLY)
+		rc = weekly(&c, in, status, statussz);
 	else if (in->role == ADDR_SUBSCRIBE)
 		rc = subscribe(&c, from, status, statussz);
 	else if (in->role == ADDR_UNSUBSCRIBE)

@@ -25,6 +25,7 @@ static const struct {
     {"bounce", ADDR_BOUNCE, true},
     {"r", ADDR_REPLY, true},
     {"unsub", ADDR_UNSUB, true},
+    {"weekly", ADDR_WEEKLY, true},
 };
 #define ADDR_NFORMS (sizeof(addr_forms) / sizeof(addr_forms[0]))
 
@@ -43,7 +44,7 @@ bool
 addr_role_has_token(enum addr_role role)
 {
 	return role == ADDR_CONFIRM || role == ADDR_MOD ||
-	       role == ADDR_BOUNCE || role == ADDR_UNSUB;
+	       role == ADDR_BOUNCE || role == ADDR_UNSUB || role == ADDR_WEEKLY;
 }
 
 bool

@@ -22,6 +22,7 @@ enum addr_role {
 	ADDR_BOUNCE,	  /* acme+bounce-TOKEN@ */
 	ADDR_REPLY,	  /* acme+r-KEY@ */
 	ADDR_UNSUB,	  /* acme+unsub-TOKEN@ */
+	ADDR_WEEKLY,	  /* acme+weekly-TOKEN@: keep weekly highlights */
 };
 
 struct addr_rcpt {

@@ -118,13 +118,17 @@ struct store_member {
 	char *status;	/* active | suspended */
 	bool moderated; /* posts held under moderation = newcomers */
 	double bounce_score;
+	char *aliases; /* other addresses, comma-separated (DIGEST 1.2) */
 };
 
 /* store_member_add - STORE_EXISTS when the address is already there */
 int store_member_add(struct store *s, int64_t club, const char *address,
 		     const char *name, const char *role, const char *delivery,
 		     time_t joined);
-int store_member_remove(struct store *s, int64_t club, const char *address);
+/* store_member_remove - address leaves club at now; how ("unsubscribe",
+   "removed") is recorded in departures for the animators' report */
+int store_member_remove(struct store *s, int64_t club, const char *address,
+			time_t now, const char *how);
 /* store_member_set - key is one of the member columns that "mlistctl
    member set" documents; value already validated and normalised */
 int store_member_set(struct store *s, int64_t club, const char *address,
@@ -279,6 +283,10 @@ struct store_dstate {
 	int ignored_nudges;
 	time_t attempted; /* last evaluation, 0: never */
 	time_t sent;	  /* last issue sent, 0: never */
+	time_t invite_at; /* last issue with the invite footer, 0: never */
+	int issues_since_invite;  /* issues sent after invite_at */
+	time_t last_command_at;	  /* a list command or keep-weekly, 0: never */
+	time_t dormant_notice_at; /* told highlights became monthly */
 };
 
 /* (member, thread, count): a nudge given, or an item's shows */
@@ -297,7 +305,31 @@ struct store_digest {
 	size_t nmembers;
 	struct store_dpair *nudged, *shown; /* by member, then thread */
 	size_t nnudged, nshown;
+	/* DIGEST 2.3 D5, by member then thread: threads a member muted for
+	   themselves; and (member, ignored member's id in .thread) */
+	struct store_dpair *mutes, *ignores;
+	size_t nmutes, nignores;
 };
+
+/* store_digest_invite_shown - member's issue at now carried the "invite
+   a peer" footer (DIGEST 2.2 row 7); inside a transaction */
+int store_digest_invite_shown(struct store *s, int64_t member, time_t now);
+/* store_member_touch - address of club sent a list command at now (an
+   activity for DIGEST 2.1's dormant rule) */
+int store_member_touch(struct store *s, int64_t club, const char *address,
+		       time_t now);
+/* store_digest_dormant_noticed - member's issue at now told them their
+   highlights became monthly; inside a transaction */
+int store_digest_dormant_noticed(struct store *s, int64_t member, time_t now);
+/* store_member_mute - member address of club hides (on) or shows again
+   the thread named by key (or an alias) in their own digest;
+   STORE_NOTFOUND: no such thread */
+int store_member_mute(struct store *s, int64_t club, const char *address,
+		      const char *key, bool on);
+/* store_member_ignore - member address of club hides (on) or shows
+   again the threads that author starts (DIGEST 2.3 D5) */
+int store_member_ignore(struct store *s, int64_t club, const char *address,
+			const char *author, bool on);
 
 /* store_digest_load - what the digest of club reads: its threaded
    messages dated at or before until, threads, members with their
@@ -318,6 +350,7 @@ int store_digest_nudge_outcomes(struct store *s, int64_t club, time_t now,
 struct store_digest_stats {
 	int64_t suspended;   /* members suspended for bounces */
 	int64_t nudges_sent; /* nudge_log rows */
+	int64_t left;	     /* departures, whatever the way */
 };
 
 int store_digest_stats(struct store *s, int64_t club, time_t since,
@@ -579,7 +612,7 @@ int store_msg_when(struct store *s, int64_t msg, int64_t *club_r,
 		   time_t *received_r);
 /* store_member_delete_id - remove a member by row id, with the copies
    still queued for them */
-int store_member_delete_id(struct store *s, int64_t member);
+int store_member_delete_id(struct store *s, int64_t member, time_t now);
 
 struct store_recipient {
 	int64_t member;

@@ -175,14 +175,21 @@ store_bounce_resume(struct store *s, int64_t club, int64_t member)
 }
 
 int
-store_member_delete_id(struct store *s, int64_t member)
+store_member_delete_id(struct store *s, int64_t member, time_t now)
 {
+	sqlite3_stmt *dep = store_stmt(
+	    s, "INSERT INTO departures(club_id, at, how) SELECT club_id, ?, "
+	       "'bounce' FROM members WHERE id = ?");
 	sqlite3_stmt *q =
 	    store_stmt(s, "DELETE FROM queue WHERE member_id = ?");
 	sqlite3_stmt *st = store_stmt(s, "DELETE FROM members WHERE id = ?");
 
-	if (q == NULL || st == NULL)
+	if (q == NULL || st == NULL || dep == NULL)
 		return -1;
+	sqlite3_bind_int64(dep, 1, now);
+	sqlite3_bind_int64(dep, 2, member);
+	if (sqlite3_step(dep) != SQLITE_DONE)
+		return store_fail(s, "member delete");
 	/* copies still queued for a member who left are not sent */
 	sqlite3_bind_int64(q, 1, member);
 	if (sqlite3_step(q) != SQLITE_DONE)

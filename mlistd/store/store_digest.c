@@ -60,7 +60,12 @@ load_states(struct store *s, int64_t club, struct store_digest *d)
 	    s, "SELECT m.id, coalesce(m.last_nudge_at, 0), m.ignored_nudges, "
 	       "coalesce((SELECT max(attempted) FROM digests WHERE member_id "
 	       "= m.id), 0), coalesce((SELECT max(sent) FROM digests WHERE "
-	       "member_id = m.id), 0) FROM members m WHERE m.club_id = ? "
+	       "member_id = m.id), 0), coalesce(m.invite_footer_at, 0), "
+	       "(SELECT count(*) FROM digests WHERE member_id = m.id AND "
+	       "sent > coalesce(m.invite_footer_at, 0)), "
+	       "coalesce(m.last_command_at, 0), coalesce(m.dormant_notice_at, "
+	       "0) "
+	       "FROM members m WHERE m.club_id = ? "
 	       "ORDER BY m.address");
 	size_t i = 0;
 	int rc;
@@ -84,6 +89,10 @@ load_states(struct store *s, int64_t club, struct store_digest *d)
 		ds->ignored_nudges = sqlite3_column_int(st, 2);
 		ds->attempted = sqlite3_column_int64(st, 3);
 		ds->sent = sqlite3_column_int64(st, 4);
+		ds->invite_at = sqlite3_column_int64(st, 5);
+		ds->issues_since_invite = sqlite3_column_int(st, 6);
+		ds->last_command_at = sqlite3_column_int64(st, 7);
+		ds->dormant_notice_at = sqlite3_column_int64(st, 8);
 	}
 	return rc == SQLITE_DONE || rc == SQLITE_ROW
 		   ? 0
@@ -112,7 +121,26 @@ load_all(struct store *s, int64_t club, time_t until, struct store_digest *d)
 	       "JOIN members m ON m.id = w.member_id WHERE m.club_id = ? "
 	       "ORDER BY w.member_id, w.thread_id");
 
-	if (msgs == NULL || threads == NULL || nudged == NULL || shown == NULL)
+	sqlite3_stmt *mutes = store_stmt(
+	    s, "SELECT u.member_id, u.thread_id, 1 FROM member_mutes u "
+	       "JOIN members m ON m.id = u.member_id WHERE m.club_id = ? "
+	       "ORDER BY u.member_id, u.thread_id");
+	sqlite3_stmt *ignores = store_stmt(
+	    s, "SELECT i.member_id, a.id, 1 FROM member_ignores i JOIN "
+	       "members m ON m.id = i.member_id JOIN members a ON a.club_id "
+	       "= m.club_id AND a.address = i.address WHERE m.club_id = ? "
+	       "ORDER BY i.member_id, a.id");
+
+	if (msgs == NULL || threads == NULL || nudged == NULL ||
+	    shown == NULL || mutes == NULL || ignores == NULL)
+		return -1;
+	sqlite3_bind_int64(mutes, 1, club);
+	sqlite3_bind_int64(ignores, 1, club);
+	if (store_rows(s, mutes, sizeof(*d->mutes), dpair_row,
+		       (void **)&d->mutes, &d->nmutes, "member mutes") < 0 ||
+	    store_rows(s, ignores, sizeof(*d->ignores), dpair_row,
+		       (void **)&d->ignores, &d->nignores,
+		       "member ignores") < 0)
 		return -1;
 	sqlite3_bind_int64(msgs, 1, club);
 	sqlite3_bind_int64(msgs, 2, until);
@@ -166,6 +194,8 @@ store_digest_free(struct store_digest *d)
 	free(d->states);
 	free(d->nudged);
 	free(d->shown);
+	free(d->mutes);
+	free(d->ignores);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -223,7 +253,8 @@ store_digest_stats(struct store *s, int64_t club, time_t since, time_t until,
 	       "b.status = 'suspended' AND b.received > ?2 AND b.received <= "
 	       "?3), (SELECT count(*) FROM nudge_log n JOIN members m ON m.id "
 	       "= n.member_id WHERE m.club_id = ?1 AND n.at > ?2 AND n.at <= "
-	       "?3)");
+	       "?3), (SELECT count(*) FROM departures WHERE club_id = ?1 AND "
+	       "at > ?2 AND at <= ?3)");
 
 	if (st == NULL)
 		return -1;
@@ -234,6 +265,7 @@ store_digest_stats(struct store *s, int64_t club, time_t since, time_t until,
 		return store_fail(s, "digest stats");
 	out->suspended = sqlite3_column_int64(st, 0);
 	out->nudges_sent = sqlite3_column_int64(st, 1);
+	out->left = sqlite3_column_int64(st, 2);
 	store_release(s);
 	return 0;
 }
@@ -356,4 +388,103 @@ store_newcomer_alert(struct store *s, int64_t msg, time_t now)
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return store_fail(s, "newcomer alert");
 	return sqlite3_changes(s->db) > 0;
+}
+
+/* member_run - a member preference statement, ?1 already bound: ?2
+   the club, ?3 the member's address */
+static int
+member_run(struct store *s, sqlite3_stmt *st, int64_t club, const char *address,
+	   const char *what)
+{
+	sqlite3_bind_int64(st, 2, club);
+	sqlite3_bind_text(st, 3, address, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_fail(s, what);
+	return 0;
+}
+
+int
+store_member_mute(struct store *s, int64_t club, const char *address,
+		  const char *key, bool on)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, on ? "INSERT OR IGNORE INTO member_mutes(member_id, thread_id) "
+		    "SELECT id, ?1 FROM members WHERE club_id = ?2 AND "
+		    "address = ?3"
+		  : "DELETE FROM member_mutes WHERE thread_id = ?1 AND "
+		    "member_id = (SELECT id FROM members WHERE club_id = ?2 "
+		    "AND address = ?3)");
+	int64_t thread;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	if ((rc = store_thread_find(s, club, key, &thread)) != 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, thread);
+	return member_run(s, st, club, address, "member mute");
+}
+
+int
+store_member_ignore(struct store *s, int64_t club, const char *address,
+		    const char *author, bool on)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, on ? "INSERT OR IGNORE INTO member_ignores(member_id, address) "
+		    "SELECT id, ?1 FROM members WHERE club_id = ?2 AND "
+		    "address = ?3"
+		  : "DELETE FROM member_ignores WHERE address = ?1 AND "
+		    "member_id = (SELECT id FROM members WHERE club_id = ?2 "
+		    "AND address = ?3)");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, author, -1, SQLITE_STATIC);
+	return member_run(s, st, club, address, "member ignore");
+}
+
+int
+store_member_touch(struct store *s, int64_t club, const char *address,
+		   time_t now)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, "UPDATE members SET last_command_at = ?1 WHERE club_id = ?2 "
+	       "AND address = ?3");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	return member_run(s, st, club, address, "member touch");
+}
+
+/* stamp - one of the fixed statements below, ?1 now, ?2 the member */
+static int
+stamp(struct store *s, const char *sql, int64_t member, time_t now,
+      const char *what)
+{
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, member);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_fail(s, what);
+	return 0;
+}
+
+int
+store_digest_invite_shown(struct store *s, int64_t member, time_t now)
+{
+	return stamp(s,
+		     "UPDATE members SET invite_footer_at = ?1 WHERE id = ?2",
+		     member, now, "invite footer");
+}
+
+int
+store_digest_dormant_noticed(struct store *s, int64_t member, time_t now)
+{
+	return stamp(s,
+		     "UPDATE members SET dormant_notice_at = ?1 WHERE id = ?2",
+		     member, now, "dormant notice");
 }

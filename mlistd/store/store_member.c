@@ -34,15 +34,18 @@ store_member_add(struct store *s, int64_t club, const char *address,
 }
 
 int
-store_member_remove(struct store *s, int64_t club, const char *address)
+store_member_remove(struct store *s, int64_t club, const char *address,
+		    time_t now, const char *how)
 {
+	sqlite3_stmt *dep = store_stmt(
+	    s, "INSERT INTO departures(club_id, at, how) VALUES (?,?,?)");
 	sqlite3_stmt *q = store_stmt(
 	    s, "DELETE FROM queue WHERE member_id = (SELECT id FROM members "
 	       "WHERE club_id = ? AND address = ?)");
 	sqlite3_stmt *st = store_stmt(
 	    s, "DELETE FROM members WHERE club_id = ? AND address = ?");
 
-	if (q == NULL || st == NULL)
+	if (q == NULL || st == NULL || dep == NULL)
 		return -1;
 	/* copies still queued for a member who left are not sent */
 	sqlite3_bind_int64(q, 1, club);
@@ -53,7 +56,14 @@ store_member_remove(struct store *s, int64_t club, const char *address)
 	sqlite3_bind_text(st, 2, address, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return store_fail(s, "member remove");
-	return sqlite3_changes(s->db) ? 0 : STORE_NOTFOUND;
+	if (sqlite3_changes(s->db) == 0)
+		return STORE_NOTFOUND;
+	sqlite3_bind_int64(dep, 1, club);
+	sqlite3_bind_int64(dep, 2, now);
+	sqlite3_bind_text(dep, 3, how, -1, SQLITE_STATIC);
+	if (sqlite3_step(dep) != SQLITE_DONE)
+		return store_fail(s, "member remove");
+	return 0;
 }
 
 int
@@ -83,10 +93,10 @@ static const struct {
 #col, "UPDATE members SET " #col                               \
 		      " = ? WHERE club_id = ? AND address = ?"                 \
 	}
-    SETTER(name),      SETTER(role),	 SETTER(delivery), SETTER(highlights),
-    SETTER(joined),    SETTER(tags),	 SETTER(company),  SETTER(featured),
-    SETTER(paused),    SETTER(own_copy), SETTER(profile),  SETTER(status),
-    SETTER(moderated), SETTER(invited_by),
+    SETTER(name),      SETTER(role),	   SETTER(delivery), SETTER(highlights),
+    SETTER(joined),    SETTER(tags),	   SETTER(company),  SETTER(featured),
+    SETTER(paused),    SETTER(own_copy),   SETTER(profile),  SETTER(status),
+    SETTER(moderated), SETTER(invited_by), SETTER(aliases),
 #undef SETTER
 };
 
@@ -118,7 +128,7 @@ store_member_set(struct store *s, int64_t club, const char *address,
 #define MEMBER_COLS                                                            \
 	"id, address, name, role, delivery, highlights, joined, tags, "        \
 	"company, featured, paused, own_copy, status, moderated, "             \
-	"bounce_score"
+	"bounce_score, aliases"
 
 /* member_row - fill m from a row of MEMBER_COLS */
 static void
@@ -141,6 +151,7 @@ member_row(sqlite3_stmt *st, void *elem)
 	m->status = store_text(st, 12);
 	m->moderated = sqlite3_column_int(st, 13);
 	m->bounce_score = sqlite3_column_double(st, 14);
+	m->aliases = store_text(st, 15);
 }
 
 /* member_one - step st, bound to name one member, into *m_r */
@@ -214,6 +225,7 @@ store_member_clear(struct store_member *m)
 	free(m->tags);
 	free(m->company);
 	free(m->status);
+	free(m->aliases);
 	memset(m, 0, sizeof(*m));
 }
 

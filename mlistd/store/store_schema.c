@@ -297,6 +297,35 @@ static const char *const store_migrations[] = {
     "  at INTEGER NOT NULL);"
     "CREATE INDEX messages_digests ON messages(received)"
     "  WHERE role = 'notice' AND arg = 'digest';",
+
+    /* 12 (digest details, DIGEST.md 2.5, 2.3 D5, 2.2 row 7): when a
+       member left the club and how (unsubscribe, removed by an admin,
+       bounce), counted in the animators' report, no address kept; a
+       member's own muted threads and ignored authors (by address, so
+       an author who leaves and comes back stays ignored); the issue a
+       member last got the "invite a peer" footer in; the last list
+       command a member confirmed (or "keep weekly" click) and when a
+       dormant member was told their highlights became monthly
+       (DIGEST 2.1); a member's other addresses, mapped to them as
+       authors (DIGEST 1.2), a comma list */
+    "CREATE TABLE departures ("
+    "  id INTEGER PRIMARY KEY,"
+    "  club_id INTEGER NOT NULL REFERENCES clubs(id) ON DELETE CASCADE,"
+    "  at INTEGER NOT NULL,"
+    "  how TEXT NOT NULL);"
+    "CREATE INDEX departures_club ON departures(club_id, at);"
+    "CREATE TABLE member_mutes ("
+    "  member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,"
+    "  thread_id INTEGER NOT NULL,"
+    "  PRIMARY KEY (member_id, thread_id));"
+    "CREATE TABLE member_ignores ("
+    "  member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,"
+    "  address TEXT NOT NULL,"
+    "  PRIMARY KEY (member_id, address));"
+    "ALTER TABLE members ADD COLUMN invite_footer_at INTEGER;"
+    "ALTER TABLE members ADD COLUMN last_command_at INTEGER;"
+    "ALTER TABLE members ADD COLUMN dormant_notice_at INTEGER;"
+    "ALTER TABLE members ADD COLUMN aliases TEXT NOT NULL DEFAULT '';",
 };
 #define STORE_NMIGRATIONS                                                      \
 	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
