@@ -12,6 +12,7 @@
  * recipient_delimiter are read with "postconf -h" (argv, no shell) when
  * postconf is at hand.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -61,7 +62,8 @@ postfix_param(const char *param, char *out, size_t size)
 	if (!ok)
 		return false;
 	while (waitpid(pid, &status, 0) < 0)
-		;
+		if (errno != EINTR)
+			return false;
 	out[n] = '\0';
 	out[strcspn(out, "\n")] = '\0';
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
@@ -148,7 +150,9 @@ print_delimiter(char delim)
 {
 	char cur[64], val[80];
 
-	if (!postfix_param("recipient_delimiter", cur, sizeof(cur))) {
+	/* a value sh would expand inside "..." is not copied */
+	if (!postfix_param("recipient_delimiter", cur, sizeof(cur)) ||
+	    strpbrk(cur, "\"$`\\") != NULL) {
 		printf("# (postconf could not tell the current "
 		       "recipient_delimiter: if one is set,\n"
 		       "# keep its characters beside %c.)\n",
@@ -237,8 +241,9 @@ mlistctl_postfix_cmd(struct mlistctl *c)
 	    "deliveries alone.\n"
 	    "#    Not named \"mlistd\": master.cf services own "
 	    "private/NAME, mlistd's socket.\n");
+	/* its own syslog name: its lines say postfix/mlistd_lmtp */
 	printf("postconf -M -e \"mlistd_lmtp/unix = mlistd_lmtp unix - - %c - "
-	       "- lmtp\"\n",
+	       "- lmtp -o syslog_name=postfix/mlistd_lmtp\"\n",
 	       chroot ? 'y' : 'n');
 	printf("postconf -e \"mlistd_lmtp_destination_recipient_limit = %d\"\n",
 	       POSTFIX_RCPT_LIMIT);
@@ -254,12 +259,13 @@ mlistctl_postfix_cmd(struct mlistctl *c)
 	       "session (550 5.1.1):\n"
 	       "#    Postfix asks mlistd first, for %s only; other domains "
 	       "are\n"
-	       "#    never probed.  A refused address is asked again next "
-	       "time (no negative\n"
-	       "#    cache), so a club created after a refusal works at "
-	       "once.  If your\n"
-	       "#    smtpd_recipient_restrictions ends with \"permit\", move "
-	       "the check before it.\n",
+	       "#    never probed.  Postfix remembers a refusal (that is how "
+	       "smtpd learns\n"
+	       "#    it) and asks again after 10 minutes, not 3 hours: a club "
+	       "created after a\n"
+	       "#    refused test works soon.  If your "
+	       "smtpd_recipient_restrictions ends\n"
+	       "#    with \"permit\", move the check before it.\n",
 	       dom);
 	print_map("mlistd_recipient_access", dom, "mlistd_verify");
 	print_append("smtpd_restriction_classes", "mlistd_verify");
@@ -268,7 +274,7 @@ mlistctl_postfix_cmd(struct mlistctl *c)
 		     "check_recipient_access hash:" POSTFIX_CONFIG
 		     "/mlistd_recipient_access");
 	printf("postconf -e \"unverified_recipient_reject_code = 550\"\n");
-	printf("postconf -e \"address_verify_negative_cache = no\"\n");
+	printf("postconf -e \"address_verify_negative_refresh_time = 10m\"\n");
 
 	printf("\n# 4. Address extensions: mlistd's delimiter is \"%c\" "
 	       "(acme%cowner@%s).\n",

@@ -9,8 +9,10 @@
 #                                  stands in for it
 #   mlistd -t, mlistctl            $MLISTD -c $CONF -t, $MLISTCTL -c $CONF
 #   /root/                         $T_DIR/
-#   sh FILE (the recipe)           sed 's|/etc/postfix|$PF|g' FILE | sh -e
 #   /etc/postfix                   $PF
+#   sh FILE (the recipe)           sed 's|/etc/postfix|$PF|g' FILE | sh -e
+#                                  (after the line above, so the recipe's
+#                                  own /etc/postfix paths become $PF too)
 #   systemctl reload postfix       postfix reload
 #   swaks --server 127.0.0.1       swaks --server 127.0.0.1:$SMTP_PORT
 # with MAIL_CONFIG=$PF in the environment, so postconf, postmap and postfix
@@ -44,8 +46,8 @@ subst() { # subst FILE: the private-instance version of a block
 		-e "s|^mlistd -t|$MLISTD -c $CONF -t|" \
 		-e "s|^mlistctl |$MLISTCTL -c $CONF |" \
 		-e "s|/root/|$T_DIR/|g" \
-		-e "s|^sh \\([^ ]*\\)\$|sed 's,/etc/postfix,$PF,g' \\1 \| sh -e|" \
 		-e "s|/etc/postfix|$PF|g" \
+		-e "s|^sh \\([^ ]*\\)\$|sed 's,/etc/postfix,$PF,g' \\1 \| sh -e|" \
 		-e "s|^systemctl reload postfix\$|postfix reload|" \
 		-e "s|swaks --server 127\\.0\\.0\\.1 |swaks --server 127.0.0.1:$SMTP_PORT |g" \
 		"$1"
@@ -54,6 +56,11 @@ subst() { # subst FILE: the private-instance version of a block
 for n in $(seq 1 "$NB"); do
 	b="$T_DIR/block.$n"
 	subst "$b" >"$b.run"
+	# never the system's Postfix: no /etc/postfix left but in the recipe's sed
+	if grep -v "^sed 's,/etc/postfix,$PF,g' " "$b.run" | grep -q /etc/postfix; then
+		ok 1 "block $n names /etc/postfix after the substitutions: not run"
+		continue
+	fi
 	echo "# block $n, as run:"
 	sed 's/^/#   $ /' "$b.run"
 	out=$(sh -e "$b.run" </dev/null 2>&1)
@@ -62,7 +69,8 @@ for n in $(seq 1 "$NB"); do
 	if grep -q '^apt-get install' "$b"; then
 		is "$rc" 0 "block $n (apt-get install): skipped, Postfix is running"
 	elif grep -q '^mlistd -t' "$b"; then
-		is "$rc:$out" "0:" "block $n: mlistd -t prints nothing and exits 0"
+		is "$rc" 0 "block $n: mlistd -t exits 0"
+		like "$out" "^mlistd: .*: configuration is valid$" "block $n: and says the configuration is valid"
 	elif grep -q '^mlistctl postfix' "$b"; then
 		is "$rc" 0 "block $n: the recipe runs, postfix check and reload succeed"
 		is "$(printf '%s\n' "$out" | grep -v 'refreshing the Postfix mail system')" "" \
@@ -97,14 +105,14 @@ done
 # step 6: the log lines the README shows are there
 pf_queue_empty
 LOG=$(cat "$PFLOG")
-like "$LOG" "postfix/mlistd_lmtp\[[0-9]+\]: [0-9A-F]+: to=<acme@lists\.example\.org>, relay=mlistd_lmtp\[private/mlistd\].*dsn=2\.0\.0, status=sent" \
+like "$LOG" "postfix/mlistd_lmtp/lmtp\[[0-9]+\]: [0-9A-F]+: to=<acme@lists\.example\.org>, relay=[^ ]*\[private/mlistd\].*dsn=2\.0\.0, status=sent" \
 	"Postfix log: the post delivered to mlistd over its socket"
 like "$LOG" "NOQUEUE: reject: RCPT from .*: 550 5\.1\.1 <nosuch@lists\.example\.org>" \
 	"Postfix log: nosuch@ refused during the SMTP session"
 like "$(cat "$T_DIR/mlistd.log")" "club=acme to=<bob@example\.com> relay=127\.0\.0\.1:$SMTP_PORT dsn=2\.0\.0 status=sent" \
 	"mlistd log: bob's copy handed to Postfix"
 echo "# the log lines (Postfix, then mlistd):"
-grep -E 'postfix/(smtpd|cleanup|qmgr|mlistd_lmtp|smtp)\[' "$PFLOG" | sed 's/^/#   /' | tail -25
+grep -E 'postfix/(smtpd|cleanup|qmgr|mlistd_lmtp/lmtp|smtp)\[' "$PFLOG" | sed 's/^/#   /' | tail -25
 grep -E 'status=' "$T_DIR/mlistd.log" | sed 's/^/#   /' | tail -5
 
 if [ "$T_FAIL" -ne 0 ]; then
