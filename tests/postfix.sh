@@ -72,7 +72,8 @@ like "$ALT" "lists\.example\.org	mlistd_lmtp:inet:127\.0\.0\.1:$PORT" \
 like "$ALT" "#   inet:127\.0\.0\.1:$PORT +<- the transport uses this one" \
 	"and says so"
 
-# apply_line LINE: one line of the output, as described above
+# apply_line LINE: one line of the output, as described above, to the
+# Postfix configuration in $DIR
 apply_line() {
 	l=$1
 	case "$l" in
@@ -89,34 +90,60 @@ apply_line() {
 		fi
 		return 0
 	fi
-	l=${l//\/etc\/postfix/$PF}
+	l=${l//\/etc\/postfix/$DIR}
 	if [[ "$l" =~ ^cat\ \>\ ([^ ]+)\ \<\<\'EOF\'$ ]]; then
 		MAP=${BASH_REMATCH[1]}
 		MAPTEXT=""
 	elif [[ "$l" =~ ^postmap\ ([^ ]+)$ ]]; then
-		postmap -c "$PF" "${BASH_REMATCH[1]}"
+		postmap -c "$DIR" "${BASH_REMATCH[1]}"
 	elif [[ "$l" =~ ^postconf\ -M\ -e\ \"([^\"\$\`\\]+)\"$ ]]; then
-		postconf -c "$PF" -M -e "${BASH_REMATCH[1]}"
+		postconf -c "$DIR" -M -e "${BASH_REMATCH[1]}"
 	elif [[ "$l" =~ ^postconf\ -e\ \"([a-z_]+)\ =\ \$\(postconf\ -nh\ ([a-z_]+)\)\ ([^\"\$\`\\]+)\"$ ]] &&
 		[ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ]; then
 		k=${BASH_REMATCH[1]}
 		v=${BASH_REMATCH[3]}
-		cur=$(postconf -c "$PF" -nh "$k") &&
-			postconf -c "$PF" -e "$k = $cur $v"
+		cur=$(postconf -c "$DIR" -nh "$k") &&
+			postconf -c "$DIR" -e "$k = $cur $v"
 	elif [[ "$l" =~ ^postconf\ -e\ \"([a-z_]+\ =\ [^\"\$\`\\]*)\"$ ]]; then
-		postconf -c "$PF" -e "${BASH_REMATCH[1]}"
+		postconf -c "$DIR" -e "${BASH_REMATCH[1]}"
 	else
 		echo "# not a line form of mlistctl(1): $l"
 		return 1
 	fi
 }
-MAP=""
-bad=0
-while IFS= read -r line; do
-	apply_line "$line" || { bad=1; echo "# failed: $line"; }
-done <<<"$PFOUT"
-ok $bad "every line of mlistctl postfix applied to the private main.cf"
-is "$MAP" "" "every map in the output ends with EOF"
+# apply DIR OUTPUT: every line; 0 when all applied and every map closed
+apply() {
+	DIR=$1
+	MAP=""
+	bad=0
+	while IFS= read -r line; do
+		apply_line "$line" || { bad=1; echo "# failed: $line"; }
+	done <<<"$2"
+	[ -z "$MAP" ] || { echo "# a map was not closed by EOF: $MAP"; bad=1; }
+	return $bad
+}
+
+# a main.cf that already has values: the recipe adds to them.  (A copy
+# of the private one: same meta_directory, so postconf -M works.)
+mkdir -p "$T_DIR/pfhad"
+cp "$PF/main.cf" "$PF/master.cf" "$T_DIR/pfhad/"
+postconf -c "$T_DIR/pfhad" -e "config_directory = $T_DIR/pfhad" \
+	"relay_domains = other.example.net" \
+	"transport_maps = hash:$T_DIR/pfhad/theirs" \
+	"smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination, check_policy_service unix:private/policy"
+apply "$T_DIR/pfhad" "$PFOUT" >/dev/null
+ok $? "the recipe applies to a main.cf with values of its own"
+is "$(postconf -c "$T_DIR/pfhad" -h relay_domains)" "other.example.net lists.example.org" \
+	"relay_domains: added to, not replaced"
+is "$(postconf -c "$T_DIR/pfhad" -h transport_maps)" \
+	"hash:$T_DIR/pfhad/theirs hash:$T_DIR/pfhad/mlistd_transport" \
+	"transport_maps: added to, not replaced"
+is "$(postconf -c "$T_DIR/pfhad" -h smtpd_recipient_restrictions)" \
+	"permit_mynetworks, reject_unauth_destination, check_policy_service unix:private/policy check_recipient_access hash:$T_DIR/pfhad/mlistd_recipient_access" \
+	"smtpd_recipient_restrictions: the check comes after reject_unauth_destination, the rest kept"
+
+apply "$PF" "$PFOUT"
+ok $? "every line of mlistctl postfix applied to the private main.cf"
 echo "# what the recipe changed in main.cf (postconf -n):"
 postconf -c "$PF" -n | grep -E 'mlistd|relay_domains|transport_maps|restriction|verif|delimiter' | sed 's/^/#   /'
 like "$(postconf -c "$PF" -M mlistd_lmtp/unix)" "^mlistd_lmtp +unix +- +- +y +- +- +lmtp -o syslog_name=postfix/mlistd_lmtp" \
@@ -251,6 +278,10 @@ is "$(printf '%s\n' "$LOG" | grep -c 'postfix/smtp\[.*to=<alice@example.com>.*st
 	"Postfix log: alice's copy relayed once to the sink"
 like "$(cat "$T_DIR/mlistd.log")" "club=acme to=<bob@example\.com> relay=127\.0\.0\.1:$SMTP_PORT dsn=2\.0\.0 status=sent" \
 	"mlistd log: bob's copy accepted by Postfix"
+is "$(printf '%s\n' "$LOG" | grep -E 'status=(deliverable|undeliverable)' | grep -vc 'to=<[^>]*@lists\.example\.org>')" 0 \
+	"Postfix log: only lists.example.org addresses were probed (the copies to example.com were not)"
+like "$(printf '%s\n' "$LOG" | grep -E 'status=(deliverable|undeliverable)' | head -3)" "status=deliverable" \
+	"(and probes did happen for the lists domain)"
 like "$(printf '%s\n' "$LOG" | grep 'nosuch@lists.example.org' | head -5)" \
 	"reject: RCPT from .*550 5\.1\.1 <nosuch@lists\.example\.org>" \
 	"Postfix log: nosuch@ rejected at RCPT"
