@@ -188,6 +188,9 @@ mlistctl_postfix_cmd(struct mlistctl *c)
 
 	if (c->argc != 0)
 		return mlistctl_usage("postfix takes no arguments");
+	if (conf->nlisten == 0)
+		return mlistctl_fail(EX_CONFIG, "mlistd.conf has no listen "
+						"entry for Postfix to reach.");
 	if (!postfix_param("queue_directory", queue, sizeof(queue)) ||
 	    queue[0] != '/')
 		snprintf(queue, sizeof(queue), "%s", POSTFIX_QUEUE);
@@ -229,7 +232,7 @@ mlistctl_postfix_cmd(struct mlistctl *c)
 		       i == pick ? "   <- the transport uses this one" : "");
 	}
 	printf("# The transport uses ");
-	printf(why, queue);
+	printf(why, queue); /* one of pick_listener's literals: one %s */
 	putchar('\n');
 
 	printf(
