@@ -72,6 +72,14 @@ like "$ALT" "lists\.example\.org	mlistd_lmtp:inet:127\.0\.0\.1:$PORT" \
 like "$ALT" "#   inet:127\.0\.0\.1:$PORT +<- the transport uses this one" \
 	"and says so"
 
+# only a unix socket outside the queue directory: the transport runs
+# without chroot and names the absolute path
+sed "s|^listen = .*|listen = unix:$T_DIR/elsewhere.sock|" "$CONF" >"$T_DIR/elsewhere.conf"
+ALT=$(MAIL_CONFIG="$T_DIR/pfalt" "$MLISTCTL" -c "$T_DIR/elsewhere.conf" postfix 2>/dev/null)
+like "$ALT" "lists\.example\.org	mlistd_lmtp:unix:$T_DIR/elsewhere\.sock" \
+	"a socket outside the queue directory: named by its absolute path"
+like "$ALT" 'mlistd_lmtp unix - - n - - lmtp' "and the transport is not chrooted"
+
 # apply_line LINE: one line of the output, as described above, to the
 # Postfix configuration in $DIR
 apply_line() {
