@@ -1,5 +1,5 @@
 /*
- * mlistctl_threads - "mlistctl threads" and "mlistctl postfix".
+ * mlistctl_threads - "mlistctl threads".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,48 +142,5 @@ mlistctl_threads_cmd(struct mlistctl *c)
 	free(order);
 	mlistctl_digest_close(&d, &dc);
 	store_thread_list_free(t, n);
-	return 0;
-}
-
-int
-mlistctl_postfix_cmd(struct mlistctl *c)
-{
-	const struct conf *conf = c->conf;
-	const char *nexthop = "inet:127.0.0.1:8024";
-	char buf[300];
-
-	if (c->argc != 0)
-		return mlistctl_usage("postfix takes no arguments");
-	if (conf->nlisten > 0) {
-		const struct conf_listen *l = &conf->listen[0];
-		const char *chroot = "/var/spool/postfix/";
-
-		if (l->unix_path &&
-		    strncmp(l->unix_path, chroot, strlen(chroot)) == 0)
-			snprintf(buf, sizeof(buf), "unix:%s",
-				 l->unix_path + strlen(chroot));
-		else if (l->unix_path)
-			snprintf(buf, sizeof(buf), "unix:%s", l->unix_path);
-		else
-			snprintf(buf, sizeof(buf), "inet:%s:%s", l->host,
-				 l->port);
-		nexthop = buf;
-	}
-	printf("# main.cf: add with postconf -e (merge with values you already "
-	       "have)\n"
-	       "relay_domains = %s\n"
-	       "transport_maps = hash:/etc/postfix/mlistd_transport\n"
-	       "recipient_delimiter = %c\n"
-	       "lmtp_destination_recipient_limit = 1000\n"
-	       "# refuse unknown club addresses during the SMTP session: "
-	       "Postfix asks mlistd\n"
-	       "smtpd_recipient_restrictions = permit_mynetworks, "
-	       "reject_unauth_destination, reject_unverified_recipient\n"
-	       "unverified_recipient_reject_code = 550\n"
-	       "\n"
-	       "# /etc/postfix/mlistd_transport, then: postmap "
-	       "/etc/postfix/mlistd_transport\n"
-	       "%s\tlmtp:%s\n",
-	       conf->domain, conf->delimiter, conf->domain, nexthop);
 	return 0;
 }

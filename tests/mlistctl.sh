@@ -144,5 +144,5 @@ is "$rc" 1 "deleting again: 1"
 out=$(ctl postfix)
 like "$out" "transport_maps" "postfix prints transport_maps"
 like "$out" "recipient_delimiter = \+" "and the delimiter"
-like "$out" "lists.example.org	lmtp:inet:127.0.0.1:$PORT" "and the transport line for this listener"
+like "$out" "lists.example.org	mlistd_lmtp:inet:127.0.0.1:$PORT" "and the transport line for this listener"
 done_testing
