@@ -27,7 +27,7 @@ struct target {
 };
 
 static const struct target targets[] = {
-    {"lmtp", fuzz_lmtp},       {"msg", fuzz_msg}, {"addr", fuzz_addr},
+    {"lmtp", fuzz_lmtp},       {"msg", fuzz_msg},   {"addr", fuzz_addr},
     {"command", fuzz_command}, {"tmpl", fuzz_tmpl}, {"dsn", fuzz_dsn},
 };
 
@@ -97,8 +97,9 @@ main(void)
 		size_t seeds = replay(&targets[i], "seeds");
 		size_t regress = replay(&targets[i], "regress");
 
-		ok(seeds > 0, "fuzz_%s: %zu seeds and %zu regression inputs "
-			      "replayed",
+		ok(seeds > 0,
+		   "fuzz_%s: %zu seeds and %zu regression inputs "
+		   "replayed",
 		   targets[i].name, seeds, regress);
 	}
 	fuzz_lmtp_cleanup();

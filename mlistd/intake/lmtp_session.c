@@ -232,8 +232,8 @@ data_end(struct lmtp_session *s)
 	bool lost = spool_finish(&s->msg) < 0;
 
 	if (lost)
-		log_warn("lmtp: cannot spool a message in %s: %s",
-			 s->spool_dir, strerror(errno));
+		log_warn("lmtp: cannot spool a message in %s: %s", s->spool_dir,
+			 strerror(errno));
 	for (size_t i = 0; i < s->nrcpts; i++)
 		if (lost && s->rcpts[i].code == 250) {
 			s->rcpts[i].code = 451;
@@ -250,8 +250,8 @@ data_end(struct lmtp_session *s)
 		}
 	s->in_data = false;
 	s->state = LMTP_COMMITTING;
-	intake_submit(s->intake, &s->msg.mem, s->msg.fd, s->msg.len,
-		       s->rcpts, s->nrcpts, s->owner);
+	intake_submit(s->intake, &s->msg.mem, s->msg.fd, s->msg.len, s->rcpts,
+		      s->nrcpts, s->owner);
 	s->msg.fd = -1; /* the committer's now */
 }
 
@@ -325,6 +325,12 @@ command(struct lmtp_session *s)
 	}
 	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 		line[--len] = '\0';
+	/* a CR only ends a line (RFC 5321 2.3.8): one inside would reach
+	   the replies that echo a parameter or address (fuzz_lmtp) */
+	if (memchr(line, '\r', len) != NULL) {
+		say(s, "500 5.5.2 bare CR in command");
+		goto error;
+	}
 	if (len == 0) {
 		say(s, "500 5.5.2 empty command");
 		goto error;

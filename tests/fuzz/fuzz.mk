@@ -21,7 +21,7 @@ FUZZ_CPPFLAGS = $(DEFS) -D_GNU_SOURCE \
 	-DLOCALSTATEDIR='"$(localstatedir)"' \
 	-DTEMPLATES_DIR='"$(top_srcdir)/templates"'
 FUZZ_CFLAGS = $(WARN_CFLAGS) $(LIB_CFLAGS) -pthread
-FUZZ_LIBS = $(LIB_LIBS) -lpthread -lm
+FUZZ_LIBS = $(filter-out -specs=%,$(LIB_LIBS)) -lpthread -lm
 UTIL_OBJ := $(B)/obj/tests/fuzz/fuzz_util.o
 
 all: $(TARGETS:%=$(B)/%)

@@ -15,7 +15,8 @@
 
 #define FUZZ_NOW 1764547200 /* 2025-12-01 */
 
-static const unsigned char key[TOKEN_KEY_LEN] = "fuzz-key-fuzz-key-fuzz-key-fuzz";
+static const unsigned char key[TOKEN_KEY_LEN] =
+    "fuzz-key-fuzz-key-fuzz-key-fuzz";
 
 static void
 fuzz_addr_rcpt(const char *s)

@@ -26,8 +26,8 @@ static char *dir;     /* holds en/fuzz.html */
 static char *en_path; /* dir/en */
 
 static const char *const shipped[] = {
-    "approve-request", "bounce-probe", "confirm",   "digest",
-    "mod-notice",      "reply",	       "report",    "welcome",
+    "approve-request", "bounce-probe", "confirm", "digest",
+    "mod-notice",      "reply",	       "report",  "welcome",
 };
 
 void
