@@ -19,6 +19,11 @@ if [ -z "$corpus" ] || [ ! -d "$corpus" ]; then
 	exit 1
 fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mlistd-fuzz.XXXXXX") || exit 1
+# the targets' own files (fuzz_lmtp's database, fuzz_tmpl's template) in
+# memory when we can: synchronous=FULL costs nothing there
+scratch=$(mktemp -d /dev/shm/mlistd-fuzz.XXXXXX 2>/dev/null) ||
+	scratch=$(mktemp -d "$tmp/scratch.XXXXXX") || exit 1
+trap 'rm -rf "$scratch"' EXIT
 failed=
 
 # lmtp_seed FILE OUT - FILE as the DATA of one LMTP transaction
@@ -52,7 +57,7 @@ for t in $targets; do
 	esac
 	echo "smoke: fuzz_$t for ${seconds}s (-max_len=$max) from $seeds/$t $dirs"
 	# shellcheck disable=SC2086
-	if "$build/fuzz_$t" -max_total_time="$seconds" -max_len="$max" \
+	if TMPDIR=$scratch "$build/fuzz_$t" -max_total_time="$seconds" -max_len="$max" \
 		-rss_limit_mb=2048 -timeout=20 -print_final_stats=1 \
 		-artifact_prefix="$tmp/$t-" "$new" "$seeds/$t" $dirs \
 		>"$tmp/$t.log" 2>&1; then
