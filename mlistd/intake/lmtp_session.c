@@ -232,8 +232,8 @@ data_end(struct lmtp_session *s)
 	bool lost = spool_finish(&s->msg) < 0;
 
 	if (lost)
-		log_warn("lmtp: cannot spool a message in %s: %s", s->spool_dir,
-			 strerror(errno));
+		log_warn("lmtp: cannot spool a message in %s: %s",
+			 s->spool_dir, strerror(errno));
 	for (size_t i = 0; i < s->nrcpts; i++)
 		if (lost && s->rcpts[i].code == 250) {
 			s->rcpts[i].code = 451;
@@ -250,8 +250,8 @@ data_end(struct lmtp_session *s)
 		}
 	s->in_data = false;
 	s->state = LMTP_COMMITTING;
-	intake_submit(s->intake, &s->msg.mem, s->msg.fd, s->msg.len, s->rcpts,
-		      s->nrcpts, s->owner);
+	intake_submit(s->intake, &s->msg.mem, s->msg.fd, s->msg.len,
+		       s->rcpts, s->nrcpts, s->owner);
 	s->msg.fd = -1; /* the committer's now */
 }
 
