@@ -20,13 +20,16 @@ exit unless a test failed or MLISTD_KEEP_TMP is set.
 Environment: MLISTD_BIN (directory holding mlistd and mlistctl; default
 ../mlistd next to this file), MLISTD_CORPUS (shared corpus; SKIP when
 missing, failure under CI=true), MLISTD_TESTS (test sources directory;
-default this file's directory).
+default this file's directory), MLISTD_WRAPPER (a command line put
+before mlistd's, e.g. valgrind: tests/valgrind_lmtp.sh), MLISTD_TIME_FACTOR
+(multiplies the waits for the daemon: starting, stopping, replies).
 """
 
 import atexit
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -38,6 +41,12 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DOMAIN = "lists.example.org"
+# a daemon under valgrind is ~20 times slower: its waits stretch
+TIME_FACTOR = float(os.environ.get("MLISTD_TIME_FACTOR") or 1)
+
+
+def scaled(seconds):
+    return seconds * TIME_FACTOR
 
 
 def bin_dir():
@@ -238,12 +247,14 @@ class Daemon:
         if self.running():
             return
         logf = open(self.log, "ab")
-        self.proc = subprocess.Popen([self.mlistd, "-f", "-c", self.conf],
+        wrapper = shlex.split(os.environ.get("MLISTD_WRAPPER") or "")
+        self.proc = subprocess.Popen(wrapper +
+                                     [self.mlistd, "-f", "-c", self.conf],
                                      stdin=subprocess.DEVNULL,
                                      stdout=logf, stderr=logf)
         logf.close()
         self.starts += 1
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + scaled(timeout)
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError("mlistd exited with %s:\n%s" %
@@ -272,7 +283,7 @@ class Daemon:
         if p.poll() is None:
             try:
                 p.send_signal(signal.SIGTERM)
-                p.wait(timeout)
+                p.wait(scaled(timeout))
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait(10)
@@ -629,7 +640,7 @@ class LmtpClient:
     The greeting is not read on connect."""
 
     def __init__(self, port, host="127.0.0.1", timeout=10):
-        self.timeout = timeout
+        self.timeout = scaled(timeout)
         self.sock = socket.create_connection((host, port), timeout)
         self.buf = b""
         self.eof = False
@@ -678,7 +689,8 @@ class LmtpClient:
 
     def reply(self, timeout=None):
         """The next whole reply (continuation lines "NNN-" read too)."""
-        deadline = time.monotonic() + (timeout or self.timeout)
+        deadline = time.monotonic() + (scaled(timeout) if timeout
+                                       else self.timeout)
         lines = []
         while True:
             l = self._readline(deadline)
@@ -717,7 +729,7 @@ class LmtpClient:
     def closed(self, wait=2.0):
         """True when the server closes the connection within WAIT s
         (any pending bytes are discarded)."""
-        deadline = time.monotonic() + wait
+        deadline = time.monotonic() + scaled(wait)
         while not self.eof and time.monotonic() < deadline:
             self.sock.settimeout(max(0.01, deadline - time.monotonic()))
             try:

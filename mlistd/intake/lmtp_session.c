@@ -393,6 +393,12 @@ command(struct lmtp_session *s)
 	}
 	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 		line[--len] = '\0';
+	/* a CR only ends a line (RFC 5321 2.3.8): one inside would reach
+	   the replies that echo a parameter or address (fuzz_lmtp) */
+	if (memchr(line, '\r', len) != NULL) {
+		say(s, "500 5.5.2 bare CR in command");
+		goto error;
+	}
 	if (len == 0) {
 		say(s, "500 5.5.2 empty command");
 		goto error;
