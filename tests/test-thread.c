@@ -209,7 +209,10 @@ static const struct tcase cases[] = {
       {"<e@x>", "<ghost@x>", {"<ghost@x>"}, "Re: lost", 7 * DAY},
       {"<b@x>", NULL, {NULL}, "Budget", 3 * DAY}},
      /* XXX: A comes along (threads are merged, never split) */
-     5, {{"<d@x>", "<e@x>"}, {"<b@x>", "<c@x>"}}, {{NULL}}, 1},
+     5,
+     {{"<d@x>", "<e@x>"}, {"<b@x>", "<c@x>"}},
+     {{NULL}},
+     1},
     {"references loop does not hang",
      {{"<l1@x>", "<l2@x>", {"<l2@x>"}, "loop", 1 * DAY},
       {"<l2@x>", "<l1@x>", {"<l1@x>"}, "loop", 2 * DAY}},
@@ -299,6 +302,23 @@ main(void)
 		is_int(n == 1 ? t[0].messages : -1, 1, "but threaded once");
 		store_thread_list_free(t, n);
 	}
+	/* a message referenced by more earlier messages than are relinked
+	   under it (RELINK_MAX): it still joins their one thread */
+	fresh();
+	for (int i = 0; i < 1200; i++) {
+		char id[32];
+		struct tmsg m = {
+		    id, "<late@x>", {"<late@x>"}, "Re: late", 1 * DAY + i};
+
+		snprintf(id, sizeof(id), "<k%d@x>", i);
+		insert(&m);
+	}
+	insert(&(struct tmsg){"<late@x>", NULL, {NULL}, "late", 2 * DAY});
+	is_int(nthreads(), 1,
+	       "1,200 replies, then their parent: one thread (relinking is "
+	       "bounded, the thread is not split)");
+	ok(same("<late@x>", "<k0@x>") && same("<late@x>", "<k1199@x>"),
+	   "the parent is in its replies' thread, first and last");
 	close_db();
 	tap_done();
 }

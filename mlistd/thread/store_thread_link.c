@@ -426,15 +426,29 @@ relink(struct store *s, int64_t club, int64_t msg, int64_t parent,
 	return fix_root(s, club, to);
 }
 
+/* at most this many earlier messages are relinked under one that
+   arrives late: each costs a few queries over its thread, so a hostile
+   sender's thousands of references to one Message-ID cannot make a
+   commit quadratic (the rest keep their placeholder's thread) */
+#define RELINK_MAX_STR "1000"
+
 /* relink_children - messages that reference msg may now have it as
-   their header parent (it arrived after them) */
+   their header parent (it arrived after them); not when an earlier copy
+   of msg exists: parents resolve to the first copy, so nothing moves */
 static int
 relink_children(struct store *s, int64_t club, int64_t msg, const char *mid)
 {
+	int64_t first = store_thread_link_find(s, club, mid);
+
+	if (first < 0)
+		return -1;
+	if (first > 0 && first != msg)
+		return 0;
 	sqlite3_stmt *st = store_stmt(
 	    s, "SELECT DISTINCT r.msg_id FROM msg_refs r JOIN messages m "
 	       "ON m.id = r.msg_id WHERE r.club_id = ? AND r.ref = ? "
-	       "AND m.thread_id IS NOT NULL AND r.msg_id != ?");
+	       "AND m.thread_id IS NOT NULL AND r.msg_id != ? "
+	       "ORDER BY r.msg_id LIMIT " RELINK_MAX_STR);
 	int64_t *kids = NULL;
 	size_t n = 0;
 	int rc = 0;
@@ -521,7 +535,7 @@ relink_by_subject(struct store *s, int64_t club, int64_t msg, const char *norm,
 /* store_thread_link - place a freshly inserted message */
 int
 store_thread_link(struct store *s, const struct store_msg_in *in, int64_t msg,
-	       const char *norm)
+		  const char *norm)
 {
 	int64_t parent, thread = 0, *v = NULL;
 	size_t n = 0;
@@ -574,4 +588,3 @@ out:
 	free(v);
 	return rc;
 }
-
