@@ -204,10 +204,13 @@ member_value(struct mlistctl *c, const char *key, const char *v, char **out_r)
 			if (*a == '\0')
 				continue;
 			if ((n = addr_normalize(a)) == NULL) {
+				/* a points into copy: report, then free */
+				int rc = mlistctl_usage(
+				    "aliases: %s is not a mail address", a);
+
 				buf_free(&b);
 				free(copy);
-				return mlistctl_usage(
-				    "aliases: %s is not a mail address", a);
+				return rc;
 			}
 			buf_printf(&b, "%s%s", b.len ? "," : "", n);
 			free(n);
