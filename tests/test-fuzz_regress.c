@@ -8,9 +8,11 @@
  * its last diagnostic line.
  */
 #include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include "buf.h"
 #include "fuzz/fuzz.h"
@@ -90,6 +92,42 @@ replay(const struct target *t, const char *kind)
 	return n;
 }
 
+static volatile sig_atomic_t alarms;
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
+}
+
+/* replay_alarmed - fuzz_lmtp's seeds again under a 1 ms interval timer,
+   as libFuzzer's -timeout alarm runs: a wait for the committer that a
+   signal interrupts (poll is never restarted) goes on waiting */
+static void
+replay_alarmed(void)
+{
+	struct sigaction sa;
+	struct itimerval tv = {{0, 1000}, {0, 1000}}, off = {{0, 0}, {0, 0}};
+	size_t n = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &tv, NULL);
+	/* until many signals have landed (bounded: a machine too fast for
+	   the timer still ends) */
+	for (int round = 0; round < 1000 && alarms < 200; round++)
+		n += replay(&targets[0], "seeds");
+	setitimer(ITIMER_REAL, &off, NULL);
+	signal(SIGALRM, SIG_DFL);
+	ok(n > 0 && alarms >= 200,
+	   "fuzz_lmtp: %zu seeds replayed through %d timer signals", n,
+	   (int)alarms);
+}
+
 int
 main(void)
 {
@@ -102,6 +140,7 @@ main(void)
 		   "replayed",
 		   targets[i].name, seeds, regress);
 	}
+	replay_alarmed();
 	fuzz_lmtp_cleanup();
 	fuzz_tmpl_cleanup();
 	tap_done();

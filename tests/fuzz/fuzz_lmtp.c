@@ -9,6 +9,8 @@
  * intake and removes the directory.
  */
 #include <dirent.h>
+#include <errno.h>
+#include <stdint.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -145,18 +147,38 @@ fuzz_lmtp_done(void *owner)
 	lmtp_session_committed(*(struct lmtp_session **)owner);
 }
 
+static int64_t
+fuzz_lmtp_now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 /* fuzz_lmtp_wait - the session submitted DATA: wait for the committer,
-   as the event loop does */
+   as the event loop does.  libFuzzer's -timeout alarm interrupts poll
+   every timeout/2+1 seconds: EINTR is not an answer, nor a hang */
 static void
 fuzz_lmtp_wait(struct lmtp_session *s)
 {
+	/* generous: a loaded machine's fsync is slow; a hang is not */
+	int64_t until = fuzz_lmtp_now_ms() + 60000;
+
 	while (lmtp_session_state(s) == LMTP_COMMITTING) {
 		struct pollfd p = {intake_event_fd(intake), POLLIN, 0};
+		int64_t left = until - fuzz_lmtp_now_ms();
+		int n;
 
-		/* generous: a loaded machine's fsync is slow; a hang is not */
-		if (poll(&p, 1, 60000) <= 0)
+		if (left <= 0)
 			fuzz_lmtp_fail("intake", xstrdup("no answer in 60 s"));
-		intake_reap(intake, fuzz_lmtp_done);
+		n = poll(&p, 1, (int)left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			fuzz_lmtp_fail("intake poll", xstrdup(strerror(errno)));
+		if (n > 0)
+			intake_reap(intake, fuzz_lmtp_done);
 	}
 }
 
