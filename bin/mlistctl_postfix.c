@@ -10,7 +10,9 @@
  * forms are few and fixed (man mlistctl(1) lists them) so that tests/postfix.sh
  * can apply them without a shell.  Postfix's current queue_directory and
  * recipient_delimiter are read with "postconf -h" (argv, no shell) when
- * postconf is at hand.
+ * postconf is at hand, and so are its config_directory (where the maps
+ * go) and the lists it appends to: a value main.cf already has is not
+ * appended again, so the script can be printed and run twice.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,12 +33,13 @@
 
 extern char **environ;
 
-/* postfix_param - Postfix's value of param ("postconf -h", whose
-   MAIL_CONFIG it inherits) in out; false when postconf cannot tell */
+/* postfix_param - Postfix's value of param ("postconf FLAG", -h for the
+   value in use, -nh for what main.cf sets; postconf inherits MAIL_CONFIG)
+   in out; false when postconf cannot tell */
 static bool
-postfix_param(const char *param, char *out, size_t size)
+postfix_param(const char *flag, const char *param, char *out, size_t size)
 {
-	char *argv[] = {"postconf", "-h", (char *)param, NULL};
+	char *argv[] = {"postconf", (char *)flag, (char *)param, NULL};
 	posix_spawn_file_actions_t fa;
 	size_t n = 0;
 	ssize_t r;
@@ -127,20 +130,44 @@ pick_listener(const struct conf *conf, const char *queue, const char **why)
 	return 0;
 }
 
-/* print_append - a postconf -e that adds value to key's current list */
+/* has_item - list (Postfix's comma- or space-separated) holds value,
+   which may be several words, as whole items */
+static bool
+has_item(const char *list, const char *value)
+{
+	size_t n = strlen(value);
+
+	for (const char *p = list; (p = strstr(p, value)) != NULL; p++) {
+		bool start = p == list || strchr(" \t,", p[-1]) != NULL;
+
+		if (start && (p[n] == '\0' || strchr(" \t,", p[n]) != NULL))
+			return true;
+	}
+	return false;
+}
+
+/* print_append - a postconf -e that adds value to key's current list,
+   or a comment when main.cf has it already: the script run twice does
+   not add it twice */
 static void
 print_append(const char *key, const char *value)
 {
+	char cur[8192];
+
+	if (postfix_param("-nh", key, cur, sizeof(cur)) &&
+	    has_item(cur, value)) {
+		printf("# %s already has %s: left as it is.\n", key, value);
+		return;
+	}
 	printf("postconf -e \"%s = $(postconf -nh %s) %s\"\n", key, key, value);
 }
 
-/* print_map - the sh lines that write and index map file name */
+/* print_map - the sh lines that write and index map file dir/name */
 static void
-print_map(const char *name, const char *key, const char *value)
+print_map(const char *dir, const char *name, const char *key, const char *value)
 {
-	printf("cat > %s/%s <<'EOF'\n%s\t%s\nEOF\n", POSTFIX_CONFIG, name, key,
-	       value);
-	printf("postmap %s/%s\n", POSTFIX_CONFIG, name);
+	printf("cat > %s/%s <<'EOF'\n%s\t%s\nEOF\n", dir, name, key, value);
+	printf("postmap %s/%s\n", dir, name);
 }
 
 /* print_delimiter - recipient_delimiter keeping the admin's characters and
@@ -151,7 +178,7 @@ print_delimiter(char delim)
 	char cur[64], val[80];
 
 	/* a value sh would expand inside "..." is not copied */
-	if (!postfix_param("recipient_delimiter", cur, sizeof(cur)) ||
+	if (!postfix_param("-h", "recipient_delimiter", cur, sizeof(cur)) ||
 	    strpbrk(cur, "\"$`\\") != NULL) {
 		printf("# (postconf could not tell the current "
 		       "recipient_delimiter: if one is set,\n"
@@ -182,7 +209,7 @@ mlistctl_postfix_cmd(struct mlistctl *c)
 {
 	const struct conf *conf = c->conf;
 	const char *dom = conf->domain, *why, *rel;
-	char queue[512], name[640], nexthop[600];
+	char queue[512], cfg[512], name[640], nexthop[600];
 	bool chroot = true;
 	size_t pick;
 
@@ -191,9 +218,14 @@ mlistctl_postfix_cmd(struct mlistctl *c)
 	if (conf->nlisten == 0)
 		return mlistctl_fail(EX_CONFIG, "mlistd.conf has no listen "
 						"entry for Postfix to reach.");
-	if (!postfix_param("queue_directory", queue, sizeof(queue)) ||
+	if (!postfix_param("-h", "queue_directory", queue, sizeof(queue)) ||
 	    queue[0] != '/')
 		snprintf(queue, sizeof(queue), "%s", POSTFIX_QUEUE);
+	/* the maps go where this Postfix reads its main.cf (MAIL_CONFIG,
+	   a second instance), so the lists can be compared as they are */
+	if (!postfix_param("-h", "config_directory", cfg, sizeof(cfg)) ||
+	    cfg[0] != '/' || !safe_path(cfg))
+		snprintf(cfg, sizeof(cfg), "%s", POSTFIX_CONFIG);
 	pick = pick_listener(conf, queue, &why);
 	{
 		const struct conf_listen *l = &conf->listen[pick];
@@ -220,10 +252,10 @@ mlistctl_postfix_cmd(struct mlistctl *c)
 	}
 
 	printf("# mlistctl postfix: plug %s into Postfix.\n"
-	       "# Run these lines as root on the Postfix host, once (or save "
-	       "them and run\n"
-	       "# them with sh).  They add to main.cf and master.cf and never "
-	       "remove what\n# is there.\n#\n"
+	       "# Run these lines as root on the Postfix host (or save them "
+	       "and run them\n"
+	       "# with sh).  They add to main.cf and master.cf, never remove "
+	       "what is there,\n# and add nothing twice.\n#\n"
 	       "# mlistd listens on (%s):\n",
 	       dom, conf->path ? conf->path : "mlistd.conf");
 	for (size_t i = 0; i < conf->nlisten; i++) {
@@ -253,10 +285,10 @@ mlistctl_postfix_cmd(struct mlistctl *c)
 
 	printf("\n# 2. Mail for %s goes to mlistd over LMTP.\n", dom);
 	snprintf(name, sizeof(name), "mlistd_lmtp:%s", nexthop);
-	print_map("mlistd_transport", dom, name);
+	print_map(cfg, "mlistd_transport", dom, name);
 	print_append("relay_domains", dom);
-	print_append("transport_maps",
-		     "hash:" POSTFIX_CONFIG "/mlistd_transport");
+	snprintf(name, sizeof(name), "hash:%s/mlistd_transport", cfg);
+	print_append("transport_maps", name);
 
 	printf("\n# 3. Unknown club addresses are refused during the SMTP "
 	       "session (550 5.1.1):\n"
@@ -270,12 +302,12 @@ mlistctl_postfix_cmd(struct mlistctl *c)
 	       "smtpd_recipient_restrictions ends\n"
 	       "#    with \"permit\", move the check before it.\n",
 	       dom);
-	print_map("mlistd_recipient_access", dom, "mlistd_verify");
+	print_map(cfg, "mlistd_recipient_access", dom, "mlistd_verify");
 	print_append("smtpd_restriction_classes", "mlistd_verify");
 	printf("postconf -e \"mlistd_verify = reject_unverified_recipient\"\n");
-	print_append("smtpd_recipient_restrictions",
-		     "check_recipient_access hash:" POSTFIX_CONFIG
-		     "/mlistd_recipient_access");
+	snprintf(name, sizeof(name),
+		 "check_recipient_access hash:%s/mlistd_recipient_access", cfg);
+	print_append("smtpd_recipient_restrictions", name);
 	printf("postconf -e \"unverified_recipient_reject_code = 550\"\n");
 	printf("postconf -e \"address_verify_negative_refresh_time = 10m\"\n");
 

@@ -55,6 +55,15 @@ like() { # like GOT REGEX DESCRIPTION
 	fi
 }
 
+unlike() { # unlike GOT REGEX DESCRIPTION
+	if printf '%s' "$1" | grep -Eq -- "$2"; then
+		ok 1 "$3"
+		printf '%s\n' "$1" | grep -E -- "$2" | sed 's/^/#   matched: /' | head -5
+	else
+		ok 0 "$3"
+	fi
+}
+
 done_testing() {
 	echo "1..$T_N"
 	[ "$T_FAIL" -eq 0 ]

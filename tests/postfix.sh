@@ -10,9 +10,11 @@
 #   postconf -e "K = $(postconf -nh K) V"   the same, with K's value in
 #                                           main.cf read by postconf -c $PF -nh K
 #   postconf -M -e "S/T = ENTRY"            postconf -c $PF -M -e ...
-#   cat > /etc/postfix/F <<'EOF' ... EOF    written to $PF/F
-#   postmap /etc/postfix/F                  postmap -c $PF $PF/F
-# (/etc/postfix becomes $PF); any other line fails the test.  The one
+#   cat > DIR/F <<'EOF' ... EOF             written to DIR/F
+#   postmap DIR/F                           postmap -c $PF DIR/F
+# (DIR is the config_directory of the Postfix mlistctl was run for, here
+# $PF through MAIL_CONFIG; a stray /etc/postfix would become $PF too);
+# any other line fails the test.  The one
 # line added by the test routes the members' domain to smtp-sink.
 #
 # mlistd listens on a unix socket inside the private queue directory (the
@@ -139,7 +141,10 @@ postconf -c "$T_DIR/pfhad" -e "config_directory = $T_DIR/pfhad" \
 	"relay_domains = other.example.net" \
 	"transport_maps = hash:$T_DIR/pfhad/theirs" \
 	"smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination, check_policy_service unix:private/policy"
-apply "$T_DIR/pfhad" "$PFOUT" >/dev/null
+HAD=$(MAIL_CONFIG="$T_DIR/pfhad" ctl postfix 2>/dev/null)
+like "$HAD" "cat > $T_DIR/pfhad/mlistd_transport <<'EOF'" \
+	"the maps go to that Postfix's config_directory"
+apply "$T_DIR/pfhad" "$HAD" >/dev/null
 ok $? "the recipe applies to a main.cf with values of its own"
 is "$(postconf -c "$T_DIR/pfhad" -h relay_domains)" "other.example.net lists.example.org" \
 	"relay_domains: added to, not replaced"
@@ -163,6 +168,16 @@ is "$(postmap -c "$PF" -q lists.example.org "hash:$PF/mlistd_transport")" \
 	"mlistd_lmtp:unix:private/mlistd" "the transport map sends the lists domain to the socket, relative to the chroot"
 is "$(postmap -c "$PF" -q example.net "hash:$PF/mlistd_recipient_access")" "" \
 	"the recipient access map names no other domain (never probed)"
+
+# the recipe printed and run a second time adds nothing twice
+BEFORE=$(postconf -c "$PF" -n)
+AGAIN=$(MAIL_CONFIG="$PF" ctl postfix 2>/dev/null)
+like "$AGAIN" "# relay_domains already has lists\.example\.org: left as it is\." \
+	"printed again: the lists it appended to already have their values, and it says so"
+unlike "$AGAIN" 'postconf -e "relay_domains = ' "printed again: no second append to relay_domains"
+apply "$PF" "$AGAIN" >/dev/null
+ok $? "the recipe printed again applies"
+is "$(postconf -c "$PF" -n)" "$BEFORE" "and main.cf is exactly as after the first run"
 
 pf_route_members
 CHECK=$(postfix -c "$PF" check 2>&1)
