@@ -5,7 +5,8 @@
 Mail to control addresses is kept 7 days; held posts expire 14 days
 after arrival and, once rejected or expired, are deleted 30 days after
 that decision; a post kept unseen (a loop) goes 30 days after arrival.
-Relayed posts, approved ones included, stay with their threads.  The
+Relayed posts, approved ones included, stay with their threads; the
+record that a member left goes after 400 days.  The
 maintenance pass runs within a second of a start; each check waits for
 a deletion that must happen in that pass, then looks at what must not
 have happened in the same pass.
@@ -130,6 +131,11 @@ t.ok(wait_for(lambda: by_subject("loop") == [], "kept purge"),
 t.is_(by_subject("expiring"), [("expired", "post")],
       "one that expired 16 days ago is kept")
 
+d.ctl("member", "add", "acme", "leaver1@example.org", check=True)
+d.ctl("member", "remove", "acme", "leaver1@example.org", check=True)
+t.is_(d.sql1("SELECT count(*) FROM departures"), 1,
+      "a member removed: their departure is recorded")
+
 restart(T0 + 44 * DAY + HOUR)
 t.ok(wait_for(lambda: by_subject("expiring") == [], "expired purge"),
      "30 days after its expiry, a held post is deleted")
@@ -142,6 +148,18 @@ t.is_(d.sql1("SELECT count(*) FROM msg_refs WHERE msg_id NOT IN "
              "(SELECT id FROM messages)"), 0, "no reference left dangling")
 t.like(open(d.log).read(), r"retention: held_expired=1 ",
        "the expiry is logged")
+d.ctl("member", "add", "acme", "leaver2@example.org", check=True)
+d.ctl("member", "remove", "acme", "leaver2@example.org", check=True)
+
+# 400 days and an hour after the first departure, 386 after the second
+restart(T0 + 30 * DAY + 400 * DAY + 2 * HOUR)
+t.ok(wait_for(lambda: d.sql1("SELECT count(*) FROM departures") == 1,
+              "departures purge"),
+     "400 days after a member left, the record of it is deleted")
+t.is_(d.sql1("SELECT count(*) FROM departures WHERE at > ?",
+             (T0 + 44 * DAY,)), 1, "one 386 days old is kept")
+t.like(open(d.log).read(), r"retention: .* departures=1",
+       "the purge is logged")
 t.is_(d.stop(), 0, "SIGTERM: exit 0")
 del os.environ["MLISTD_NOW"]
 t.done()

@@ -100,12 +100,14 @@ retain(struct periodic *p, const struct conf *conf, time_t now)
 	}
 	done.expired = expired;
 	if (done.expired || done.control || done.decided || done.kept ||
-	    done.copies || done.pending)
+	    done.copies || done.pending || done.departures)
 		log_info("retention: held_expired=%lld purged control=%lld "
-			 "held=%lld kept=%lld notices=%lld pending=%lld",
+			 "held=%lld kept=%lld notices=%lld pending=%lld "
+			 "departures=%lld",
 			 (long long)done.expired, (long long)done.control,
 			 (long long)done.decided, (long long)done.kept,
-			 (long long)done.copies, (long long)done.pending);
+			 (long long)done.copies, (long long)done.pending,
+			 (long long)done.departures);
 }
 
 /* probe - due bounce probes and removals, in one transaction */

@@ -57,7 +57,9 @@ retention_run(struct store *s, struct wgate *g, time_t now,
 	    purge(s, g, STORE_PURGE_PENDING, now - RETENTION_PENDING,
 		  &done_r->pending) < 0 ||
 	    purge(s, g, STORE_PURGE_REPLIES, now - now % 86400 - 86400,
-		  &done_r->pending) < 0) {
+		  &done_r->pending) < 0 ||
+	    purge(s, g, STORE_PURGE_DEPARTURES, now - RETENTION_DEPARTURES,
+		  &done_r->departures) < 0) {
 		*error_r = xstrdup(store_error(s));
 		return -1;
 	}

@@ -11,8 +11,10 @@
  * carries a copy of the held post) 30 days after it was written.
  * Relayed (approved) posts and our other notices are never purged here;
  * answers to control mail (role "answer") go with control mail.  Pending
- * confirmations go 30 days after they expired, and the daily counts of
- * automatic replies the day after theirs.
+ * confirmations go 30 days after they expired, the daily counts of
+ * automatic replies the day after theirs, and the record that a member
+ * left (a date and a way, no address; counted by "stats" and the weekly
+ * report) after 400 days, so a report a year back still counts it.
  *
  * periodic_run() calls retention_run() once a minute; it deletes in small
  * batches, each its own transaction behind the write gate (wgate.h), so
@@ -31,6 +33,7 @@ struct wgate;
 #define RETENTION_CONTROL (7 * 86400)
 #define RETENTION_DECIDED (30 * 86400)
 #define RETENTION_PENDING (30 * 86400) /* after the confirmation expired */
+#define RETENTION_DEPARTURES (400 * 86400)
 
 struct retention_done {
 	int64_t expired; /* held posts that expired (periodic.c) */
@@ -40,6 +43,7 @@ struct retention_done {
 	int64_t copies;	 /* notices with someone's mail attached, and
 			    digest issues */
 	int64_t pending; /* confirmations and reply counts */
+	int64_t departures;
 };
 
 /* retention_run - purge what is due at now, each

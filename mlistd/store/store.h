@@ -431,6 +431,7 @@ enum store_purge {
 	STORE_PURGE_DIGESTS, /* digest issues, by date sent */
 	STORE_PURGE_PENDING, /* pending confirmations, by expiry */
 	STORE_PURGE_REPLIES, /* daily automatic-reply counts, by day */
+	STORE_PURGE_DEPARTURES, /* members who left, by date */
 };
 
 /* store_purge - delete at most max rows of that kind dated before

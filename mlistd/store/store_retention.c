@@ -52,6 +52,10 @@ static const char *const purge_sql[] = {
     [STORE_PURGE_REPLIES] =
 	"DELETE FROM auto_replies WHERE rowid IN (SELECT rowid FROM "
 	"auto_replies WHERE day < ?1 ORDER BY day LIMIT ?2)",
+    /* a few rows a club a week: no index of its own */
+    [STORE_PURGE_DEPARTURES] =
+	"DELETE FROM departures WHERE rowid IN (SELECT rowid FROM "
+	"departures WHERE at < ?1 ORDER BY at LIMIT ?2)",
 };
 
 int
