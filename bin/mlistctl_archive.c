@@ -43,7 +43,7 @@ import_one(void *arg, const char *raw, size_t len, time_t from_line_date)
 
 	msg_body_sha256(raw, len, hash);
 	intake_fill_in(&in, m, raw, len, hash, &ctx->r, (int64_t)date * 1000,
-			&problems);
+		       &problems);
 	rc = store_msg_insert(ctx->c->store, &in, NULL, &dup);
 	free(problems);
 	msg_free(&m);
@@ -184,12 +184,12 @@ mlistctl_inspect_cmd(struct mlistctl *c, const char *what)
 		return mlistctl_usage("inspect message|bounce FILE");
 	if (c->argc != 1)
 		return mlistctl_usage(bounce ? "inspect bounce needs FILE"
-					: "inspect message needs FILE");
+					     : "inspect message needs FILE");
 	if (strcmp(c->argv[0], "-") == 0)
 		fp = stdin;
 	else if ((fp = fopen(c->argv[0], "rb")) == NULL)
 		return mlistctl_fail(74, "%s: cannot open: %s", c->argv[0],
-				strerror(errno));
+				     strerror(errno));
 	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
 		buf_append(&raw, chunk, n);
 	if (ferror(fp)) {

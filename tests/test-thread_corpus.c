@@ -126,7 +126,7 @@ thread_all(const size_t *order, int64_t *club_r)
 
 		msg_body_sha256(f->raw, f->len, hash);
 		intake_fill_in(&in, f->msg, f->raw, f->len, hash, &r,
-				(int64_t)f->msg->date * 1000, &problems);
+			       (int64_t)f->msg->date * 1000, &problems);
 		if (store_msg_insert(s, &in, NULL, &dup) < 0)
 			printf("# insert failed: %s\n", store_error(s));
 		free(problems);

@@ -216,8 +216,9 @@ club_check(const char *key, const char *value, const char **why_r)
 			;
 		if (rc == 0)
 			return xstrdup(value);
-		*why_r = "periods such as \"08-01..08-31, 2025-12-20..2026-01-02\" "
-			 "expected";
+		*why_r =
+		    "periods such as \"08-01..08-31, 2025-12-20..2026-01-02\" "
+		    "expected";
 		return NULL;
 	}
 	if (strcmp(key, "vocabulary") == 0) {

@@ -37,7 +37,7 @@ char *club_get(struct store *store, const struct conf *conf, int64_t club,
 bool club_quiet_on(const char *quiet, int year, int month, int day);
 /* club_quiet_now - club_quiet_on for the club's setting at now, in the
    club's time zone */
-bool club_quiet_now(struct store *store, const struct conf *conf,
-		    int64_t club, const char *name, time_t now);
+bool club_quiet_now(struct store *store, const struct conf *conf, int64_t club,
+		    const char *name, time_t now);
 
 #endif

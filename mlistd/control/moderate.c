@@ -265,8 +265,8 @@ answer(struct store *s, const struct conf *conf, int64_t club,
 
 	if (rc <= 0)
 		return rc;
-	rc = notice_queue(s, conf, club, club_name, "mod-reply", v, &to, 1,
-			  now, &err);
+	rc = notice_queue(s, conf, club, club_name, "mod-reply", v, &to, 1, now,
+			  &err);
 	return log_notice(rc, err, "mod-reply");
 }
 

@@ -47,5 +47,4 @@ struct modreply {
    NULL) or, failing a line there, in subject (may be NULL) */
 void modreply_parse(const char *text, const char *subject, struct modreply *r);
 
-
 #endif

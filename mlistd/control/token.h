@@ -31,9 +31,9 @@ enum token_status token_check(const unsigned char key[TOKEN_KEY_LEN],
 /* token_make_bound, token_check_bound - the same with the MAC also over
    bound, an address the token acts for without carrying it (a
    confirmation names its request by id; SPEC 4) */
-char *token_make_bound(const unsigned char key[TOKEN_KEY_LEN],
-		       const char *club, const char *action, const char *arg,
-		       const char *bound, time_t expires);
+char *token_make_bound(const unsigned char key[TOKEN_KEY_LEN], const char *club,
+		       const char *action, const char *arg, const char *bound,
+		       time_t expires);
 enum token_status token_check_bound(const unsigned char key[TOKEN_KEY_LEN],
 				    const char *club, const char *action,
 				    const char *token, const char *bound,

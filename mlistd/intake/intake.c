@@ -46,9 +46,9 @@ struct intake_job {
 	const char *raw; /* owned (fd < 0) or mapped from fd by prepare_job,
 			    until the committer is done */
 	size_t len;
-	int fd;	    /* the spool file holding the message, or -1 */
-	bool owned; /* raw is malloc'ed */
-	struct msg *msg; /* parsed by the committer */
+	int fd;		       /* the spool file holding the message, or -1 */
+	bool owned;	       /* raw is malloc'ed */
+	struct msg *msg;       /* parsed by the committer */
 	struct bounce *bounce; /* judged too, for a +bounce recipient */
 	struct modreply mod;   /* read too, for a +mod recipient */
 	bool mod_ignored;      /* ... from a robot: never acted on */
@@ -201,8 +201,8 @@ intake_check_rcpt(struct intake *d, const char *addr, struct intake_rcpt *r)
 			goto out;
 		}
 	}
-	if (club_read(s, conf, r->club, r->form.club, "max_message_size",
-		      &v) < 0) {
+	if (club_read(s, conf, r->club, r->form.club, "max_message_size", &v) <
+	    0) {
 		reply(r, 451, "4.3.0", "database error, try again");
 		goto out;
 	}
@@ -228,8 +228,8 @@ intake_rcpt_clear(struct intake_rcpt *r)
 
 void
 intake_fill_in(struct store_msg_in *in, const struct msg *m, const char *raw,
-		size_t len, const char *body_hash, const struct intake_rcpt *r,
-		int64_t date_ms, char **problems_json_r)
+	       size_t len, const char *body_hash, const struct intake_rcpt *r,
+	       int64_t date_ms, char **problems_json_r)
 {
 	struct buf p = BUF_INIT;
 
@@ -409,7 +409,7 @@ store_post(struct intake *d, struct intake_job *job, struct intake_rcpt *r,
 		status = "kept";
 	reasons = dec.nreasons ? post_policy_reasons_json(&dec) : NULL;
 	intake_fill_in(&in, job->msg, job->raw, job->len, job->hash, r,
-			job->arrival_ms, &problems);
+		       job->arrival_ms, &problems);
 	/* held and kept posts join a thread only once approved */
 	in.thread = dec.verdict == POST_RELAY;
 	in.status = status;
@@ -601,7 +601,7 @@ commit_job(struct intake *d, struct intake_job *job, bool *queued_r)
 			continue;
 		}
 		intake_fill_in(&in, job->msg, job->raw, job->len, job->hash, r,
-				job->arrival_ms, &problems);
+			       job->arrival_ms, &problems);
 		rc = store_msg_insert(s, &in, &id, &dup);
 		free(problems);
 		if (rc < 0)
@@ -869,7 +869,7 @@ checkpoint_loop(void *arg)
 
 void
 intake_submit(struct intake *d, struct buf *msg, int fd, size_t len,
-	       struct intake_rcpt *rcpts, size_t n, void *owner)
+	      struct intake_rcpt *rcpts, size_t n, void *owner)
 {
 	struct intake_job *job = xcalloc(1, sizeof(*job));
 
@@ -933,7 +933,7 @@ intake_reap(struct intake *d, void (*done)(void *owner))
 
 int
 intake_open(const struct conf *conf, const unsigned char key[TOKEN_KEY_LEN],
-	     struct wgate *gate, struct intake **d_r, char **error_r)
+	    struct wgate *gate, struct intake **d_r, char **error_r)
 {
 	struct intake *d = xcalloc(1, sizeof(*d));
 

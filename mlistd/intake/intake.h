@@ -45,9 +45,8 @@ struct wgate;
 
 /* intake_open - the committer takes gate around its transactions and
    counts the jobs waiting for it there (see wgate.h) */
-int intake_open(const struct conf *conf,
-		 const unsigned char key[TOKEN_KEY_LEN], struct wgate *gate,
-		 struct intake **d_r, char **error_r);
+int intake_open(const struct conf *conf, const unsigned char key[TOKEN_KEY_LEN],
+		struct wgate *gate, struct intake **d_r, char **error_r);
 /* intake_close - stop the committer after the jobs it holds */
 void intake_close(struct intake **d);
 /* intake_set_conf - use a reloaded configuration from now on */
@@ -59,7 +58,7 @@ void intake_set_kick(struct intake *d, void (*kick)(void *), void *arg);
 
 /* intake_check_rcpt - the RCPT TO decision for addr (SPEC.md 4, 5) */
 void intake_check_rcpt(struct intake *d, const char *addr,
-			struct intake_rcpt *r);
+		       struct intake_rcpt *r);
 /* intake_submit - store the message once per recipient whose code is
    250: the one in *msg (taken, msg left empty) when fd is -1, else the
    len bytes of spool file fd, followed by a NUL (taken: the committer
@@ -67,7 +66,7 @@ void intake_check_rcpt(struct intake *d, const char *addr,
    caller's but must not be touched until intake_reap hands owner back:
    each then carries its final code */
 void intake_submit(struct intake *d, struct buf *msg, int fd, size_t len,
-		    struct intake_rcpt *rcpts, size_t n, void *owner);
+		   struct intake_rcpt *rcpts, size_t n, void *owner);
 /* intake_event_fd - readable when finished jobs wait for intake_reap */
 int intake_event_fd(const struct intake *d);
 /* intake_reap - call done(owner) for every finished job, in the thread
@@ -78,8 +77,8 @@ void intake_rcpt_clear(struct intake_rcpt *r);
 /* intake_fill_in - the store row for msg as received by r; strings
    borrowed from msg, r and hash until the row is written */
 void intake_fill_in(struct store_msg_in *in, const struct msg *m,
-		     const char *raw, size_t len, const char *body_hash,
-		     const struct intake_rcpt *r, int64_t date_ms,
-		     char **problems_json_r);
+		    const char *raw, size_t len, const char *body_hash,
+		    const struct intake_rcpt *r, int64_t date_ms,
+		    char **problems_json_r);
 
 #endif

@@ -277,8 +277,8 @@ data_end(struct lmtp_session *s)
 	s->in_data = false;
 	s->steps++;
 	s->state = LMTP_COMMITTING;
-	intake_submit(s->intake, &s->msg.mem, s->msg.fd, s->msg.len,
-		       s->rcpts, s->nrcpts, s->owner);
+	intake_submit(s->intake, &s->msg.mem, s->msg.fd, s->msg.len, s->rcpts,
+		      s->nrcpts, s->owner);
 	s->msg.fd = -1; /* the committer's now */
 }
 

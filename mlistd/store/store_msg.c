@@ -75,7 +75,8 @@ store_msg_insert(struct store *s, const struct store_msg_in *in, int64_t *id_r,
 	/* The same post reaching us twice (acme@ and acme+r-KEY@ in one
 	   transaction) is threaded once. */
 	if (thread) {
-		int64_t seen = store_thread_link_find(s, in->club, in->message_id);
+		int64_t seen =
+		    store_thread_link_find(s, in->club, in->message_id);
 
 		if (seen < 0)
 			goto out;
@@ -160,9 +161,9 @@ store_msg_thread_later(struct store *s, int64_t msg)
 	sqlite3_reset(st);
 	/* the same Message-ID threaded meanwhile (a copy through r-KEY) */
 	seen = store_thread_link_find(s, in.club, mid);
-	rc = seen < 0	 ? -1
+	rc = seen < 0	? -1
 	     : seen > 0 ? 0
-			 : store_thread_link(s, &in, msg, norm ? norm : "");
+			: store_thread_link(s, &in, msg, norm ? norm : "");
 	free(mid);
 	free(irt);
 	free(norm);

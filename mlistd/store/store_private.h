@@ -50,8 +50,7 @@ int store_msg_thread_later(struct store *s, int64_t msg);
    (store_thread_link.c) */
 int store_thread_link(struct store *s, const struct store_msg_in *in,
 		      int64_t msg, const char *norm);
-int64_t store_thread_link_find(struct store *s, int64_t club,
-			       const char *mid);
+int64_t store_thread_link_find(struct store *s, int64_t club, const char *mid);
 /* store_thread_link_by_key - a post through acme+r-KEY@ whose own
    headers name no threaded message of its club (a reply to a digest, or
    from a client that sets none) belongs under thread KEY's root:

@@ -7,9 +7,9 @@
  * A row goes only when nothing can refer to it: never threaded (no
  * thread, parent, digest or archive names it), no queue or fan-out row
  * (copies still to send would be dropped with it by the cascade), and
- * never the newest message: without AUTOINCREMENT, SQLite gives max(id) + 1 to the
- * next row, so keeping the newest keeps ids from being reused (held
- * ids are what "held approve ID" and moderation tokens name).
+ * never the newest message: without AUTOINCREMENT, SQLite gives max(id) + 1 to
+ * the next row, so keeping the newest keeps ids from being reused (held ids are
+ * what "held approve ID" and moderation tokens name).
  */
 #include "store_private.h"
 
@@ -18,7 +18,7 @@
    holds every unthreaded row) */
 #define PURGE_GUARDS                                                           \
 	" AND +m.thread_id IS NULL AND m.id < (SELECT max(id) FROM messages)"  \
-	" AND NOT EXISTS (SELECT 1 FROM queue q WHERE q.msg_id = m.id)"   \
+	" AND NOT EXISTS (SELECT 1 FROM queue q WHERE q.msg_id = m.id)"        \
 	" AND NOT EXISTS (SELECT 1 FROM fanout f WHERE f.msg_id = m.id)"
 
 /* the WHERE of each kind repeats its index's WHERE word for word, as
