@@ -1,6 +1,7 @@
 # lib.sh - what the bench/ scripts share: the bench binaries, a work
-# directory removed at exit with every process the script started
-# (stopped by PID), ports, timing and medians.  Sourced by bash scripts
+# directory removed at exit (kept with BENCH_KEEP=1, for a profile) with
+# every process the script started stopped by PID, ports, timing and
+# medians.  Sourced by bash scripts
 # after they set NAME (for messages) and WORK_PREFIX.
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -33,7 +34,11 @@ cleanup() {
 		done
 		kill -KILL "$p" 2>/dev/null
 	done
-	rm -rf "$WORK"
+	if [ -n "${BENCH_KEEP:-}" ]; then
+		echo "$NAME: work directory kept: $WORK" >&2
+	else
+		rm -rf "$WORK"
+	fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

@@ -2,6 +2,7 @@
  * test-msg_header - the header block scanner: folding, LF, CRLF and lone
  * CR line ends, lines that are no field, an empty block, NULs, names
  * with blanks before the colon; and msg_header_value() on top of it.
+ * Also msg_write_base64, the body encoding of every notice and digest.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "buf.h"
 #include "msg.h"
 #include "msg_header.h"
+#include "msg_write.h"
 #include "tap.h"
 
 /* fields - "name=value|..." for every field of the block, "?" for a line
@@ -68,6 +70,61 @@ static const struct {
     {"", 0, "#0", "nothing"},
 };
 
+/* b64 - msg_write_base64 of n bytes of s, appended after "x" */
+static char *
+b64(const char *s, size_t n)
+{
+	struct buf b = BUF_INIT;
+
+	buf_putc(&b, 'x');
+	msg_write_base64(&b, s, n);
+	return buf_steal(&b);
+}
+
+/* base64 - RFC 4648's vectors, and lines of 76 characters */
+static void
+base64(void)
+{
+	static const char *const vec[][2] = {
+	    {"", "x"},
+	    {"f", "xZg==\r\n"},
+	    {"fo", "xZm8=\r\n"},
+	    {"foo", "xZm9v\r\n"},
+	    {"foob", "xZm9vYg==\r\n"},
+	    {"foobar", "xZm9vYmFy\r\n"},
+	};
+	char raw[1024], *got, *p;
+	size_t lines = 0, bad = 0;
+
+	for (size_t i = 0; i < sizeof(vec) / sizeof(vec[0]); i++) {
+		got = b64(vec[i][0], strlen(vec[i][0]));
+		is_str(got, vec[i][1], "base64 of \"%s\"", vec[i][0]);
+		free(got);
+	}
+	memset(raw, 'a', 58);
+	got = b64(raw, 58);
+	is_str(got,
+	       "xYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFh"
+	       "YWFhYWFhYWFhYWFh\r\nYQ==\r\n",
+	       "base64: 57 bytes a line of 76, the rest on the next");
+	free(got);
+	for (size_t i = 0; i < sizeof(raw); i++)
+		raw[i] = (char)i;
+	got = b64(raw, sizeof(raw));
+	for (p = got + 1; *p; lines++) {
+		char *e = strstr(p, "\r\n");
+
+		if (e == NULL || (e - p != 76 && e[2] != '\0') || e - p > 76)
+			bad++;
+		p = e ? e + 2 : p + strlen(p);
+	}
+	ok(lines == 18 && bad == 0 && strlen(got) == 1 + 1368 + 18 * 2,
+	   "base64 of 1,024 bytes: 18 lines of 76, "
+	   "each ending CRLF (%zu lines, %zu bad)",
+	   lines, bad);
+	free(got);
+}
+
 int
 main(void)
 {
@@ -107,5 +164,6 @@ main(void)
 	free(v);
 	v = msg_header_value(NULL, 0, "Subject");
 	ok(v == NULL, "msg_header_value: no text");
+	base64();
 	tap_done();
 }

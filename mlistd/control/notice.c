@@ -23,12 +23,17 @@ text_part(struct buf *m, const char *boundary, const char *type,
 	  const char *text)
 {
 	struct buf crlf = BUF_INIT;
+	const char *p = text, *nl;
 
-	for (const char *p = text; *p; p++) {
-		if (*p == '\n' && (p == text || p[-1] != '\r'))
+	/* bare LFs become CRLF; the runs between them are copied whole */
+	while ((nl = strchr(p, '\n')) != NULL) {
+		buf_append(&crlf, p, (size_t)(nl - p));
+		if (nl == text || nl[-1] != '\r')
 			buf_putc(&crlf, '\r');
-		buf_putc(&crlf, *p);
+		buf_putc(&crlf, '\n');
+		p = nl + 1;
 	}
+	buf_puts(&crlf, p);
 	buf_printf(m,
 		   "--%s\r\nContent-Type: %s; charset=utf-8\r\n"
 		   "Content-Transfer-Encoding: base64\r\n\r\n",

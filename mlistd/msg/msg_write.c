@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <nettle/base64.h>
 #include <nettle/sha2.h>
 
 #include "msg_private.h"
@@ -147,17 +148,15 @@ msg_write_subject(struct buf *b, const char *s)
 void
 msg_write_base64(struct buf *b, const char *s, size_t n)
 {
-	size_t col = 0;
+	/* 57 bytes make a 76-character line (RFC 2045 6.8) */
+	buf_reserve(b, (n + 56) / 57 * 78);
+	for (size_t i = 0; i < n; i += 57) {
+		size_t k = n - i < 57 ? n - i : 57;
 
-	for (size_t i = 0; i < n; i += 3) {
-		put_b64(b, (const unsigned char *)s + i, n - i);
-		if ((col += 4) == 76) {
-			buf_puts(b, "\r\n");
-			col = 0;
-		}
+		base64_encode_raw(b->data + b->len, k, (const uint8_t *)s + i);
+		b->len += BASE64_ENCODE_RAW_LENGTH(k);
+		buf_append(b, "\r\n", 2);
 	}
-	if (col)
-		buf_puts(b, "\r\n");
 }
 
 char *
