@@ -99,5 +99,13 @@ main(void)
 	}
 	ok(addr_role_has_token(ADDR_BOUNCE) && !addr_role_has_token(ADDR_REPLY),
 	   "token forms are known");
+	/* addr_intl_char: letters of spaced scripts, not CJK nor ASCII */
+	ok(addr_intl_char("\xc3\xa9x", 3) == 2, "é is an address letter");
+	ok(addr_intl_char("\xd0\xb6", 2) == 2, "Cyrillic ж is one");
+	ok(addr_intl_char("\xe3\x81\xb8", 3) == 0, "kana へ is not");
+	ok(addr_intl_char("\xef\xbc\x9a", 3) == 0, "a full-width colon is not");
+	ok(addr_intl_char("\xc2\xa0", 2) == 0, "a no-break space is not");
+	ok(addr_intl_char("\xc3", 1) == 0, "a cut sequence is not");
+	ok(addr_intl_char("a", 1) == 0, "ASCII is the caller's");
 	tap_done();
 }

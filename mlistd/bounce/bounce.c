@@ -22,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "addr.h"
 #include "bounce.h"
 #include "bounce_words.h"
 #include "buf.h"
@@ -624,7 +625,24 @@ bounce_cut(char *t)
 	return (size_t)(line - t);
 }
 
-/* bounce_addr_at - the address whose '@' is at p, copied to out[256] */
+/* bounce_intl_before - the length of the character of an
+   internationalized address that ends at s (after line), or 0 */
+static size_t
+bounce_intl_before(const char *line, const char *s)
+{
+	const char *k = s - 1;
+
+	if (s == line || (unsigned char)s[-1] < 0x80)
+		return 0;
+	while (k > line && s - k < 4 && ((unsigned char)*k & 0xc0) == 0x80)
+		k--;
+	return addr_intl_char(k, (size_t)(s - k)) == (size_t)(s - k)
+		   ? (size_t)(s - k)
+		   : 0;
+}
+
+/* bounce_addr_at - the address whose '@' is at p, copied to out[256];
+   UTF-8 letters count as the address's (josé@exemple.fr, RFC 6531) */
 static bool
 bounce_addr_at(const char *line, const char *p, char *out, const char **start_r,
 	       const char **end_r)
@@ -635,14 +653,24 @@ bounce_addr_at(const char *line, const char *p, char *out, const char **start_r,
 
 	/* no further than an address can be long: a run of letters
 	   around many '@' must not be rescanned for each */
-	while (s > line && p - s < 256 &&
-	       (isalnum((unsigned char)s[-1]) ||
-		(s[-1] && strchr(local_ok, s[-1]))))
-		s--;
-	while (
-	    *e && e - p < 256 &&
-	    (isalnum((unsigned char)*e) || *e == '.' || *e == '-' || *e == '_'))
-		e++;
+	while (s > line && p - s < 256) {
+		if (isalnum((unsigned char)s[-1]) ||
+		    (s[-1] && strchr(local_ok, s[-1])))
+			s--;
+		else if ((n = bounce_intl_before(line, s)) > 0)
+			s -= n;
+		else
+			break;
+	}
+	while (*e && e - p < 256) {
+		if (isalnum((unsigned char)*e) || *e == '.' || *e == '-' ||
+		    *e == '_')
+			e++;
+		else if ((n = addr_intl_char(e, strnlen(e, 4))) > 0)
+			e += n;
+		else
+			break;
+	}
 	while (e > p + 1 && (e[-1] == '.' || e[-1] == '-'))
 		e--;
 	while (s < p && (*s == '.' || *s == '\'' || *s == '`'))
@@ -905,10 +933,12 @@ bounce_text(struct bounce_ctx *c)
 				q++;
 			lead = q == s;
 			if (!lead) {
-				const char *colon =
-				    memchr(q, ':', (size_t)(s - q));
-
-				lead = colon && s - q < 40;
+				/* the label's colon may be full-width
+				   (Japanese reports) */
+				lead = s - q < 40 &&
+				       (memchr(q, ':', (size_t)(s - q)) ||
+					memmem(q, (size_t)(s - q),
+					       "\xef\xbc\x9a", 3));
 			}
 			if (errline < 0)
 				errline = bounce_line_error(line);

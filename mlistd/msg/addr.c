@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <utf8proc.h>
+
 #include "addr.h"
 #include "strutil.h"
 #include "xalloc.h"
@@ -197,4 +199,32 @@ addr_strip_brackets(const char *s)
 	if (n >= 2 && s[0] == '<' && s[n - 1] == '>')
 		return xstrndup(s + 1, n - 2);
 	return xstrndup(s, n);
+}
+
+size_t
+addr_intl_char(const char *s, size_t avail)
+{
+	utf8proc_int32_t c;
+	utf8proc_ssize_t n;
+
+	if (avail == 0 || (unsigned char)s[0] < 0x80)
+		return 0;
+	n = utf8proc_iterate((const utf8proc_uint8_t *)s,
+			     (utf8proc_ssize_t)avail, &c);
+	/* U+2E80 on: CJK, kana, hangul, full-width forms (and beyond) */
+	if (n <= 0 || c >= 0x2e80)
+		return 0;
+	switch (utf8proc_category(c)) {
+	case UTF8PROC_CATEGORY_LU:
+	case UTF8PROC_CATEGORY_LL:
+	case UTF8PROC_CATEGORY_LT:
+	case UTF8PROC_CATEGORY_LM:
+	case UTF8PROC_CATEGORY_LO:
+	case UTF8PROC_CATEGORY_MN:
+	case UTF8PROC_CATEGORY_MC:
+	case UTF8PROC_CATEGORY_ND:
+		return (size_t)n;
+	default:
+		return 0;
+	}
 }

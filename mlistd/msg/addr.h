@@ -6,6 +6,7 @@
 #define MLISTD_ADDR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #define ADDR_CLUB_MAX 24
 
@@ -55,5 +56,13 @@ int addr_parse_line(const char *line, char **addr_r, char **name_r);
 
 /* addr_strip_brackets - "<a@b>" -> "a@b" in a new string; "<>" -> "" */
 char *addr_strip_brackets(const char *s);
+
+/* addr_intl_char - the length of the UTF-8 character at s (avail bytes)
+   when an internationalized address (RFC 6531: josé@exemple.fr) may hold
+   it where report text can touch the address: a letter, digit or mark
+   of a script written with spaces between words.  0 for ASCII, invalid
+   UTF-8, punctuation, and CJK, kana, hangul and full-width forms, which
+   sit next to addresses with no space between. */
+size_t addr_intl_char(const char *s, size_t avail);
 
 #endif
