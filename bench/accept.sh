@@ -102,26 +102,11 @@ EOF
 # transaction after another; per label prints "LABEL N SECONDS P50 P99"
 # (latency: end of DATA to the reply, ms).  Any reply but 250 fails.
 cat >"$WORK/client.py" <<'EOF'
-import socket, sys, time
+import sys, time
+from session import Session
 mode, port, domain, manifest = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 only = sys.argv[5] if len(sys.argv) > 5 else None
-s = socket.create_connection(("127.0.0.1", port), 30)
-s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-f = s.makefile("rb")
-def reply():
-    while True:
-        ln = f.readline()
-        if not ln:
-            sys.exit("connection closed")
-        if ln[3:4] != b"-":
-            return ln
-def cmd(line, want):
-    s.sendall(line.encode() + b"\r\n")
-    r = reply()
-    if not r.startswith(want):
-        sys.exit("%s -> %r" % (line, r))
-reply()
-cmd(("LHLO" if mode == "lmtp" else "EHLO") + " client.bench.invalid", b"250")
+c = Session(port, ("LHLO" if mode == "lmtp" else "EHLO") + " client.bench.invalid")
 posts = [l.rstrip("\n").split("\t") for l in open(manifest)]
 if only:
     posts = [p for p in posts if p[0] == only]
@@ -131,19 +116,19 @@ for label, club, path in posts:
     data = b"".join(b"." + l if l.startswith(b".") else l
                     for l in raw.splitlines(True))
     t0 = time.monotonic()
-    cmd("MAIL FROM:<poster@example.com>", b"250")
-    cmd("RCPT TO:<%s@%s>" % (club, domain), b"250")
-    cmd("DATA", b"354")
-    s.sendall(data + b".\r\n")
+    c.cmd("MAIL FROM:<poster@example.com>", b"250")
+    c.cmd("RCPT TO:<%s@%s>" % (club, domain), b"250")
+    c.cmd("DATA", b"354")
+    c.send(data + b".\r\n")
     t1 = time.monotonic()
-    r = reply()
+    r = c.reply()
     t2 = time.monotonic()
     if not r.startswith(b"250"):
         sys.exit("%s: %r" % (path, r))
     st = stats.setdefault(label, [t0, 0, []])
     st[1] = t2
     st[2].append((t2 - t1) * 1000)
-cmd("QUIT", b"221")
+c.cmd("QUIT", b"221")
 for label, (t0, t1, lat) in stats.items():
     lat.sort()
     p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]
@@ -214,7 +199,7 @@ yardstick() {
 	local r n secs p50 p99
 	for r in $(seq 1 "$RUNS"); do
 		[ -f "$WORK/posts$r/manifest" ] || continue
-		if python3 "$WORK/client.py" "$2" "$3" lists.example.org \
+		if PYTHONPATH=$HERE python3 "$WORK/client.py" "$2" "$3" lists.example.org \
 			"$WORK/posts$r/manifest" small >"$WORK/y$r" 2>"$WORK/err$r"; then
 			read -r _ n secs p50 p99 <"$WORK/y$r"
 			show "$1" "$r" "$n" "$secs" "$p50" "$p99"
@@ -229,7 +214,7 @@ for r in $(seq 1 "$RUNS"); do
 	mkdir -p "$WORK/posts$r"
 	python3 "$WORK/gen.py" "$WORK/posts$r" "$r" "$NBIG" "$NSMALL" || exit 1
 	t0=$(now)
-	if ! python3 "$WORK/client.py" lmtp "$MPORT" lists.example.org \
+	if ! PYTHONPATH=$HERE python3 "$WORK/client.py" lmtp "$MPORT" lists.example.org \
 		"$WORK/posts$r/manifest" >"$WORK/out$r" 2>"$WORK/err$r"; then
 		echo "accept.sh: round $r: $(cat "$WORK/err$r")" >&2
 		FAIL=1

@@ -108,41 +108,26 @@ EOF
 # probe.py PORT DOMAIN STOPFILE: a post to small every 50 ms until
 # STOPFILE exists; prints "N P50 MAX" (ms, end of DATA to the 250)
 cat >"$WORK/probe.py" <<'EOF'
-import os, socket, sys, time
+import os, sys, time
+from session import Session
 port, domain, stop = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-s = socket.create_connection(("127.0.0.1", port), 30)
-s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-f = s.makefile("rb")
-def reply():
-    while True:
-        ln = f.readline()
-        if not ln:
-            sys.exit("connection closed")
-        if ln[3:4] != b"-":
-            return ln
-def cmd(line, want):
-    s.sendall(line.encode() + b"\r\n")
-    r = reply()
-    if not r.startswith(want):
-        sys.exit("%s -> %r" % (line, r))
-reply()
-cmd("LHLO probe.bench.invalid", b"250")
+c = Session(port, "LHLO probe.bench.invalid")
 lat, i = [], 0
 while not os.path.exists(stop):
     i += 1
-    cmd("MAIL FROM:<s0@members.example.com>", b"250")
-    cmd("RCPT TO:<small@%s>" % domain, b"250")
-    cmd("DATA", b"354")
-    s.sendall(("From: s0@members.example.com\r\nSubject: probe %d\r\n"
+    c.cmd("MAIL FROM:<s0@members.example.com>", b"250")
+    c.cmd("RCPT TO:<small@%s>" % domain, b"250")
+    c.cmd("DATA", b"354")
+    c.send(("From: s0@members.example.com\r\nSubject: probe %d\r\n"
                "Message-ID: <p%d.%d@bench.example.com>\r\n\r\nHello\r\n.\r\n"
                % (i, i, os.getpid())).encode())
     t0 = time.monotonic()
-    r = reply()
+    r = c.reply()
     lat.append((time.monotonic() - t0) * 1000)
     if not r.startswith(b"250"):
         sys.exit("post -> %r" % r)
     time.sleep(0.05)
-cmd("QUIT", b"221")
+c.cmd("QUIT", b"221")
 lat.sort()
 print(len(lat), "%.1f" % lat[len(lat) // 2], "%.1f" % lat[-1])
 EOF
@@ -185,7 +170,7 @@ for r in $(seq 1 "$RUNS"); do
 	MPID=$!
 	PIDS="$PIDS $MPID"
 	wait_port "$PORT" "$MPID" || { echo "mlistd did not start" >&2; tail "$M/mlistd.log" >&2; exit 1; }
-	python3 "$WORK/probe.py" "$PORT" lists.example.org "$WORK/stop" >"$WORK/probe.out" &
+	PYTHONPATH=$HERE python3 "$WORK/probe.py" "$PORT" lists.example.org "$WORK/stop" >"$WORK/probe.out" &
 	PPID_=$!
 	PIDS="$PIDS $PPID_"
 	sleep 0.5

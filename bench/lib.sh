@@ -10,6 +10,8 @@ BIN=$(cd "$BIN" && pwd) || { echo "no MLISTD_BIN directory" >&2; exit 2; }
 MLISTD="$BIN/mlistd"
 MLISTCTL="$BIN/mlistctl"
 PATH="$PATH:/usr/sbin:/usr/lib/postfix/sbin"
+# the clients import session.py from here: no __pycache__ in the tree
+export PYTHONDONTWRITEBYTECODE=1
 
 # need_tools CMD...: every command and both binaries, or exit 2
 need_tools() {
