@@ -9,6 +9,7 @@
  */
 #include <dirent.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,9 +40,10 @@ by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* replay - every file of FUZZ_DIR/kind/name; returns how many */
+/* replay - every file of FUZZ_DIR/kind/name, each named on a "#" line
+   when say; returns how many */
 static size_t
-replay(const struct target *t, const char *kind)
+replay(const struct target *t, const char *kind, bool say)
 {
 	char *d = xasprintf("%s/%s/%s", FUZZ_DIR, kind, t->name);
 	DIR *dh = opendir(d);
@@ -74,7 +76,9 @@ replay(const struct target *t, const char *kind)
 		while ((k = fread(chunk, 1, sizeof(chunk), f)) > 0)
 			buf_append(&b, chunk, k);
 		fclose(f);
-		printf("# fuzz_%s: %s (%zu bytes)\n", t->name, names[i], b.len);
+		if (say)
+			printf("# fuzz_%s: %s (%zu bytes)\n", t->name, names[i],
+			       b.len);
 		/* a copy of its own size, so a read past the end is seen */
 		{
 			uint8_t *copy = xmalloc(b.len ? b.len : 1);
@@ -120,7 +124,7 @@ replay_alarmed(void)
 	/* until many signals have landed (bounded: a machine too fast for
 	   the timer still ends) */
 	for (int round = 0; round < 1000 && alarms < 200; round++)
-		n += replay(&targets[0], "seeds");
+		n += replay(&targets[0], "seeds", false);
 	setitimer(ITIMER_REAL, &off, NULL);
 	signal(SIGALRM, SIG_DFL);
 	ok(n > 0 && alarms >= 200,
@@ -132,8 +136,8 @@ int
 main(void)
 {
 	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
-		size_t seeds = replay(&targets[i], "seeds");
-		size_t regress = replay(&targets[i], "regress");
+		size_t seeds = replay(&targets[i], "seeds", true);
+		size_t regress = replay(&targets[i], "regress", true);
 
 		ok(seeds > 0,
 		   "fuzz_%s: %zu seeds and %zu regression inputs "
